@@ -1,0 +1,63 @@
+# Quick start: `make run` serves the application on http://127.0.0.1:8000; `make test` runs ruff and the suite on
+# SQLite and then on PostgreSQL.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTHON_VERSION := $(shell cat .python-version)
+
+# A Python matching .python-version (3.12+): pyenv's, then python3.12/3.13 on PATH.
+PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)*/bin/python3 /root/.pyenv/versions/$(PYTHON_VERSION)*/bin/python3) $(shell command -v python$(PYTHON_VERSION) python3.13 python3.12 2>/dev/null))
+
+.PHONY: run test lint install install-test migrate seed serve clean browser-deps
+
+$(VENV)/.installed: pyproject.toml .python-version
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "ERROR: Rakornis needs Python 3.12 or newer (pinned in .python-version: $(PYTHON_VERSION))."; \
+		echo "       None was found. Install it (e.g. 'pyenv install $(PYTHON_VERSION)') or run 'make PYTHON=/path/to/python3.12'."; \
+		exit 1; \
+	fi
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		rm -rf $(VENV); "$(PYTHON)" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+
+run: migrate
+	DEBUG=true $(PY) manage.py load_reference_data
+	DEBUG=true $(PY) manage.py seed_demo --if-empty
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Browser tests need /usr/bin/chromium: sudo apt-get install chromium"; fi; \
+	fi
+
+test: install-test lint browser-deps
+	@echo "== SQLite =="
+	$(PY) -m pytest -n 2
+	@echo "== PostgreSQL ($(PG_TEST_URL)) =="
+	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from agencies.models import Agency, region_code_q, scope_codes
+from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nomenclature, Proposal, money_field
+
+
+class MeetingQuerySet(models.QuerySet):
+    def for_user(self, user) -> MeetingQuerySet:
+        codes = scope_codes(user)
+        if codes is None:
+            return self
+        provinces = {code[:2] for code in codes}
+        # A meeting belongs to its organiser's region; kabupaten/kota staff also see their province's meetings.
+        return self.filter(region_code_q(codes, "organiser__region__code") | Q(organiser__region__code__in=provinces))
+
+    def open(self) -> MeetingQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class Meeting(models.Model):
+    """A coordination meeting (Rakornis, Rakortek, Rakortekrenbang, Forum PD, Musrenbang)."""
+
+    class Kind(models.TextChoices):
+        RAKORNIS = "rakornis", "Rakornis"
+        RAKORTEK = "rakortek", "Rakortek"
+        RAKORTEKRENBANG = "rakortekrenbang", "Rakortekrenbang"
+        LOKAKARYA = "lokakarya", "Lokakarya Pokja PKP"
+        FORUM_PD = "forum_pd", "Forum Perangkat Daerah"
+        MUSRENBANG_KAB = "musrenbang_kab", "Musrenbang Kabupaten/Kota"
+        MUSRENBANG_PROV = "musrenbang_prov", "Musrenbang Provinsi"
+        OTHER = "lainnya", "Lainnya"
+
+    kind = models.CharField("jenis rapat", max_length=20, choices=Kind.choices)
+    title = models.CharField("judul", max_length=300)
+    organiser = models.ForeignKey(
+        Agency, verbose_name="penyelenggara", on_delete=models.PROTECT, related_name="organised_meetings"
+    )
+    starts_at = models.DateTimeField("mulai")
+    ends_at = models.DateTimeField("selesai")
+    venue = models.CharField("tempat", max_length=300)
+    city = models.CharField("kota", max_length=100, blank=True)
+    fiscal_year = models.PositiveSmallIntegerField(
+        "tahun anggaran yang direncanakan",
+        validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)],
+    )
+    purpose = models.TextField("maksud dan tujuan", blank=True)
+    closed_at = models.DateTimeField("ditutup", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ditutup oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rapat"
+        verbose_name_plural = "rapat"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meetings_meeting_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
+                name="meetings_meeting_fiscal_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class Desk(models.Model):
+    """A desk of a meeting for one bidang urusan, as in Kalteng's Rakortekrenbang."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="desks")
+    name = models.CharField("nama desk", max_length=200)
+    sector = models.ForeignKey(
+        Nomenclature,
+        verbose_name="bidang urusan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Nomenclature.Level.SECTOR},
+    )
+
+    class Meta:
+        verbose_name = "desk"
+        verbose_name_plural = "desk"
+        ordering = ["meeting", "name"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "name"], name="meetings_desk_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attendance(models.Model):
+    """One line of the attendance list (daftar hadir)."""
+
+    class Capacity(models.TextChoices):
+        CHAIR = "chair", "Pimpinan rapat"
+        SPEAKER = "speaker", "Narasumber"
+        PARTICIPANT = "participant", "Peserta"
+        SECRETARIAT = "secretariat", "Sekretariat"
+        GUEST = "guest", "Undangan"
+
+    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="attendances")
+    desk = models.ForeignKey(
+        Desk, verbose_name="desk", null=True, blank=True, on_delete=models.SET_NULL, related_name="attendances"
+    )
+    name = models.CharField("nama", max_length=200)
+    position = models.CharField("jabatan", max_length=200, blank=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name="instansi", null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
+    )
+    capacity = models.CharField("kapasitas", max_length=16, choices=Capacity.choices, default=Capacity.PARTICIPANT)
+    represents = models.CharField("mewakili", max_length=200, blank=True)
+    order = models.PositiveIntegerField("urutan", default=0)
+
+    class Meta:
+        verbose_name = "daftar hadir"
+        verbose_name_plural = "daftar hadir"
+        ordering = ["meeting", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DecisionQuerySet(models.QuerySet):
+    def for_user(self, user) -> DecisionQuerySet:
+        codes = scope_codes(user)
+        if codes is None:
+            return self
+        return self.filter(region_code_q(codes, "proposal__region__code"))
+
+
+class Decision(models.Model):
+    """What a meeting decided on one proposal (kesepakatan)."""
+
+    class Outcome(models.TextChoices):
+        AGREED = "agreed", "Disepakati"
+        AGREED_WITH_CHANGES = "agreed_with_changes", "Disepakati dengan perubahan"
+        MERGED = "merged", "Digabung"
+        DEFERRED = "deferred", "Ditangguhkan"
+        REJECTED = "rejected", "Ditolak"
+
+    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.PROTECT, related_name="decisions")
+    desk = models.ForeignKey(
+        Desk, verbose_name="desk", null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField("keputusan", max_length=24, choices=Outcome.choices)
+    agreed_volume = models.DecimalField("volume disepakati", max_digits=14, decimal_places=2, null=True, blank=True)
+    executing_agency = models.ForeignKey(
+        Agency,
+        verbose_name="pelaksana",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="executed_decisions",
+    )
+    merged_into = models.ForeignKey(
+        Proposal, verbose_name="digabung ke", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField("alasan/catatan", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="dicatat oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("dicatat", auto_now_add=True)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "kesepakatan"
+        verbose_name_plural = "kesepakatan"
+        ordering = ["meeting", "proposal__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "proposal"], name="meetings_decision_one_per_proposal"),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=["deferred", "rejected"]) | ~Q(reason=""),
+                name="meetings_decision_reason_when_deferred_or_rejected",
+            ),
+            models.CheckConstraint(
+                condition=(Q(outcome="merged") & Q(merged_into__isnull=False))
+                | (~Q(outcome="merged") & Q(merged_into__isnull=True)),
+                name="meetings_decision_merged_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("proposal")), name="meetings_decision_not_merged_into_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(agreed_volume__isnull=True) | Q(agreed_volume__gt=0),
+                name="meetings_decision_agreed_volume_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal.number}: {self.get_outcome_display()}"
+
+
+class DecisionFunding(models.Model):
+    """The agreed amount for one funding scheme of a decision."""
+
+    decision = models.ForeignKey(
+        Decision, verbose_name="kesepakatan", on_delete=models.CASCADE, related_name="funding_lines"
+    )
+    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
+    amount = money_field("pagu disepakati (Rp)")
+
+    class Meta:
+        verbose_name = "pendanaan disepakati"
+        verbose_name_plural = "pendanaan disepakati"
+        ordering = ["decision", "scheme__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "scheme"], name="meetings_decisionfunding_one_per_scheme"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="meetings_decisionfunding_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.short_name}: {self.amount}"

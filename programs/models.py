@@ -1,0 +1,510 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+
+from agencies.models import Agency, Region, region_code_q, scope_codes
+
+MIN_FISCAL_YEAR = 2000
+MAX_FISCAL_YEAR = 2100
+
+# U.BB.PP.A.KK.SSSS, from urusan down to sub kegiatan.
+NOMENCLATURE_CODE_RE = re.compile(r"^\d(\.\d{2}(\.\d{2}(\.[12]\.\d{2}(\.\d{4})?)?)?)?$")
+
+
+def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    """Whole rupiah: up to 999 trillion, no fraction."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, **kwargs)
+
+
+class NomenclatureQuerySet(models.QuerySet):
+    def sub_activities(self) -> NomenclatureQuerySet:
+        return self.filter(level=Nomenclature.Level.SUB_ACTIVITY)
+
+    def active(self) -> NomenclatureQuerySet:
+        return self.filter(is_active=True)
+
+
+class Nomenclature(models.Model):
+    """One node of the code tree urusan > bidang urusan > program > kegiatan > sub kegiatan."""
+
+    class Level(models.TextChoices):
+        AFFAIR = "urusan", "Urusan"
+        SECTOR = "bidang_urusan", "Bidang urusan"
+        PROGRAM = "program", "Program"
+        ACTIVITY = "kegiatan", "Kegiatan"
+        SUB_ACTIVITY = "sub_kegiatan", "Sub kegiatan"
+
+    class GovernmentLevel(models.TextChoices):
+        """Digit A of U.BB.PP.A.KK.SSSS: who carries the kegiatan out."""
+
+        PROVINCE = "1", "Provinsi"
+        REGENCY = "2", "Kabupaten/Kota"
+
+    # Depth of each level in the code, counted in dot-separated parts.
+    LEVEL_PARTS = {
+        Level.AFFAIR: 1,
+        Level.SECTOR: 2,
+        Level.PROGRAM: 3,
+        Level.ACTIVITY: 5,
+        Level.SUB_ACTIVITY: 6,
+    }
+
+    code = models.CharField("kode", max_length=20)
+    level = models.CharField("tingkat", max_length=16, choices=Level.choices)
+    name = models.CharField("nomenklatur", max_length=500)
+    parent = models.ForeignKey(
+        "self", verbose_name="induk", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    government_level = models.CharField(
+        "pelaksana",
+        max_length=1,
+        choices=GovernmentLevel.choices,
+        blank=True,
+        help_text="Kosong untuk urusan, bidang urusan dan program (berlaku untuk semua tingkat pemerintahan).",
+    )
+    performance = models.TextField("kinerja", blank=True)
+    indicator = models.TextField("indikator", blank=True)
+    unit = models.CharField("satuan", max_length=60, blank=True)
+    source_note = models.CharField("catatan sumber", max_length=200, blank=True)
+    is_active = models.BooleanField("berlaku", default=True)
+
+    objects = NomenclatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "nomenklatur"
+        verbose_name_plural = "nomenklatur"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="programs_nomenclature_unique_code"),
+            models.CheckConstraint(
+                condition=Q(level__in=["urusan", "bidang_urusan", "program"], government_level="")
+                | Q(level__in=["kegiatan", "sub_kegiatan"], government_level__in=["1", "2"]),
+                name="programs_nomenclature_government_level_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @classmethod
+    def level_for_code(cls, code: str) -> str | None:
+        """The level a well-formed code has, or None for a malformed code."""
+        if not NOMENCLATURE_CODE_RE.match(code):
+            return None
+        parts = len(code.split("."))
+        for level, depth in cls.LEVEL_PARTS.items():
+            if depth == parts:
+                return level
+        return None
+
+    @staticmethod
+    def parent_code(code: str) -> str | None:
+        parts = code.split(".")
+        if len(parts) == 1:
+            return None
+        if len(parts) == 5:  # kegiatan hangs under its program; the government digit is not a level
+            return ".".join(parts[:3])
+        return ".".join(parts[:-1])
+
+    @staticmethod
+    def government_level_for_code(code: str) -> str:
+        parts = code.split(".")
+        return parts[3] if len(parts) >= 5 else ""
+
+
+class FundingScheme(models.Model):
+    """A source of money a proposal can draw on (APBD Provinsi, BKP, DAK Fisik, ...)."""
+
+    class Budget(models.TextChoices):
+        APBD = "APBD", "APBD"
+        TRANSFER = "APBD (transfer)", "APBD (transfer)"
+        APBN = "APBN", "APBN"
+        OTHER = "lainnya", "Lainnya"
+
+    code = models.CharField("kode", max_length=20)
+    name = models.CharField("nama", max_length=120)
+    short_name = models.CharField("singkatan", max_length=40)
+    budget = models.CharField("anggaran", max_length=20, choices=Budget.choices)
+    description = models.TextField("keterangan", blank=True)
+    order = models.PositiveSmallIntegerField("urutan", default=0)
+
+    class Meta:
+        verbose_name = "skema pendanaan"
+        verbose_name_plural = "skema pendanaan"
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="programs_fundingscheme_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProposalQuerySet(models.QuerySet):
+    def for_user(self, user) -> ProposalQuerySet:
+        codes = scope_codes(user)
+        if codes is None:
+            return self
+        return self.filter(region_code_q(codes, "region__code"))
+
+    def for_year(self, year: int) -> ProposalQuerySet:
+        return self.filter(fiscal_year=year)
+
+    def agreed(self) -> ProposalQuerySet:
+        return self.filter(status__in=Proposal.AGREED_STATUSES)
+
+    def with_total(self) -> ProposalQuerySet:
+        return self.annotate(total_amount=Sum("funding_lines__amount", default=Decimal(0)))
+
+
+class Proposal(models.Model):
+    """One proposed sub kegiatan from a kabupaten/kota or agency for one fiscal year (usulan)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draf"
+        SUBMITTED = "submitted", "Diajukan"
+        RETURNED = "returned", "Dikembalikan"
+        VERIFIED = "verified", "Terverifikasi"
+        AGREED = "agreed", "Disepakati"
+        AGREED_WITH_CHANGES = "agreed_with_changes", "Disepakati dengan perubahan"
+        MERGED = "merged", "Digabung"
+        DEFERRED = "deferred", "Ditangguhkan"
+        REJECTED = "rejected", "Ditolak"
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, "Tinggi"
+        MEDIUM = 2, "Sedang"
+        LOW = 3, "Rendah"
+
+    class Origin(models.TextChoices):
+        MUSRENBANG = "musrenbang", "Musrenbang Kab/Kota"
+        POKIR = "pokir", "Pokir DPRD"
+        RENJA = "renja", "Renja PD"
+        FORUM_PD = "forum_pd", "Forum PD"
+        OTHER = "lainnya", "Lainnya"
+
+    AGREED_STATUSES = (Status.AGREED, Status.AGREED_WITH_CHANGES)
+
+    number = models.CharField("nomor usulan", max_length=30, editable=False)
+    fiscal_year = models.PositiveSmallIntegerField(
+        "tahun anggaran", validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name="kabupaten/kota",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        limit_choices_to={"level": Region.Level.REGENCY},
+    )
+    district = models.ForeignKey(
+        Region,
+        verbose_name="kecamatan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    village = models.ForeignKey(
+        Region,
+        verbose_name="desa/kelurahan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.VILLAGE},
+    )
+    location = models.CharField("lokasi", max_length=300, blank=True, help_text="Ruas jalan, STA, dusun, patokan.")
+    latitude = models.DecimalField("lintang", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("bujur", max_digits=9, decimal_places=6, null=True, blank=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name="perangkat daerah pengusul", on_delete=models.PROTECT, related_name="proposals"
+    )
+    sub_activity = models.ForeignKey(
+        Nomenclature,
+        verbose_name="sub kegiatan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
+    )
+    out_of_catalogue = models.BooleanField("di luar nomenklatur", default=False)
+    out_of_catalogue_reason = models.TextField("alasan di luar nomenklatur", blank=True)
+    name = models.CharField("nama usulan", max_length=500)
+    volume = models.DecimalField("volume", max_digits=14, decimal_places=2)
+    unit = models.CharField("satuan", max_length=30)
+    output_indicator = models.CharField("indikator keluaran", max_length=500, blank=True)
+    priority = models.PositiveSmallIntegerField("prioritas", choices=Priority.choices, default=Priority.MEDIUM)
+    origin = models.CharField("sumber usulan", max_length=16, choices=Origin.choices, default=Origin.MUSRENBANG)
+    status = models.CharField("status", max_length=24, choices=Status.choices, default=Status.DRAFT)
+    forward_volume = models.DecimalField(
+        "prakiraan maju volume", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    forward_amount = money_field("prakiraan maju pagu", null=True, blank=True)
+    carried_over_from = models.ForeignKey(
+        "self",
+        verbose_name="lanjutan dari",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_over_to",
+    )
+    notes = models.TextField("keterangan", blank=True)
+    version = models.PositiveIntegerField("versi", default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="dibuat oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("dibuat", auto_now_add=True)
+    updated_at = models.DateTimeField("diubah", auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "usulan"
+        verbose_name_plural = "usulan"
+        ordering = ["-fiscal_year", "number"]
+        indexes = [
+            models.Index(fields=["fiscal_year", "region", "status"], name="programs_proposal_year_region"),
+            models.Index(fields=["status"], name="programs_proposal_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="programs_proposal_unique_number"),
+            models.CheckConstraint(condition=Q(volume__gt=0), name="programs_proposal_volume_positive"),
+            models.CheckConstraint(
+                condition=Q(forward_amount__isnull=True) | Q(forward_amount__gte=0),
+                name="programs_proposal_forward_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(forward_volume__isnull=True) | Q(forward_volume__gte=0),
+                name="programs_proposal_forward_volume_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
+                name="programs_proposal_fiscal_year_range",
+            ),
+            models.CheckConstraint(
+                condition=(Q(out_of_catalogue=False) & Q(sub_activity__isnull=False))
+                | (Q(out_of_catalogue=True) & Q(sub_activity__isnull=True) & ~Q(out_of_catalogue_reason="")),
+                name="programs_proposal_sub_activity_or_explained",
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | Q(latitude__gte=-11.5, latitude__lte=6.5, longitude__gte=94, longitude__lte=141.5),
+                name="programs_proposal_coordinates_in_indonesia",
+            ),
+            models.CheckConstraint(
+                condition=~Q(carried_over_from=models.F("pk")), name="programs_proposal_not_carried_from_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def total_amount_value(self) -> Decimal:
+        """Total over the funding lines; uses the `with_total()` annotation when present."""
+        annotated = getattr(self, "total_amount", None)
+        if annotated is not None:
+            return annotated
+        return sum((line.amount for line in self.funding_lines.all()), Decimal(0))
+
+    @staticmethod
+    def number_prefix(fiscal_year: int, region_code: str) -> str:
+        return f"USL-{fiscal_year}-{region_code}-"
+
+    @classmethod
+    def format_number(cls, fiscal_year: int, region_code: str, sequence: int) -> str:
+        return f"{cls.number_prefix(fiscal_year, region_code)}{sequence:04d}"
+
+
+class ProposalFunding(models.Model):
+    """One (scheme, amount) line of a proposal; a proposal may draw on several schemes."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="funding_lines"
+    )
+    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
+    amount = money_field("pagu (Rp)")
+
+    class Meta:
+        verbose_name = "pendanaan usulan"
+        verbose_name_plural = "pendanaan usulan"
+        ordering = ["proposal", "scheme__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "scheme"], name="programs_proposalfunding_one_per_scheme"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="programs_proposalfunding_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.short_name}: {self.amount}"
+
+
+class WorkPlanQuerySet(models.QuerySet):
+    def for_user(self, user) -> WorkPlanQuerySet:
+        codes = scope_codes(user)
+        if codes is None:
+            return self
+        return self.filter(region_code_q(codes, "agency__region__code"))
+
+
+class WorkPlan(models.Model):
+    """An agency's Renja for one fiscal year; draft until finalised, then locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draf"
+        FINAL = "final", "Final (terkunci)"
+
+    agency = models.ForeignKey(
+        Agency, verbose_name="perangkat daerah", on_delete=models.PROTECT, related_name="work_plans"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        "tahun anggaran", validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
+    )
+    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.DRAFT)
+    finalised_at = models.DateTimeField("difinalkan", null=True, blank=True)
+    synced_at = models.DateTimeField("sinkron terakhir", null=True, blank=True)
+
+    objects = WorkPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Renja PD"
+        verbose_name_plural = "Renja PD"
+        ordering = ["-fiscal_year", "agency__short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "fiscal_year"], name="programs_workplan_one_per_agency_year"),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
+                name="programs_workplan_fiscal_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(finalised_at__isnull=False),
+                name="programs_workplan_final_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Renja {self.agency} TA {self.fiscal_year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == WorkPlan.Status.FINAL
+
+
+class WorkPlanItem(models.Model):
+    """One sub kegiatan row of a Renja for one kabupaten/kota, traceable to the proposals it came from."""
+
+    work_plan = models.ForeignKey(WorkPlan, verbose_name="Renja", on_delete=models.CASCADE, related_name="items")
+    sub_activity = models.ForeignKey(
+        Nomenclature,
+        verbose_name="sub kegiatan",
+        on_delete=models.PROTECT,
+        related_name="work_plan_items",
+        limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
+    )
+    region = models.ForeignKey(Region, verbose_name="kabupaten/kota", on_delete=models.PROTECT, related_name="+")
+    location = models.TextField("lokasi", blank=True)
+    target = models.CharField("target", max_length=300, blank=True, help_text="Volume per satuan, mis. 12,5 km; 3 unit")
+    forward_target = models.CharField("prakiraan maju target", max_length=300, blank=True)
+    forward_amount = money_field("prakiraan maju pagu", default=0)
+    notes = models.TextField("keterangan", blank=True)
+    source_proposals = models.ManyToManyField(
+        Proposal, verbose_name="usulan sumber", related_name="work_plan_items", blank=True
+    )
+
+    class Meta:
+        verbose_name = "baris Renja"
+        verbose_name_plural = "baris Renja"
+        ordering = ["work_plan", "sub_activity__code", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_plan", "sub_activity", "region"], name="programs_workplanitem_one_per_sub_activity_region"
+            ),
+            models.CheckConstraint(
+                condition=Q(forward_amount__gte=0), name="programs_workplanitem_forward_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_activity.code} — {self.region.name}"
+
+
+class WorkPlanItemFunding(models.Model):
+    item = models.ForeignKey(
+        WorkPlanItem, verbose_name="baris Renja", on_delete=models.CASCADE, related_name="funding_lines"
+    )
+    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
+    amount = money_field("pagu (Rp)")
+
+    class Meta:
+        verbose_name = "pendanaan baris Renja"
+        verbose_name_plural = "pendanaan baris Renja"
+        ordering = ["item", "scheme__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "scheme"], name="programs_workplanitemfunding_one_per_scheme"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="programs_workplanitemfunding_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.short_name}: {self.amount}"
+
+
+class Indicator(models.Model):
+    """An outcome indicator (RTLH units handled, slum hectares handled, % roads in steady condition)."""
+
+    code = models.CharField("kode", max_length=30)
+    name = models.CharField("nama indikator", max_length=300)
+    unit = models.CharField("satuan", max_length=30)
+    sector = models.ForeignKey(
+        Nomenclature,
+        verbose_name="bidang urusan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        limit_choices_to={"level": Nomenclature.Level.SECTOR},
+    )
+
+    class Meta:
+        verbose_name = "indikator kinerja"
+        verbose_name_plural = "indikator kinerja"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="programs_indicator_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class IndicatorTarget(models.Model):
+    """Baseline, target and realisation of one indicator in one region and year."""
+
+    indicator = models.ForeignKey(Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="targets")
+    region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("tahun")
+    baseline = models.DecimalField("baseline", max_digits=16, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField("target", max_digits=16, decimal_places=4, null=True, blank=True)
+    realisation = models.DecimalField("realisasi", max_digits=16, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "target indikator"
+        verbose_name_plural = "target indikator"
+        ordering = ["indicator", "region__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region", "year"], name="programs_indicatortarget_one_per_region_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.region.code} {self.year}"

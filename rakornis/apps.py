@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RakornisConfig(AppConfig):
+    name = "rakornis"
+    verbose_name = "Rakornis"

@@ -1,0 +1,52 @@
+"""Audit entries: call `audit_log` inside the transaction of the change it records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from rakornis.models import AuditEntry
+
+
+def audit_value(value: Any) -> Any:
+    """A JSON-safe form of a field value: model instances by their str, money and dates as text."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    """Field values of `instance`, for comparing before and after a change."""
+    return {field: audit_value(getattr(instance, field)) for field in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for the fields whose value changed."""
+    return {field: [before.get(field), after.get(field)] for field in after if before.get(field) != after.get(field)}
+
+
+def audit_log(
+    *,
+    user,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, list[Any]] | None = None,
+    note: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        action=action,
+        user=user if user is not None and user.is_authenticated else None,
+        changes=changes or {},
+        note=note,
+    )

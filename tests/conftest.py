@@ -1,0 +1,84 @@
+import pytest
+
+from agencies.models import Agency, StaffRole
+from tests.factories import AgencyFactory, StaffRoleFactory, UserFactory, province, regency
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def banjar():
+    return regency("63.03", "Kabupaten Banjar")
+
+
+@pytest.fixture
+def tapin():
+    return regency("63.05", "Kabupaten Tapin")
+
+
+@pytest.fixture
+def pupr_kalsel():
+    return AgencyFactory(
+        name="Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Selatan",
+        short_name="Dinas PUPR Prov. Kalsel",
+        level=Agency.Level.PROVINCIAL,
+        region=province("63", "Kalimantan Selatan"),
+    )
+
+
+@pytest.fixture
+def pupr_banjar(banjar):
+    return AgencyFactory(short_name="Dinas PUPR Kab. Banjar", region=banjar)
+
+
+@pytest.fixture
+def pupr_tapin(tapin):
+    return AgencyFactory(short_name="Dinas PUPR Kab. Tapin", region=tapin)
+
+
+def _person(username: str, agency, role: str):
+    user = UserFactory(username=username)
+    StaffRoleFactory(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def operator_banjar(pupr_banjar):
+    return _person("operator.banjar", pupr_banjar, StaffRole.Role.OPERATOR)
+
+
+@pytest.fixture
+def operator_tapin(pupr_tapin):
+    return _person("operator.tapin", pupr_tapin, StaffRole.Role.OPERATOR)
+
+
+@pytest.fixture
+def verifier(pupr_kalsel):
+    return _person("verifikator.pupr", pupr_kalsel, StaffRole.Role.VERIFIER)
+
+
+@pytest.fixture
+def planner(pupr_kalsel):
+    return _person("perencana.pupr", pupr_kalsel, StaffRole.Role.PLANNER)
+
+
+@pytest.fixture
+def secretary(pupr_kalsel):
+    return _person("sekretariat", pupr_kalsel, StaffRole.Role.SECRETARY)
+
+
+@pytest.fixture
+def viewer(pupr_kalsel):
+    return _person("pimpinan", pupr_kalsel, StaffRole.Role.VIEWER)
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
