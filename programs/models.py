@@ -301,7 +301,14 @@ class Proposal(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | Q(latitude__gte=-11.5, latitude__lte=6.5, longitude__gte=94, longitude__lte=141.5),
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-11.5,
+                    latitude__lte=6.5,
+                    longitude__gte=94,
+                    longitude__lte=141.5,
+                ),
                 name="programs_proposal_coordinates_in_indonesia",
             ),
             models.CheckConstraint(

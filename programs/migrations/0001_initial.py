@@ -236,7 +236,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -11.5), ('latitude__lte', 6.5), ('longitude__gte', 94), ('longitude__lte', 141.5)), _connector='OR'), name='programs_proposal_coordinates_in_indonesia'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -11.5), ('latitude__isnull', False), ('latitude__lte', 6.5), ('longitude__gte', 94), ('longitude__isnull', False), ('longitude__lte', 141.5)), _connector='OR'), name='programs_proposal_coordinates_in_indonesia'),
         ),
         migrations.AddConstraint(
             model_name='proposal',
