@@ -17,7 +17,7 @@ PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)*/bin/
 $(VENV)/.installed: pyproject.toml .python-version
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo "ERROR: Rakornis needs Python 3.12 or newer (pinned in .python-version: $(PYTHON_VERSION))."; \
-		echo "       None was found. Install it (e.g. 'pyenv install $(PYTHON_VERSION)') or run 'make PYTHON=/path/to/python3.12'."; \
+		echo "       Found none (tried: '$(PYTHON)'). Install it (e.g. 'pyenv install $(PYTHON_VERSION)') or run 'make PYTHON=/path/to/python3.12'."; \
 		exit 1; \
 	fi
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
@@ -53,11 +53,19 @@ browser-deps:
 		else echo "Browser tests need /usr/bin/chromium: sudo apt-get install chromium"; fi; \
 	fi
 
+# The browser tests run on their own: only they need DJANGO_ALLOW_ASYNC_UNSAFE (Playwright's sync API inside
+# pytest-django's live_server), never the rest of the suite or production.
+define run_suite
+	$(PY) -m pytest -n 2 -m "not browser"
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
+endef
+
 test: install-test lint browser-deps
 	@echo "== SQLite =="
-	$(PY) -m pytest -n 2
+	$(run_suite)
 	@echo "== PostgreSQL ($(PG_TEST_URL)) =="
-	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2
+	export DATABASE_URL=$(PG_TEST_URL); $(PY) -m pytest -n 2 -m "not browser" && \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
