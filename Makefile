@@ -55,17 +55,13 @@ browser-deps:
 
 # The browser tests run on their own: only they need DJANGO_ALLOW_ASYNC_UNSAFE (Playwright's sync API inside
 # pytest-django's live_server), never the rest of the suite or production.
-define run_suite
-	$(PY) -m pytest -n 2 -m "not browser"
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
-endef
-
 test: install-test lint browser-deps
 	@echo "== SQLite =="
-	$(run_suite)
-	@echo "== PostgreSQL ($(PG_TEST_URL)) =="
-	export DATABASE_URL=$(PG_TEST_URL); $(PY) -m pytest -n 2 -m "not browser" && \
+	$(PY) -m pytest -n 2 -m "not browser"
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
+	@echo "== PostgreSQL ($(PG_TEST_URL)) =="
+	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2 -m "not browser"
+	DATABASE_URL=$(PG_TEST_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
