@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 
 from agencies.models import Agency, region_code_q, scope_codes
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nomenclature, Proposal, money_field
@@ -76,9 +77,18 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:meeting-detail", args=[self.pk])
+
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def province_code(self) -> str | None:
+        """The province whose proposals this meeting decides on: its organiser's province."""
+        region = self.organiser.region
+        return region.province_code if region is not None else None
 
 
 class Desk(models.Model):
@@ -138,12 +148,61 @@ class Attendance(models.Model):
         return self.name
 
 
+class AgendaItemQuerySet(models.QuerySet):
+    def for_user(self, user) -> AgendaItemQuerySet:
+        codes = scope_codes(user)
+        if codes is None:
+            return self
+        return self.filter(region_code_q(codes, "proposal__region__code"))
+
+    def awaiting_decision(self) -> AgendaItemQuerySet:
+        """Items whose proposal has no decision at this item's meeting yet."""
+        return self.exclude(Exists(Decision.objects.filter(meeting=OuterRef("meeting"), proposal=OuterRef("proposal"))))
+
+
+class AgendaItem(models.Model):
+    """A verified proposal put on a meeting's agenda (by filter: kabupaten/kota, program, funding scheme).
+
+    The agenda is explicit because a meeting discusses a chosen part of the province's proposals (roads at the
+    PUPR Rakornis, housing at the Disperkim Rakortek), not every verified proposal of the year.
+    """
+
+    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="agenda_items")
+    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.PROTECT, related_name="agenda_items")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ditambahkan oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField("ditambahkan", auto_now_add=True)
+
+    objects = AgendaItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "agenda rapat"
+        verbose_name_plural = "agenda rapat"
+        ordering = ["meeting", "proposal__region__code", "proposal__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "proposal"], name="meetings_agendaitem_one_per_proposal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.proposal.number}"
+
+
 class DecisionQuerySet(models.QuerySet):
     def for_user(self, user) -> DecisionQuerySet:
         codes = scope_codes(user)
         if codes is None:
             return self
         return self.filter(region_code_q(codes, "proposal__region__code"))
+
+    def counted(self) -> DecisionQuerySet:
+        """Decisions whose amounts count in the totals: agreed, with or without changes."""
+        return self.filter(outcome__in=Decision.COUNTED_OUTCOMES)
 
 
 class Decision(models.Model):
@@ -155,6 +214,9 @@ class Decision(models.Model):
         MERGED = "merged", "Digabung"
         DEFERRED = "deferred", "Ditangguhkan"
         REJECTED = "rejected", "Ditolak"
+
+    COUNTED_OUTCOMES = (Outcome.AGREED, Outcome.AGREED_WITH_CHANGES)
+    REASON_REQUIRED_OUTCOMES = (Outcome.DEFERRED, Outcome.REJECTED)
 
     meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.PROTECT, related_name="decisions")
     desk = models.ForeignKey(
@@ -213,6 +275,10 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal.number}: {self.get_outcome_display()}"
+
+    @property
+    def is_counted(self) -> bool:
+        return self.outcome in Decision.COUNTED_OUTCOMES
 
 
 class DecisionFunding(models.Model):

@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from meetings import views
 
 app_name = "meetings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.MeetingListView.as_view(), name="meeting-list"),
+    path("baru/", views.MeetingCreateView.as_view(), name="meeting-create"),
+    path("<int:pk>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
+    path("<int:pk>/ubah/", views.MeetingUpdateView.as_view(), name="meeting-update"),
+    path("<int:pk>/hadir/", views.attendance_add_view, name="attendance-add"),
+    path("<int:pk>/hadir/<int:attendance_pk>/hapus/", views.attendance_delete_view, name="attendance-delete"),
+    path("<int:pk>/agenda/", views.agenda_add_view, name="agenda-add"),
+    path("<int:pk>/agenda/<int:item_pk>/hapus/", views.agenda_remove_view, name="agenda-remove"),
+    path("<int:pk>/keputusan/<int:proposal_pk>/", views.decision_record_view, name="decision-record"),
+    path("<int:pk>/tutup/", views.meeting_close_view, name="meeting-close"),
+    path("<int:pk>/berita-acara/", views.meeting_minutes_view, name="meeting-minutes"),
+]

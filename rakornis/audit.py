@@ -17,7 +17,8 @@ def audit_value(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+        # Plain digits, never scientific notation: 1500000000 stays "1500000000", 2.50 becomes "2.5".
+        return format(value.normalize(), "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

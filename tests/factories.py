@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from agencies.models import Agency, Region, StaffRole
-from meetings.models import Attendance, Decision, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
 
 
@@ -149,3 +149,109 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     meeting = factory.SubFactory(MeetingFactory)
     proposal = factory.SubFactory(ProposalFactory)
     outcome = Decision.Outcome.AGREED
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    proposal = factory.SubFactory(ProposalFactory, status=Proposal.Status.VERIFIED)
+
+
+class DecisionFundingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DecisionFunding
+
+    decision = factory.SubFactory(DecisionFactory)
+    scheme = factory.SubFactory(FundingSchemeFactory)
+    amount = Decimal("1500000000")
+
+
+def verified_proposal(region: Region, agency: Agency, funding: dict[str, int], **kwargs) -> Proposal:
+    """A VERIFIED proposal with one funding line per `{scheme code: amount}`."""
+    proposal = ProposalFactory(region=region, agency=agency, status=Proposal.Status.VERIFIED, **kwargs)
+    for code, amount in funding.items():
+        ProposalFundingFactory(proposal=proposal, scheme=FundingSchemeFactory(code=code), amount=Decimal(amount))
+    return proposal
+
+
+# Proposals with their workflow (programs tests) ---------------------------------------------------------------------
+
+
+def village(code: str = "63.03.01.2001", name: str = "Desa Uji") -> Region:
+    return RegionFactory(code=code, name=name, level=Region.Level.VILLAGE, parent=district(code[:8]))
+
+
+def funded_proposal(*, amount: int = 1_500_000_000, scheme: str = "APBD_KAB", **kwargs) -> Proposal:
+    """A proposal with one funding line (the minimum a proposal needs to be submitted)."""
+    proposal = ProposalFactory(**kwargs)
+    ProposalFundingFactory(proposal=proposal, scheme=FundingSchemeFactory(code=scheme), amount=Decimal(amount))
+    return proposal
+
+
+def proposal_form_data(*, region: Region, agency: Agency, funding: list[tuple[str, str]], **overrides) -> dict:
+    """POST data of the proposal form: `funding` is a list of (scheme code, amount as typed)."""
+    data = {
+        "fiscal_year": "2027",
+        "region": str(region.pk),
+        "agency": str(agency.pk),
+        "district": "",
+        "village": "",
+        "location": "Ruas Martapura - Astambul STA 0+000 s.d. 2+500",
+        "latitude": "",
+        "longitude": "",
+        "sub_activity": str(sub_activity().pk),
+        "out_of_catalogue_reason": "",
+        "name": "Peningkatan Jalan Martapura - Astambul",
+        "volume": "2.5",
+        "unit": "km",
+        "output_indicator": "Panjang jalan yang ditingkatkan",
+        "priority": "1",
+        "origin": "musrenbang",
+        "forward_volume": "",
+        "forward_amount": "",
+        "notes": "",
+        "funding-TOTAL_FORMS": str(len(funding)),
+        "funding-INITIAL_FORMS": "0",
+        "funding-MIN_NUM_FORMS": "1",
+        "funding-MAX_NUM_FORMS": "1000",
+    }
+    for index, (code, amount) in enumerate(funding):
+        data[f"funding-{index}-scheme"] = str(FundingSchemeFactory(code=code).pk)
+        data[f"funding-{index}-amount"] = amount
+    data.update(overrides)
+    return data
+
+
+# Agreed proposals for the Renja sync (tests/programs/test_renja_sync.py) ---------------------------------------------
+
+
+def agreed_proposal(
+    *,
+    executing_agency: Agency,
+    funding: dict[str, int],
+    meeting: Meeting | None = None,
+    outcome: str = Decision.Outcome.AGREED,
+    agreed_volume: Decimal | str | None = None,
+    proposal_funding: dict[str, int] | None = None,
+    **kwargs,
+) -> Proposal:
+    """A proposal agreed at `meeting` and executed by `executing_agency`.
+
+    `funding` is the decision's agreed `{scheme code: amount}`; the proposal's own lines are `proposal_funding`
+    (by default the same amounts).
+    """
+    proposal = ProposalFactory(status=outcome, **kwargs)
+    for code, amount in (proposal_funding if proposal_funding is not None else funding).items():
+        ProposalFundingFactory(proposal=proposal, scheme=FundingSchemeFactory(code=code), amount=Decimal(amount))
+    decision = DecisionFactory(
+        meeting=meeting or MeetingFactory(),
+        proposal=proposal,
+        outcome=outcome,
+        executing_agency=executing_agency,
+        agreed_volume=Decimal(agreed_volume) if agreed_volume is not None else None,
+    )
+    for code, amount in funding.items():
+        DecisionFundingFactory(decision=decision, scheme=FundingSchemeFactory(code=code), amount=Decimal(amount))
+    return proposal

@@ -1,0 +1,314 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
+from rakornis.admin_scope import (
+    LockableAdminMixin,
+    ScopedAdminMixin,
+    ScopedChoicesMixin,
+    ScopedModelAdmin,
+    count_subquery,
+    scope_queryset,
+    total_subquery,
+)
+from rakornis.formatting import format_rupiah
+
+
+class MeetingLockMixin(LockableAdminMixin):
+    """A closed meeting (minutes signed) is read-only for everyone but superusers, with all it decided."""
+
+    def is_locked(self, obj) -> bool:
+        if isinstance(obj, DecisionFunding):
+            obj = obj.decision
+        if isinstance(obj, Desk | Attendance | AgendaItem | Decision):
+            obj = obj.meeting
+        return isinstance(obj, Meeting) and obj.is_closed
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and not request.user.is_superuser:
+            # New rows go into open meetings only.
+            if db_field.related_model is Meeting:
+                formfield.queryset = formfield.queryset.filter(closed_at__isnull=True)
+            elif db_field.related_model is Decision and db_field.model is DecisionFunding:
+                formfield.queryset = formfield.queryset.filter(meeting__closed_at__isnull=True)
+        return formfield
+
+
+class DeskOfMeetingForm(forms.ModelForm):
+    """A desk must belong to the meeting of the row (attendance, decision)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        desk = cleaned.get("desk")
+        meeting = cleaned.get("meeting") or (self.instance.meeting if self.instance.meeting_id else None)
+        if desk is not None and meeting is not None and desk.meeting_id != meeting.pk:
+            self.add_error("desk", f"Desk ini bukan bagian dari rapat {meeting}.")
+        return cleaned
+
+
+class MeetingInlineMixin(MeetingLockMixin, ScopedChoicesMixin):
+    extra = 0
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        desk = formset.form.base_fields.get("desk")
+        if desk is not None:
+            # Only this meeting's desks; a new meeting has none until it is saved. The choices are read once
+            # here, not once per row (a Rakornis has dozens of attendees).
+            desk.queryset = Desk.objects.filter(meeting=obj) if obj is not None else Desk.objects.none()
+            desk.choices = [("", desk.empty_label), *((d.pk, str(d)) for d in desk.queryset)]
+            getattr(desk.widget, "widget", desk.widget).choices = desk.choices
+        return formset
+
+
+class DeskInline(MeetingInlineMixin, admin.TabularInline):
+    model = Desk
+    fields = ["name", "sector"]
+    autocomplete_fields = ["sector"]
+
+
+class AttendanceInline(MeetingInlineMixin, admin.TabularInline):
+    model = Attendance
+    form = DeskOfMeetingForm
+    fields = ["order", "name", "position", "agency", "capacity", "represents", "desk"]
+    autocomplete_fields = ["agency"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("agency", "desk")
+
+
+class DecisionInline(MeetingInlineMixin, ScopedAdminMixin, admin.TabularInline):
+    """The meeting's decisions, read-only, each linked to its own page where it is edited with its funding lines.
+
+    Read-only because a Rakornis decides on hundreds of proposals: editable rows (three autocomplete widgets each)
+    made a 2 MB page of 600 queries. Scoped itself: a kabupaten operator sees a provincial meeting, but only the
+    decisions on its own proposals.
+    """
+
+    model = Decision
+    fields = ["proposal", "region", "desk", "outcome", "agreed_volume", "total", "reason"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("proposal__region", "desk")
+            .annotate(total_amount=total_subquery(DecisionFunding.objects.all(), "decision"))
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="kabupaten/kota")
+    def region(self, decision: Decision) -> str:
+        return decision.proposal.region.name
+
+    @admin.display(description="pagu disepakati")
+    def total(self, decision: Decision) -> str:
+        return format_rupiah(getattr(decision, "total_amount", None))
+
+
+class ClosedFilter(admin.SimpleListFilter):
+    title = "status rapat"
+    parameter_name = "ditutup"
+
+    def lookups(self, request, model_admin):
+        return [("tidak", "Masih terbuka"), ("ya", "Sudah ditutup")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "tidak":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "ya":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+@admin.register(Meeting)
+class MeetingAdmin(MeetingLockMixin, ScopedModelAdmin):
+    inlines = [DeskInline, AttendanceInline, DecisionInline]
+    list_display = [
+        "title",
+        "kind",
+        "organiser",
+        "starts_at",
+        "city",
+        "fiscal_year",
+        "attendance_count",
+        "decision_count",
+        "is_closed",
+    ]
+    list_filter = ["kind", "fiscal_year", ClosedFilter, ("organiser", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "venue", "city", "organiser__short_name", "organiser__name"]
+    autocomplete_fields = ["organiser"]
+    list_select_related = ["organiser"]
+    ordering = ["-starts_at"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["closed_at", "closed_by"]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "organiser", "fiscal_year"]}),
+        ("Waktu dan tempat", {"fields": [("starts_at", "ends_at"), "venue", "city"]}),
+        ("Maksud dan tujuan", {"fields": ["purpose"]}),
+        ("Penutupan", {"fields": ["closed_at", "closed_by"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        # Counts of what the user may see: decisions on another kabupaten's proposals are not counted for them.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                attendance_total=count_subquery(Attendance.objects.all(), "meeting"),
+                decision_total=count_subquery(scope_queryset(Decision.objects.all(), request.user), "meeting"),
+            )
+        )
+
+    @admin.display(description="hadir", ordering="attendance_total")
+    def attendance_count(self, meeting: Meeting) -> int:
+        return getattr(meeting, "attendance_total", 0)
+
+    @admin.display(description="kesepakatan", ordering="decision_total")
+    def decision_count(self, meeting: Meeting) -> int:
+        return getattr(meeting, "decision_total", 0)
+
+    @admin.display(description="ditutup", boolean=True, ordering="closed_at")
+    def is_closed(self, meeting: Meeting) -> bool:
+        return meeting.is_closed
+
+
+@admin.register(Desk)
+class DeskAdmin(MeetingLockMixin, ScopedModelAdmin):
+    scope_through = "meeting"
+    list_display = ["name", "meeting", "sector"]
+    list_filter = [("meeting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "meeting__title"]
+    autocomplete_fields = ["meeting", "sector"]
+    list_select_related = ["meeting", "sector"]
+    ordering = ["meeting", "name"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(MeetingLockMixin, ScopedModelAdmin):
+    scope_through = "meeting"
+    form = DeskOfMeetingForm
+    list_display = ["name", "position", "agency", "capacity", "represents", "meeting"]
+    list_filter = ["capacity", ("meeting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "position", "represents", "agency__short_name", "meeting__title"]
+    autocomplete_fields = ["meeting", "desk", "agency"]
+    list_select_related = ["agency", "meeting"]
+    ordering = ["meeting", "order", "pk"]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(MeetingLockMixin, ScopedModelAdmin):
+    list_display = ["proposal_number", "proposal_name", "region", "meeting", "added_by", "added_at"]
+    list_filter = [
+        ("meeting", admin.RelatedOnlyFieldListFilter),
+        ("proposal__region", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["proposal__number", "proposal__name", "meeting__title"]
+    autocomplete_fields = ["meeting", "proposal"]
+    list_select_related = ["proposal__region", "meeting", "added_by"]
+    ordering = ["meeting", "proposal__region__code", "proposal__number"]
+    readonly_fields = ["added_by", "added_at"]
+
+    def save_model(self, request: HttpRequest, obj: AgendaItem, form, change: bool) -> None:
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="nomor usulan", ordering="proposal__number")
+    def proposal_number(self, item: AgendaItem) -> str:
+        return item.proposal.number
+
+    @admin.display(description="nama usulan", ordering="proposal__name")
+    def proposal_name(self, item: AgendaItem) -> str:
+        return item.proposal.name
+
+    @admin.display(description="kabupaten/kota", ordering="proposal__region__code")
+    def region(self, item: AgendaItem) -> str:
+        return item.proposal.region.name
+
+
+class DecisionFundingInline(MeetingLockMixin, ScopedChoicesMixin, admin.TabularInline):
+    model = DecisionFunding
+    fields = ["scheme", "amount"]
+    autocomplete_fields = ["scheme"]
+    extra = 0
+
+
+@admin.register(Decision)
+class DecisionAdmin(MeetingLockMixin, ScopedModelAdmin):
+    form = DeskOfMeetingForm
+    inlines = [DecisionFundingInline]
+    list_display = ["proposal_number", "proposal_name", "region", "meeting", "outcome", "executing_agency", "total"]
+    list_filter = [
+        "outcome",
+        "proposal__fiscal_year",
+        ("meeting", admin.RelatedOnlyFieldListFilter),
+        ("proposal__region", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["proposal__number", "proposal__name", "meeting__title"]
+    autocomplete_fields = ["meeting", "desk", "proposal", "executing_agency", "merged_into"]
+    list_select_related = ["proposal__region", "meeting", "executing_agency"]
+    ordering = ["meeting", "proposal__number"]
+    date_hierarchy = "decided_at"
+    readonly_fields = ["total", "decided_by", "decided_at"]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(total_amount=total_subquery(DecisionFunding.objects.all(), "decision"))
+        )
+
+    def save_model(self, request: HttpRequest, obj: Decision, form, change: bool) -> None:
+        if not change:
+            obj.decided_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="nomor usulan", ordering="proposal__number")
+    def proposal_number(self, decision: Decision) -> str:
+        return decision.proposal.number
+
+    @admin.display(description="nama usulan", ordering="proposal__name")
+    def proposal_name(self, decision: Decision) -> str:
+        return decision.proposal.name
+
+    @admin.display(description="kabupaten/kota", ordering="proposal__region__code")
+    def region(self, decision: Decision) -> str:
+        return decision.proposal.region.name
+
+    @admin.display(description="pagu disepakati", ordering="total_amount")
+    def total(self, decision: Decision) -> str:
+        return format_rupiah(getattr(decision, "total_amount", None))
+
+
+@admin.register(DecisionFunding)
+class DecisionFundingAdmin(MeetingLockMixin, ScopedModelAdmin):
+    scope_through = "decision"
+    list_display = ["decision", "meeting", "scheme", "amount_rupiah"]
+    list_filter = ["scheme", ("decision__meeting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["decision__proposal__number", "decision__proposal__name", "decision__meeting__title"]
+    autocomplete_fields = ["decision", "scheme"]
+    list_select_related = ["decision__proposal", "decision__meeting", "scheme"]
+    ordering = ["decision__meeting", "decision__proposal__number", "scheme__order"]
+
+    @admin.display(description="rapat", ordering="decision__meeting")
+    def meeting(self, line: DecisionFunding) -> str:
+        return str(line.decision.meeting)
+
+    @admin.display(description="pagu disepakati", ordering="amount")
+    def amount_rupiah(self, line: DecisionFunding) -> str:
+        return format_rupiah(line.amount)

@@ -1,0 +1,49 @@
+import pytest
+from django.urls import reverse
+
+from meetings.models import Meeting
+from tests.factories import MeetingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("meetings:meeting-list")
+
+
+@pytest.mark.parametrize("persona", ["secretary", "planner", "verifier", "viewer", "operator_banjar", "superuser"])
+def test_everyone_with_a_role_sees_the_provinces_meetings(client, request, meeting, kalteng_meeting, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert meeting.title in response.text
+    assert (kalteng_meeting.title in response.text) == (persona == "superuser")
+
+
+def test_only_the_secretariat_gets_the_new_meeting_button(client, secretary, viewer):
+    client.force_login(secretary)
+    assert reverse("meetings:meeting-create") in client.get(URL).text
+    client.force_login(viewer)
+    assert reverse("meetings:meeting-create") not in client.get(URL).text
+
+
+def test_filter_by_year_and_kind(client, secretary, meeting, pupr_kalsel):
+    MeetingFactory(title="Forum PD TA 2028", organiser=pupr_kalsel, fiscal_year=2028, kind=Meeting.Kind.FORUM_PD)
+    client.force_login(secretary)
+    response = client.get(URL, {"tahun": "2028"})
+    assert "Forum PD TA 2028" in response.text
+    assert meeting.title not in response.text
+    response = client.get(URL, {"jenis": Meeting.Kind.RAKORNIS})
+    assert "Forum PD TA 2028" not in response.text
+    assert meeting.title in response.text
+
+
+def test_user_without_role_sees_nothing(client, meeting):
+    client.force_login(UserFactory())
+    assert meeting.title not in client.get(URL).text
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get(URL).status_code == 302
+
+
+def test_wrong_method_is_405(client, secretary):
+    client.force_login(secretary)
+    assert client.post(URL).status_code == 405
