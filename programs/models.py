@@ -6,7 +6,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from agencies.models import Agency, Region, region_code_q, scope_codes
 
@@ -162,6 +164,26 @@ class ProposalQuerySet(models.QuerySet):
     def with_total(self) -> ProposalQuerySet:
         return self.annotate(total_amount=Sum("funding_lines__amount", default=Decimal(0)))
 
+    def with_funding_total(self) -> ProposalQuerySet:
+        """`total_amount` as a correlated subquery, not a GROUP BY over a join.
+
+        The database then computes it only for the rows it returns (a page of 50), and COUNT(*) drops it, so a
+        list over 100,000 proposals stays fast. Sorting by the total still works.
+        """
+        totals = (
+            ProposalFunding.objects.filter(proposal=OuterRef("pk"))
+            .order_by()
+            .values("proposal")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            total_amount=Coalesce(Subquery(totals), Decimal(0), output_field=models.DecimalField(max_digits=18))
+        )
+
+    def deferred(self) -> ProposalQuerySet:
+        return self.filter(status=Proposal.Status.DEFERRED)
+
 
 class Proposal(models.Model):
     """One proposed sub kegiatan from a kabupaten/kota or agency for one fiscal year (usulan)."""
@@ -190,6 +212,7 @@ class Proposal(models.Model):
         OTHER = "lainnya", "Lainnya"
 
     AGREED_STATUSES = (Status.AGREED, Status.AGREED_WITH_CHANGES)
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
 
     number = models.CharField("nomor usulan", max_length=30, editable=False)
     fiscal_year = models.PositiveSmallIntegerField(
@@ -278,6 +301,8 @@ class Proposal(models.Model):
         indexes = [
             models.Index(fields=["fiscal_year", "region", "status"], name="programs_proposal_year_region"),
             models.Index(fields=["status"], name="programs_proposal_status"),
+            # The list's default order (newest year first, then number), so a page is read from the index.
+            models.Index(fields=["-fiscal_year", "number"], name="programs_proposal_year_number"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="programs_proposal_unique_number"),
@@ -318,6 +343,13 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:proposal-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in Proposal.EDITABLE_STATUSES
 
     @property
     def total_amount_value(self) -> Decimal:

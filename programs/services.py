@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import csv
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Length
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
-from programs.models import FundingScheme, Nomenclature
+from agencies.models import Region
+from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from rakornis.audit import audit_log, audit_value, diff
 from rakornis.loading import LoadResult, ReferenceDataError, clean_text
+from rakornis.models import AuditEntry
 
 NOMENCLATURE_COLUMNS = {
     "kode": "code",
@@ -270,3 +280,272 @@ def funding_schemes_load(*, rows: list[FundingSchemeRow]) -> LoadResult:
         else:
             result.unchanged += 1
     return result
+
+
+# Proposals ----------------------------------------------------------------------------------------------------------
+
+
+class TransitionError(Exception):
+    """A proposal write that its current state does not allow; the message is shown to the user as is."""
+
+
+class ProposalConflict(Exception):
+    """Someone saved the proposal after the form was loaded; nothing was written."""
+
+    def __init__(self, *, proposal: Proposal, changed_by: str, changed_at: datetime | None) -> None:
+        self.proposal = proposal
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        when = f" pada {date_format(localtime(changed_at), 'DATETIME_FORMAT')}" if changed_at else ""
+        super().__init__(
+            f"Usulan ini telah diubah oleh {changed_by}{when} setelah Anda membuka formulir ini. "
+            "Perubahan Anda belum disimpan dan tidak menimpa apa pun. Muat ulang halaman untuk melihat isian "
+            "terbaru, lalu masukkan kembali perubahan Anda."
+        )
+
+
+# The fields a user edits; the audit records these (and the funding lines) as old -> new.
+PROPOSAL_FIELDS = [
+    "fiscal_year",
+    "region",
+    "district",
+    "village",
+    "location",
+    "latitude",
+    "longitude",
+    "agency",
+    "sub_activity",
+    "out_of_catalogue",
+    "out_of_catalogue_reason",
+    "name",
+    "volume",
+    "unit",
+    "output_indicator",
+    "priority",
+    "origin",
+    "forward_volume",
+    "forward_amount",
+    "notes",
+]
+
+FundingLines = list[tuple[FundingScheme, Decimal]]
+
+
+def _funding_snapshot(lines: Iterable[tuple[FundingScheme, Decimal]]) -> dict[str, str]:
+    return {scheme.code: audit_value(amount) for scheme, amount in sorted(lines, key=lambda line: line[0].order)}
+
+
+def _proposal_snapshot(proposal: Proposal) -> dict[str, Any]:
+    values = {field: audit_value(getattr(proposal, field)) for field in PROPOSAL_FIELDS}
+    lines = proposal.funding_lines.select_related("scheme")
+    values["funding"] = _funding_snapshot((line.scheme, line.amount) for line in lines)
+    return values
+
+
+def _next_number(*, fiscal_year: int, region: Region) -> str:
+    """The next free number of the kabupaten/kota's year; call inside the transaction that inserts it.
+
+    The region row is locked first, so two operators of one kabupaten/kota saving at once get consecutive numbers
+    instead of one of them failing on `programs_proposal_unique_number`.
+    """
+    Region.objects.select_for_update().filter(pk=region.pk).exists()
+    prefix = Proposal.number_prefix(fiscal_year, region.code)
+    last = (
+        Proposal.objects.filter(fiscal_year=fiscal_year, number__startswith=prefix)
+        .annotate(number_length=Length("number"))
+        .order_by("-number_length", "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    sequence = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
+    return Proposal.format_number(fiscal_year, region.code, sequence)
+
+
+def _set_funding(proposal: Proposal, funding: FundingLines) -> None:
+    """Make the proposal's funding lines equal to `funding`, writing only the lines that differ."""
+    wanted = {scheme.pk: amount for scheme, amount in funding}
+    existing = {line.scheme_id: line for line in proposal.funding_lines.all()}
+    ProposalFunding.objects.filter(proposal=proposal).exclude(scheme_id__in=wanted).delete()
+    for scheme_id, amount in wanted.items():
+        line = existing.get(scheme_id)
+        if line is None:
+            ProposalFunding.objects.create(proposal=proposal, scheme_id=scheme_id, amount=amount)
+        elif line.amount != amount:
+            line.amount = amount
+            line.save(update_fields=["amount"])
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().select_related("region").get(pk=proposal.pk)
+
+
+@transaction.atomic
+def proposal_create(*, user, data: dict[str, Any], funding: FundingLines) -> Proposal:
+    """A new draft with its funding lines and number, audited as CREATED."""
+    values = {field: data[field] for field in PROPOSAL_FIELDS if field in data}
+    proposal = Proposal(**values, status=Proposal.Status.DRAFT, created_by=user)
+    proposal.number = _next_number(fiscal_year=proposal.fiscal_year, region=proposal.region)
+    proposal.save()
+    _set_funding(proposal, funding)
+    after = _proposal_snapshot(proposal)
+    changes = {field: [None, value] for field, value in after.items() if value not in (None, "", {})}
+    changes["status"] = [None, Proposal.Status.DRAFT.value]
+    audit_log(user=user, obj=proposal, action=AuditEntry.Action.CREATED, changes=changes)
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(*, proposal: Proposal, user, data: dict[str, Any], funding: FundingLines, version: int) -> Proposal:
+    """Save the edited fields and funding lines, if nobody saved since `version` was loaded; audited as CHANGED."""
+    locked = _lock(proposal)
+    if locked.version != version:
+        last = AuditEntry.objects.for_object(locked).select_related("user").first()
+        changed_by = "pengguna lain"
+        if last is not None and last.user is not None:
+            changed_by = last.user.get_full_name() or last.user.username
+        raise ProposalConflict(proposal=locked, changed_by=changed_by, changed_at=last.at if last else None)
+    if not locked.is_editable:
+        raise TransitionError(
+            f"Usulan berstatus {locked.get_status_display()} tidak dapat diubah; "
+            "hanya usulan Draf atau Dikembalikan yang dapat diubah."
+        )
+    before = _proposal_snapshot(locked)
+    for field in PROPOSAL_FIELDS:
+        if field in data:
+            setattr(locked, field, data[field])
+    _set_funding(locked, funding)
+    after = _proposal_snapshot(locked)
+    changes = diff(before, after)
+    if not changes:
+        return locked
+    locked.version += 1
+    locked.save()
+    audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes)
+    return locked
+
+
+def _transition(
+    *, proposal: Proposal, user, allowed_from: tuple[str, ...], to: str, action: str, verb: str, note: str = ""
+) -> Proposal:
+    locked = _lock(proposal)
+    if locked.status not in allowed_from:
+        raise TransitionError(f"Usulan berstatus {locked.get_status_display()} tidak dapat {verb}.")
+    old = locked.status
+    locked.status = to
+    locked.version += 1
+    locked.save(update_fields=["status", "version", "updated_at"])
+    audit_log(user=user, obj=locked, action=action, changes={"status": [old, to]}, note=note)
+    return locked
+
+
+@transaction.atomic
+def proposal_submit(*, proposal: Proposal, user) -> Proposal:
+    """Draft or returned -> submitted, once at least one funding line has an amount."""
+    if not ProposalFunding.objects.filter(proposal_id=proposal.pk, amount__gt=0).exists():
+        raise TransitionError("Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0.")
+    return _transition(
+        proposal=proposal,
+        user=user,
+        allowed_from=Proposal.EDITABLE_STATUSES,
+        to=Proposal.Status.SUBMITTED,
+        action=AuditEntry.Action.SUBMITTED,
+        verb="diajukan",
+    )
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, user) -> Proposal:
+    """Submitted -> draft, while the province has not verified it yet."""
+    return _transition(
+        proposal=proposal,
+        user=user,
+        allowed_from=(Proposal.Status.SUBMITTED,),
+        to=Proposal.Status.DRAFT,
+        action=AuditEntry.Action.WITHDRAWN,
+        verb="ditarik ke draf",
+    )
+
+
+@transaction.atomic
+def proposal_return(*, proposal: Proposal, user, note: str) -> Proposal:
+    """Submitted -> returned for revision; the note tells the operator what to fix."""
+    note = note.strip()
+    if not note:
+        raise TransitionError("Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
+    return _transition(
+        proposal=proposal,
+        user=user,
+        allowed_from=(Proposal.Status.SUBMITTED,),
+        to=Proposal.Status.RETURNED,
+        action=AuditEntry.Action.RETURNED,
+        verb="dikembalikan",
+        note=note,
+    )
+
+
+@transaction.atomic
+def proposal_verify(*, proposal: Proposal, user) -> Proposal:
+    """Submitted -> verified by the province."""
+    return _transition(
+        proposal=proposal,
+        user=user,
+        allowed_from=(Proposal.Status.SUBMITTED,),
+        to=Proposal.Status.VERIFIED,
+        action=AuditEntry.Action.VERIFIED,
+        verb="diverifikasi",
+    )
+
+
+# Copied into the next year's draft; the forward estimate is left out: it was the plan for the year being carried
+# into, not for the year after it.
+CARRY_OVER_FIELDS = [
+    field for field in PROPOSAL_FIELDS if field not in ("fiscal_year", "forward_volume", "forward_amount")
+]
+
+
+@transaction.atomic
+def proposal_carry_over(*, proposal: Proposal, user) -> Proposal:
+    """A deferred proposal becomes a new draft of the next fiscal year, linked to it, with the same funding lines."""
+    locked = _lock(proposal)
+    if locked.status != Proposal.Status.DEFERRED:
+        raise TransitionError(
+            f"Usulan {locked.number} berstatus {locked.get_status_display()}; "
+            "hanya usulan Ditangguhkan yang dapat dilanjutkan ke tahun berikutnya."
+        )
+    earlier = locked.carried_over_to.order_by("pk").first()
+    if earlier is not None:
+        raise TransitionError(f"Usulan {locked.number} sudah dilanjutkan menjadi {earlier.number}.")
+    copy = Proposal(
+        **{field: getattr(locked, field) for field in CARRY_OVER_FIELDS},
+        fiscal_year=locked.fiscal_year + 1,
+        status=Proposal.Status.DRAFT,
+        carried_over_from=locked,
+        created_by=user,
+    )
+    copy.number = _next_number(fiscal_year=copy.fiscal_year, region=locked.region)
+    copy.save()
+    lines = [(line.scheme, line.amount) for line in locked.funding_lines.select_related("scheme")]
+    _set_funding(copy, lines)
+    after = _proposal_snapshot(copy)
+    changes = {field: [None, value] for field, value in after.items() if value not in (None, "", {})}
+    changes["status"] = [None, Proposal.Status.DRAFT.value]
+    audit_log(
+        user=user,
+        obj=copy,
+        action=AuditEntry.Action.CARRIED_OVER,
+        changes=changes,
+        note=f"Lanjutan dari {locked.number} (TA {locked.fiscal_year}).",
+    )
+    audit_log(
+        user=user,
+        obj=locked,
+        action=AuditEntry.Action.CARRIED_OVER,
+        note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.",
+    )
+    return copy
+
+
+@transaction.atomic
+def proposal_carry_over_bulk(*, proposals: Iterable[Proposal], user) -> list[Proposal]:
+    """Carry several deferred proposals over, all or nothing: one refusal rolls every copy back."""
+    return [proposal_carry_over(proposal=proposal, user=user) for proposal in proposals]

@@ -1,0 +1,142 @@
+"""The proposal list's filters; every drop-down offers only what the signed-in user may see."""
+
+from __future__ import annotations
+
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from agencies.models import Agency, Region
+from programs.access import agencies_for, regencies_for
+from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+
+
+def _regencies(request):
+    return regencies_for(request.user) if request is not None else Region.objects.none()
+
+
+def _agencies(request):
+    return agencies_for(request.user).order_by("short_name") if request is not None else Agency.objects.none()
+
+
+def _fiscal_years() -> list[tuple[int, int]]:
+    this_year = timezone.localdate().year
+    return [(year, str(year)) for year in range(this_year + 3, this_year - 4, -1)]
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """Whitelisted `?sort=` values; ties broken by number so pages never overlap."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "number")
+
+
+class ProposalFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Cari", method="search")
+    fiscal_year = django_filters.ChoiceFilter(label="Tahun anggaran", choices=_fiscal_years, empty_label="Semua")
+    region = django_filters.ModelChoiceFilter(
+        label="Kabupaten/kota", queryset=_regencies, to_field_name="code", empty_label="Semua"
+    )
+    agency = django_filters.ModelChoiceFilter(label="Perangkat daerah", queryset=_agencies, empty_label="Semua")
+    status = django_filters.ChoiceFilter(label="Status", choices=Proposal.Status.choices, empty_label="Semua")
+    scheme = django_filters.ModelChoiceFilter(
+        label="Skema pendanaan",
+        queryset=FundingScheme.objects.all(),
+        to_field_name="code",
+        method="filter_scheme",
+        empty_label="Semua",
+    )
+    program = django_filters.ModelChoiceFilter(
+        label="Program/kegiatan",
+        queryset=Nomenclature.objects.filter(
+            level__in=[Nomenclature.Level.PROGRAM, Nomenclature.Level.ACTIVITY]
+        ).order_by("code"),
+        to_field_name="code",
+        method="filter_program",
+        empty_label="Semua",
+    )
+    priority = django_filters.ChoiceFilter(label="Prioritas", choices=Proposal.Priority.choices, empty_label="Semua")
+    origin = django_filters.ChoiceFilter(label="Sumber usulan", choices=Proposal.Origin.choices, empty_label="Semua")
+    sort = SortFilter(
+        label="Urutkan",
+        empty_label="Tahun, nomor",
+        fields=(
+            ("number", "number"),
+            ("name", "name"),
+            ("region__code", "region"),
+            ("status", "status"),
+            ("total_amount", "total"),
+        ),
+        field_labels={
+            "number": "Nomor (naik)",
+            "-number": "Nomor (turun)",
+            "name": "Nama (A-Z)",
+            "-name": "Nama (Z-A)",
+            "region__code": "Kab/kota (naik)",
+            "-region": "Kab/kota (turun)",
+            "status": "Status (naik)",
+            "-status": "Status (turun)",
+            "total_amount": "Pagu terkecil",
+            "-total": "Pagu terbesar",
+        },
+    )
+
+    class Meta:
+        model = Proposal
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        program = self.filters["program"]
+        program.field.label_from_instance = lambda node: f"{node.code} {node.name[:70]}"
+
+    @property
+    def form(self) -> forms.Form:
+        form = super().form
+        if not hasattr(form, "helper"):
+            form.helper = self._helper()
+        return form
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_method = "get"
+        helper.form_class = "row g-2 align-items-end"
+        helper.disable_csrf = True
+        col = "col-6 col-md-3 col-xl-2 mb-0"
+        helper.layout = Layout(
+            Row(
+                Column("q", css_class="col-12 col-md-6 col-xl-4 mb-0"),
+                Column("fiscal_year", css_class=col),
+                Column("region", css_class=col),
+                Column("agency", css_class="col-12 col-md-6 col-xl-4 mb-0"),
+                Column("status", css_class=col),
+                Column("scheme", css_class=col),
+                Column("program", css_class="col-12 col-md-6 col-xl-4 mb-0"),
+                Column("priority", css_class=col),
+                Column("origin", css_class=col),
+                Column("sort", css_class=col),
+                Column(
+                    Submit("", "Terapkan", css_class="btn-primary w-100"),
+                    css_class="col-6 col-md-3 col-xl-2 mb-3",
+                ),
+            )
+        )
+        return helper
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(name__icontains=value) | Q(location__icontains=value))
+
+    def filter_scheme(self, queryset, name, value):
+        # EXISTS rather than a join: a proposal with two lines would otherwise appear twice.
+        return queryset.filter(Exists(ProposalFunding.objects.filter(proposal=OuterRef("pk"), scheme=value)))
+
+    def filter_program(self, queryset, name, value):
+        return queryset.filter(sub_activity__code__startswith=f"{value.code}.")

@@ -1,0 +1,356 @@
+"""Proposal forms: they validate and normalise; the views hand the cleaned data to the services."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet, formset_factory
+
+from agencies.models import Agency, Region
+from programs.models import FundingScheme, Nomenclature, Proposal
+
+# Schemes a kabupaten/kota spends on its own authority, and the province's own budget.
+REGENCY_SCHEMES = {"APBD_KAB", "BKP", "DAK_FISIK", "DAK_NONFISIK"}
+PROVINCE_SCHEMES = {"APBD_PROV"}
+
+PROVINCE_GROUP = "Dilaksanakan Provinsi (kode .1.)"
+REGENCY_GROUP = "Dilaksanakan Kabupaten/Kota (kode .2.)"
+
+
+def funding_level_warning(government_level: str, scheme_codes: set[str]) -> str | None:
+    """A warning (not an error) when the sub kegiatan's executing level and the funding do not fit."""
+    if government_level == Nomenclature.GovernmentLevel.PROVINCE and scheme_codes & REGENCY_SCHEMES:
+        return (
+            "Sub kegiatan berkode .1. dilaksanakan oleh Provinsi, tetapi didanai APBD Kabupaten/Kota, Bantuan "
+            "Keuangan Provinsi atau DAK. Dana itu dibelanjakan oleh kabupaten/kota untuk kewenangannya sendiri: "
+            "pilih sub kegiatan berkode .2., atau ubah sumber dananya menjadi APBD Provinsi."
+        )
+    if government_level == Nomenclature.GovernmentLevel.REGENCY and scheme_codes & PROVINCE_SCHEMES:
+        return (
+            "Sub kegiatan berkode .2. dilaksanakan oleh Kabupaten/Kota, tetapi didanai APBD Provinsi. APBD Provinsi "
+            "hanya untuk pekerjaan kewenangan provinsi (kode .1.); bantuan provinsi untuk pekerjaan kabupaten/kota "
+            "diusulkan sebagai Bantuan Keuangan Provinsi (BKP)."
+        )
+    return None
+
+
+WHOLE_RUPIAH_RE = re.compile(r"^(\d+|\d{1,3}(\.\d{3})+)$")
+
+
+class RupiahField(forms.DecimalField):
+    """Whole rupiah, typed as `1500000000` or `1.500.000.000`; no sen, not negative."""
+
+    default_error_messages = {
+        "invalid": "Masukkan pagu dalam rupiah bulat, misalnya 1500000000 atau 1.500.000.000.",
+        "fraction": "Pagu harus dalam rupiah bulat, tanpa sen.",
+        "negative": "Pagu tidak boleh negatif.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 0)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "class": "text-end", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace(" ", "").removeprefix("Rp").removeprefix("rp")
+        if text.startswith("-"):
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        if WHOLE_RUPIAH_RE.match(text):
+            return Decimal(text.replace(".", ""))
+        if re.match(r"^\d[\d.]*[.,]\d+$", text):
+            raise ValidationError(self.error_messages["fraction"], code="fraction")
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return str(int(value))
+        return value
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+
+
+class SubActivityChoiceField(forms.ModelChoiceField):
+    """Sub kegiatan choices grouped by who carries the work out (digit A of the code)."""
+
+    def label_from_instance(self, obj: Nomenclature) -> str:
+        return f"{obj.code} {obj.name}"
+
+    def grouped_choices(self) -> list:
+        groups = {Nomenclature.GovernmentLevel.PROVINCE: [], Nomenclature.GovernmentLevel.REGENCY: []}
+        for node in self.queryset:
+            groups.setdefault(node.government_level, []).append((node.pk, self.label_from_instance(node)))
+        return [
+            ("", "— pilih sub kegiatan —"),
+            (PROVINCE_GROUP, groups[Nomenclature.GovernmentLevel.PROVINCE]),
+            (REGENCY_GROUP, groups[Nomenclature.GovernmentLevel.REGENCY]),
+        ]
+
+
+class ProposalForm(forms.ModelForm):
+    """The proposal's own fields. Status, number and version are never taken from the form's fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    sub_activity = SubActivityChoiceField(
+        label="Sub kegiatan",
+        queryset=Nomenclature.objects.sub_activities().active().order_by("code"),
+        required=False,
+    )
+    forward_amount = RupiahField(label="Prakiraan maju pagu (Rp)", required=False)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "fiscal_year",
+            "region",
+            "agency",
+            "district",
+            "village",
+            "location",
+            "latitude",
+            "longitude",
+            "sub_activity",
+            "out_of_catalogue",
+            "out_of_catalogue_reason",
+            "name",
+            "volume",
+            "unit",
+            "output_indicator",
+            "priority",
+            "origin",
+            "forward_volume",
+            "forward_amount",
+            "notes",
+        ]
+        labels = {
+            "out_of_catalogue": "Di luar nomenklatur (sub kegiatan belum ada di daftar)",
+            "out_of_catalogue_reason": "Penjelasan di luar nomenklatur",
+            "latitude": "Lintang (mis. -3,3186)",
+            "longitude": "Bujur (mis. 114,5903)",
+        }
+        widgets = {
+            "location": forms.TextInput(attrs={"placeholder": "Ruas jalan, STA, dusun, patokan"}),
+            "out_of_catalogue_reason": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "latitude": forms.NumberInput(attrs={"step": "any"}),
+            "longitude": forms.NumberInput(attrs={"step": "any"}),
+            "volume": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+            "forward_volume": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        }
+        error_messages = {
+            "volume": {"required": "Volume wajib diisi."},
+            "name": {"required": "Nama usulan wajib diisi."},
+            "unit": {"required": "Satuan wajib diisi, misalnya km, unit, Ha."},
+        }
+
+    def __init__(self, *args, regencies, agencies, **kwargs) -> None:
+        """`regencies` and `agencies` are the user's scope for this form (the view decides them from the roles)."""
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regencies
+        self.fields["region"].empty_label = "— pilih kabupaten/kota —"
+        # One kabupaten/kota to choose from (an operator's own): fixed, and whatever is posted for it is ignored.
+        only = list(regencies[:2])
+        if len(only) == 1:
+            self.fields["region"].disabled = True
+            self.initial["region"] = only[0].pk
+            self.fields["region"].help_text = "Kabupaten/kota Anda."
+        region = self._chosen_region(regencies)
+        self.fields["agency"].queryset = agencies.filter(region=region) if region else agencies.none()
+        self.fields["agency"].empty_label = "— pilih perangkat daerah —"
+        self.fields["agency"].help_text = "Perangkat daerah kabupaten/kota yang mengusulkan."
+        districts = Region.objects.districts()
+        self.fields["district"].queryset = districts.filter(parent=region) if region else districts.none()
+        self.fields["district"].empty_label = "— semua/belum ditentukan —"
+        villages = Region.objects.villages()
+        self.fields["village"].queryset = (
+            villages.filter(code__startswith=f"{region.code}.") if region else villages.none()
+        )
+        self.fields["village"].empty_label = "— semua/belum ditentukan —"
+        for name in ("district", "village"):
+            self.fields[name].label_from_instance = lambda region: region.name
+        self.fields["sub_activity"].choices = self.fields["sub_activity"].grouped_choices()
+        self.fields["sub_activity"].help_text = (
+            "Kode .1. = dikerjakan Provinsi (mis. jalan provinsi, didanai APBD Provinsi); "
+            "kode .2. = dikerjakan Kabupaten/Kota (APBD Kab/Kota, BKP, DAK)."
+        )
+        self.fields["volume"].min_value = None
+        self.fields["priority"].choices = Proposal.Priority.choices
+        self.fields["origin"].choices = Proposal.Origin.choices
+        if self.instance.pk is None:
+            del self.fields["version"]
+        else:
+            self.initial.setdefault("version", self.instance.version)
+        self.helper = self._helper()
+
+    def _chosen_region(self, regencies) -> Region | None:
+        field = self.fields["region"]
+        if field.disabled:
+            key = self.initial.get("region")
+        elif self.is_bound:
+            key = self.data.get(self.add_prefix("region"))
+        else:
+            key = self.initial.get("region") or self.instance.region_id
+        if not key:
+            return None
+        try:
+            return regencies.filter(pk=key).first()
+        except (ValueError, TypeError):
+            return None
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper(self)
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
+            *(["version"] if "version" in self.fields else []),
+            Fieldset(
+                "Wilayah dan pengusul",
+                Row(
+                    Column("fiscal_year", css_class="col-md-3"),
+                    Column("region", css_class="col-md-4"),
+                    Column("agency", css_class="col-md-5"),
+                ),
+                Row(Column("district", css_class="col-md-6"), Column("village", css_class="col-md-6")),
+                "location",
+                Row(Column("latitude", css_class="col-md-6"), Column("longitude", css_class="col-md-6")),
+            ),
+            Fieldset(
+                "Sub kegiatan",
+                HTML(
+                    '<input type="search" id="sub-activity-filter" class="form-control form-control-sm mb-2" '
+                    'placeholder="Cari kode atau nama sub kegiatan…" aria-label="Cari sub kegiatan">'
+                ),
+                Field("sub_activity", size=1),
+                "out_of_catalogue",
+                Div("out_of_catalogue_reason", css_id="out-of-catalogue-reason"),
+            ),
+            Fieldset(
+                "Usulan",
+                "name",
+                Row(
+                    Column("volume", css_class="col-md-3"),
+                    Column("unit", css_class="col-md-3"),
+                    Column("priority", css_class="col-md-3"),
+                    Column("origin", css_class="col-md-3"),
+                ),
+                "output_indicator",
+            ),
+            HTML('{% include "programs/includes/funding_formset.html" %}'),
+            Fieldset(
+                "Prakiraan maju (tahun n+1) dan keterangan",
+                Row(Column("forward_volume", css_class="col-md-6"), Column("forward_amount", css_class="col-md-6")),
+                "notes",
+            ),
+        )
+        return helper
+
+    def clean_volume(self):
+        volume = self.cleaned_data.get("volume")
+        if volume is not None and volume <= 0:
+            raise ValidationError("Volume harus lebih dari 0.")
+        return volume
+
+    def clean_forward_volume(self):
+        volume = self.cleaned_data.get("forward_volume")
+        if volume is not None and volume < 0:
+            raise ValidationError("Prakiraan maju volume tidak boleh negatif.")
+        return volume
+
+    def clean(self):
+        cleaned = super().clean()
+        region: Region | None = cleaned.get("region")
+        agency: Agency | None = cleaned.get("agency")
+        district: Region | None = cleaned.get("district")
+        village: Region | None = cleaned.get("village")
+        if region and agency and agency.region_id != region.pk:
+            self.add_error("agency", "Perangkat daerah ini bukan dari kabupaten/kota yang dipilih.")
+        if region and district and district.parent_id != region.pk:
+            self.add_error("district", "Kecamatan ini tidak berada di kabupaten/kota yang dipilih.")
+        if village and district and village.parent_id != district.pk:
+            self.add_error("village", "Desa/kelurahan ini tidak berada di kecamatan yang dipilih.")
+        if cleaned.get("out_of_catalogue"):
+            if not (cleaned.get("out_of_catalogue_reason") or "").strip():
+                self.add_error(
+                    "out_of_catalogue_reason",
+                    "Jelaskan mengapa usulan ini di luar nomenklatur (sub kegiatan apa yang dibutuhkan dan mengapa).",
+                )
+            # Out of catalogue means no code: a chosen sub kegiatan is dropped rather than stored beside it.
+            cleaned["sub_activity"] = None
+        elif not cleaned.get("sub_activity") and "sub_activity" not in self.errors:
+            self.add_error(
+                "sub_activity",
+                "Pilih sub kegiatan, atau centang \u201cdi luar nomenklatur\u201d dan jelaskan alasannya.",
+            )
+        else:
+            cleaned["out_of_catalogue_reason"] = ""
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None):
+            self.add_error(
+                "longitude" if longitude is None else "latitude", "Isi lintang dan bujur, atau kosongkan keduanya."
+            )
+        elif latitude is not None and not (-11.5 <= latitude <= 6.5 and 94 <= longitude <= 141.5):
+            self.add_error(
+                "latitude", "Koordinat berada di luar wilayah Indonesia (lintang -11,5..6,5; bujur 94..141,5)."
+            )
+        return cleaned
+
+
+class FundingLineForm(forms.Form):
+    scheme = forms.ModelChoiceField(
+        label="Sumber dana",
+        queryset=FundingScheme.objects.all(),
+        empty_label="— pilih skema —",
+        error_messages={"required": "Pilih skema pendanaan."},
+    )
+    amount = RupiahField(label="Pagu indikatif (Rp)", error_messages={"required": "Isi pagu (boleh 0)."})
+
+
+class BaseFundingFormSet(BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen = set()
+        positive = False
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            scheme = form.cleaned_data.get("scheme")
+            amount = form.cleaned_data.get("amount")
+            if scheme is None:
+                continue
+            if scheme.pk in seen:
+                form.add_error("scheme", f"Skema {scheme.name} sudah dipakai di baris lain; gabungkan pagunya.")
+                raise ValidationError("Setiap skema pendanaan hanya boleh satu baris.")
+            seen.add(scheme.pk)
+            positive = positive or (amount or 0) > 0
+        if not positive:
+            raise ValidationError("Isi minimal satu sumber dana dengan pagu lebih dari Rp 0.")
+
+    def lines(self) -> list[tuple[FundingScheme, Decimal]]:
+        return [
+            (form.cleaned_data["scheme"], form.cleaned_data["amount"])
+            for form in self.forms
+            if form.cleaned_data.get("scheme") and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+
+# One empty row to start with; `BaseFundingFormSet.clean` requires a line with an amount above zero.
+FundingFormSet = formset_factory(FundingLineForm, formset=BaseFundingFormSet, extra=0, can_delete=True, min_num=1)
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        label="Catatan perbaikan",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Catatan pengembalian wajib diisi."},
+    )

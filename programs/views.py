@@ -1,0 +1,461 @@
+"""Proposal pages: list, form, detail, workflow actions and the form's JSON helpers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import DetailView, ListView
+from django.views.generic.edit import FormView
+
+from agencies.models import Region
+from meetings.models import Decision, DecisionFunding
+from programs import services
+from programs.access import (
+    Action,
+    agencies_for,
+    available_actions,
+    get_proposal_for_user,
+    may,
+    regencies_for,
+)
+from programs.filters import ProposalFilter
+from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
+from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from rakornis.formatting import format_rupiah
+from rakornis.models import AuditEntry
+
+BULK_CARRY_OVER_LIMIT = 500
+
+
+class ProposalListView(LoginRequiredMixin, ListView):
+    template_name = "programs/proposal_list.html"
+    context_object_name = "proposals"
+    paginate_by = 50
+
+    def get_queryset(self):
+        base = (
+            Proposal.objects.for_user(self.request.user)
+            .with_funding_total()
+            .select_related("region", "agency", "sub_activity")
+            .prefetch_related(
+                Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme").order_by())
+            )
+        )
+        self.filterset = ProposalFilter(self.request.GET or None, queryset=base, request=self.request)
+        # An invalid filter value (a kabupaten/kota outside the scope, a made-up status) shows nothing, not all.
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return base.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filtered = self.object_list.order_by().values("pk")
+        # One aggregate over the filtered set: the rupiah total per scheme.
+        totals = dict(
+            ProposalFunding.objects.filter(proposal__in=filtered)
+            .order_by()
+            .values_list("scheme")
+            .annotate(total=Sum("amount"))
+        )
+        schemes = list(FundingScheme.objects.all())
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filter=self.filterset,
+            scheme_totals=[(scheme, totals[scheme.pk]) for scheme in schemes if scheme.pk in totals],
+            grand_total=sum(totals.values(), Decimal(0)),
+            total_count=context["paginator"].count if context.get("paginator") else len(self.object_list),
+            querystring=query.urlencode(),
+            can_create=may(self.request.user, Action.CREATE),
+            can_bulk_carry_over=self.request.GET.get("status") == Proposal.Status.DEFERRED
+            and may(self.request.user, Action.CARRY_OVER),
+        )
+        return context
+
+
+def _regencies_for_form(user):
+    return regencies_for(user, Action.CREATE).order_by("code")
+
+
+class ProposalFormMixin(LoginRequiredMixin):
+    """Shared by create and update: the scoped form, the funding formset, and one service call on save."""
+
+    template_name = "programs/proposal_form.html"
+    form_class = ProposalForm
+    http_method_names = ["get", "post", "head", "options"]
+    proposal: Proposal | None = None
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            instance=self.proposal,
+            regencies=_regencies_for_form(self.request.user),
+            agencies=agencies_for(self.request.user).order_by("short_name"),
+        )
+        return kwargs
+
+    def get_formset(self) -> FundingFormSet:
+        if self.request.method == "POST":
+            return FundingFormSet(self.request.POST, prefix="funding")
+        initial = []
+        if self.proposal is not None:
+            initial = [{"scheme": line.scheme_id, "amount": line.amount} for line in self.proposal.funding_lines.all()]
+        return FundingFormSet(prefix="funding", initial=initial)
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.setdefault("formset", self.get_formset())
+        context["proposal"] = self.proposal
+        context["scheme_codes"] = {scheme.pk: scheme.code for scheme in FundingScheme.objects.all()}
+        context["region_codes"] = dict(context["form"].fields["region"].queryset.values_list("pk", "code"))
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = self.get_form()
+        formset = self.get_formset()
+        form_valid = form.is_valid()
+        if form_valid and formset.is_valid():
+            return self.save(form, formset)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def save(self, form: ProposalForm, formset) -> HttpResponse:
+        raise NotImplementedError
+
+
+class ProposalCreateView(ProposalFormMixin, FormView):
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated and not may(request.user, Action.CREATE):
+            raise PermissionDenied("Hanya operator kabupaten/kota yang dapat membuat usulan.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"fiscal_year": timezone.localdate().year + 1}
+
+    def save(self, form: ProposalForm, formset) -> HttpResponse:
+        proposal = services.proposal_create(user=self.request.user, data=form.cleaned_data, funding=formset.lines())
+        messages.success(self.request, f"Usulan {proposal.number} tersimpan sebagai draf.")
+        return redirect(proposal)
+
+
+class ProposalUpdateView(ProposalFormMixin, FormView):
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.proposal = get_proposal_for_user(request.user, kwargs["pk"], Action.EDIT)
+        if not self.proposal.is_editable:
+            messages.warning(
+                request,
+                f"Usulan berstatus {self.proposal.get_status_display()} tidak dapat diubah; "
+                "hanya usulan Draf atau Dikembalikan yang dapat diubah.",
+            )
+            return redirect(self.proposal)
+        return super().dispatch(request, *args, **kwargs)
+
+    def save(self, form: ProposalForm, formset) -> HttpResponse:
+        try:
+            proposal = services.proposal_update(
+                proposal=self.proposal,
+                user=self.request.user,
+                data=form.cleaned_data,
+                funding=formset.lines(),
+                version=form.cleaned_data.get("version") or 0,
+            )
+        except services.ProposalConflict as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(self.get_context_data(form=form, formset=formset, conflict=True))
+        except services.TransitionError as exc:
+            messages.error(self.request, str(exc))
+            return redirect(self.proposal)
+        messages.success(self.request, f"Perubahan usulan {proposal.number} tersimpan.")
+        return redirect(proposal)
+
+
+# Detail -------------------------------------------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    field.name: str(field.verbose_name) for field in Proposal._meta.get_fields() if hasattr(field, "verbose_name")
+}
+FIELD_LABELS["funding"] = "pendanaan"
+CHOICE_LABELS = {
+    "status": dict(Proposal.Status.choices),
+    "priority": {str(value): label for value, label in Proposal.Priority.choices},
+    "origin": dict(Proposal.Origin.choices),
+}
+MONEY_FIELDS = {"forward_amount"}
+STATUS_ACTIONS = {
+    AuditEntry.Action.CREATED,
+    AuditEntry.Action.SUBMITTED,
+    AuditEntry.Action.WITHDRAWN,
+    AuditEntry.Action.RETURNED,
+    AuditEntry.Action.VERIFIED,
+    AuditEntry.Action.DECIDED,
+    AuditEntry.Action.CARRIED_OVER,
+}
+
+
+def _display(field: str, value: Any, scheme_names: dict[str, str]) -> str:
+    if value is None or value == "" or value == {}:
+        return "—"
+    if field in CHOICE_LABELS:
+        return CHOICE_LABELS[field].get(str(value), str(value))
+    if field == "funding" and isinstance(value, dict):
+        return "; ".join(
+            f"{scheme_names.get(code, code)} {format_rupiah(Decimal(amount))}" for code, amount in value.items()
+        )
+    if field in MONEY_FIELDS:
+        return format_rupiah(Decimal(value))
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    return str(value)
+
+
+def history_rows(entries, scheme_names: dict[str, str]) -> list[dict[str, Any]]:
+    """Audit entries with their changes as readable (label, old, new) rows."""
+    rows = []
+    for entry in entries:
+        changes = [
+            (FIELD_LABELS.get(field, field), _display(field, old, scheme_names), _display(field, new, scheme_names))
+            for field, (old, new) in (entry.changes or {}).items()
+            if field != "status"
+        ]
+        status = (entry.changes or {}).get("status")
+        rows.append(
+            {
+                "entry": entry,
+                "status": [_display("status", value, scheme_names) for value in status] if status else None,
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+class ProposalDetailView(LoginRequiredMixin, DetailView):
+    template_name = "programs/proposal_detail.html"
+    context_object_name = "proposal"
+
+    def get_object(self, queryset=None) -> Proposal:
+        # The same scope as `get_proposal_for_user` (404 outside it), with everything the page shows in one go.
+        queryset = (
+            Proposal.objects.for_user(self.request.user)
+            .select_related(
+                "region", "district", "village", "agency", "sub_activity", "carried_over_from", "created_by"
+            )
+            .prefetch_related(
+                Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme")),
+                Prefetch("carried_over_to", queryset=Proposal.objects.order_by("fiscal_year", "number")),
+            )
+        )
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        proposal: Proposal = self.object
+        user = self.request.user
+        lines = list(proposal.funding_lines.all())
+        decisions = list(
+            Decision.objects.filter(proposal=proposal)
+            .select_related("meeting", "desk", "executing_agency", "merged_into", "decided_by")
+            .prefetch_related(Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme")))
+            .order_by("meeting__starts_at", "pk")
+        )
+        merged_from = list(
+            Decision.objects.filter(merged_into=proposal, outcome=Decision.Outcome.MERGED)
+            .select_related("proposal", "meeting")
+            .order_by("proposal__number")
+        )
+        # Linked proposals of another kabupaten/kota are named only by number, and not linked.
+        linked = {d.merged_into_id for d in decisions if d.merged_into_id} | {d.proposal_id for d in merged_from}
+        linked |= {p.pk for p in proposal.carried_over_to.all()}
+        if proposal.carried_over_from_id:
+            linked.add(proposal.carried_over_from_id)
+        visible = (
+            set(Proposal.objects.for_user(user).filter(pk__in=linked).values_list("pk", flat=True)) if linked else set()
+        )
+        scheme_names = {scheme.code: scheme.short_name for scheme in FundingScheme.objects.all()}
+        entries = list(AuditEntry.objects.for_object(proposal).select_related("user").order_by("at", "pk"))
+        history = history_rows(entries, scheme_names)
+        actions = available_actions(user, proposal)
+        warning = None
+        if proposal.sub_activity is not None:
+            warning = funding_level_warning(
+                proposal.sub_activity.government_level, {line.scheme.code for line in lines}
+            )
+        context.update(
+            lines=lines,
+            total=sum((line.amount for line in lines), Decimal(0)),
+            decisions=decisions,
+            merged_from=merged_from,
+            merged_into=[decision.merged_into for decision in decisions if decision.merged_into_id],
+            visible_ids=visible,
+            timeline=[row for row in history if row["status"] or row["entry"].action in STATUS_ACTIONS],
+            changes=[row for row in history if row["entry"].action == AuditEntry.Action.CHANGED and row["changes"]],
+            actions={action.value for action in actions},
+            return_form=ReturnForm(),
+            level_warning=warning,
+        )
+        return context
+
+
+# Workflow actions ---------------------------------------------------------------------------------------------------
+
+
+def _run(request: HttpRequest, proposal: Proposal, func, success: str, **kwargs) -> HttpResponse:
+    try:
+        result = func(proposal=proposal, user=request.user, **kwargs)
+    except services.TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(proposal)
+    messages.success(request, success.format(number=proposal.number, result=result))
+    return redirect(result if isinstance(result, Proposal) else proposal)
+
+
+@require_POST
+@login_required
+def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request.user, pk, Action.SUBMIT)
+    return _run(request, proposal, services.proposal_submit, "Usulan {number} diajukan ke provinsi untuk diverifikasi.")
+
+
+@require_POST
+@login_required
+def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request.user, pk, Action.WITHDRAW)
+    return _run(request, proposal, services.proposal_withdraw, "Usulan {number} ditarik kembali menjadi draf.")
+
+
+@require_POST
+@login_required
+def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request.user, pk, Action.RETURN)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
+        return redirect(proposal)
+    return _run(
+        request,
+        proposal,
+        services.proposal_return,
+        "Usulan {number} dikembalikan ke operator untuk diperbaiki.",
+        note=form.cleaned_data["note"],
+    )
+
+
+@require_POST
+@login_required
+def proposal_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request.user, pk, Action.VERIFY)
+    return _run(request, proposal, services.proposal_verify, "Usulan {number} terverifikasi.")
+
+
+@require_POST
+@login_required
+def proposal_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request.user, pk, Action.CARRY_OVER)
+    return _run(
+        request,
+        proposal,
+        services.proposal_carry_over,
+        "Usulan {number} dilanjutkan ke TA {result.fiscal_year} sebagai draf {result.number}.",
+    )
+
+
+@require_POST
+@login_required
+def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
+    """Carry over the ticked deferred proposals, or every deferred one of the posted filter; all or nothing."""
+    user = request.user
+    if not may(user, Action.CARRY_OVER):
+        raise PermissionDenied("Peran Anda tidak mengizinkan melanjutkan usulan.")
+    filter_query = request.POST.get("filter", "")
+    back = f"{reverse('programs:proposal-list')}?{filter_query}" if filter_query else reverse("programs:proposal-list")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("programs:proposal-list")
+    visible = Proposal.objects.for_user(user).select_related("region")
+    if request.POST.get("all"):
+        filterset = ProposalFilter(QueryDict(filter_query), queryset=visible.with_funding_total(), request=request)
+        proposals = list(filterset.qs.deferred().order_by("number")[: BULK_CARRY_OVER_LIMIT + 1])
+    else:
+        try:
+            ids = sorted({int(pk) for pk in request.POST.getlist("ids")})
+        except ValueError:
+            ids = []
+        proposals = list(visible.filter(pk__in=ids).order_by("number"))
+        if len(proposals) != len(ids):
+            raise Http404("Usulan tidak ditemukan.")
+    if not proposals:
+        messages.warning(request, "Tidak ada usulan ditangguhkan yang dipilih.")
+        return HttpResponseRedirect(back)
+    if len(proposals) > BULK_CARRY_OVER_LIMIT:
+        messages.error(request, f"Paling banyak {BULK_CARRY_OVER_LIMIT} usulan sekaligus; persempit filter.")
+        return HttpResponseRedirect(back)
+    if not all(may(user, Action.CARRY_OVER, proposal) for proposal in proposals):
+        raise PermissionDenied("Sebagian usulan berada di luar wilayah yang boleh Anda lanjutkan.")
+    try:
+        copies = services.proposal_carry_over_bulk(proposals=proposals, user=user)
+    except services.TransitionError as exc:
+        messages.error(request, f"Tidak ada usulan yang dilanjutkan. {exc}")
+        return HttpResponseRedirect(back)
+    messages.success(
+        request,
+        f"{len(copies)} usulan dilanjutkan ke tahun anggaran berikutnya sebagai draf: "
+        + ", ".join(copy.number for copy in copies[:10])
+        + (" …" if len(copies) > 10 else ""),
+    )
+    return HttpResponseRedirect(back)
+
+
+# JSON helpers for the form ------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def region_children(request: HttpRequest, code: str) -> JsonResponse:
+    """Kecamatan, desa/kelurahan and agencies of one kabupaten/kota in the user's scope (404 outside it)."""
+    regency = get_object_or_404(regencies_for(request.user), code=code)
+    districts = Region.objects.districts().filter(parent=regency).order_by("code")
+    villages = Region.objects.villages().filter(code__startswith=f"{regency.code}.").order_by("code")
+    agencies = agencies_for(request.user).filter(region=regency).order_by("short_name")
+    return JsonResponse(
+        {
+            "regency": {"id": regency.pk, "code": regency.code, "name": regency.name},
+            "districts": [{"id": r.pk, "code": r.code, "name": r.name} for r in districts],
+            "villages": [{"id": r.pk, "code": r.code, "name": r.name, "district": r.parent_id} for r in villages],
+            "agencies": [{"id": a.pk, "name": a.short_name} for a in agencies],
+        }
+    )
+
+
+@require_GET
+@login_required
+def sub_activity_search(request: HttpRequest) -> JsonResponse:
+    """Active sub kegiatan whose code starts with, or whose name contains, `q` (at most 30)."""
+    query = request.GET.get("q", "").strip()
+    nodes = Nomenclature.objects.sub_activities().active().order_by("code")
+    if query:
+        nodes = nodes.filter(Q(code__startswith=query) | Q(name__icontains=query))
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": node.pk,
+                    "code": node.code,
+                    "name": node.name,
+                    "government_level": node.government_level,
+                    "unit": node.unit,
+                }
+                for node in nodes[:30]
+            ]
+        }
+    )
