@@ -98,7 +98,7 @@ def available_actions(user, proposal: Proposal) -> set[Action]:
     return actions
 
 
-def get_proposal_for_user(user, pk: int, action: Action | None = None, *, for_update: bool = False) -> Proposal:
+def get_proposal_for_user(user, pk: int, action: Action | None = None) -> Proposal:
     """The proposal, or 404 outside the user's scope, or 403 when the user's roles do not allow `action` on it."""
     queryset = Proposal.objects.for_user(user).select_related("region", "agency", "sub_activity")
     proposal = get_object_or_404(queryset, pk=pk)
