@@ -6,6 +6,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from agencies.models import StaffRole, has_role
 from meetings.models import Meeting
@@ -14,6 +15,7 @@ from programs.models import FundingScheme, Proposal, ProposalFunding
 HOME_LIST_LIMIT = 10
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Totals by status and by funding scheme for the user's scope, and each role's own work queue."""
@@ -46,9 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
             :HOME_LIST_LIMIT
         ]
     if has_role(user, StaffRole.Role.VERIFIER):
-        context["to_verify"] = listed.filter(status=Proposal.Status.SUBMITTED).order_by("updated_at")[
-            :HOME_LIST_LIMIT
-        ]
+        context["to_verify"] = listed.filter(status=Proposal.Status.SUBMITTED).order_by("updated_at")[:HOME_LIST_LIMIT]
     if has_role(user, StaffRole.Role.SECRETARY, StaffRole.Role.PLANNER, StaffRole.Role.VIEWER):
         context["upcoming_meetings"] = (
             Meeting.objects.for_user(user)

@@ -1,0 +1,436 @@
+"""One permission matrix over every URL of the project and every demo role (pretix `test_permissions.py`).
+
+The URL names come from the resolver, not from this file: a URL without a rule in `RULES` is a failing case that
+names it, so no page or action ships without a decision about who may use it. Each case builds its own objects,
+in the state that makes the action possible, so a successful POST in one case cannot affect another.
+
+Expected: anonymous -> the login page; outside the user's scope -> 404; in scope without the right -> 403;
+allowed -> 200 for a page, 302 for an action that took effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+
+from meetings.models import AgendaItem, Attendance, Decision, Meeting
+from programs.models import Proposal
+from tests.factories import (
+    AgendaItemFactory,
+    AttendanceFactory,
+    FundingSchemeFactory,
+    MeetingFactory,
+    funded_proposal,
+    proposal_form_data,
+    verified_proposal,
+)
+
+pytestmark = pytest.mark.django_db
+
+WITA = ZoneInfo("Asia/Makassar")
+
+ANONYMOUS = "anonymous"
+# The demo personas of tests/conftest.py, by fixture name.
+OPERATOR_BANJAR, OPERATOR_TAPIN = "operator_banjar", "operator_tapin"
+VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER = "verifier", "planner", "secretary", "viewer", "superuser"
+ROLES = (ANONYMOUS, OPERATOR_BANJAR, OPERATOR_TAPIN, VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER)
+SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
+
+# Outside the matrix on purpose: the Django admin guards itself (is_staff and model permissions, tests/test_admin.py);
+# signing in and out and choosing a language are open to everyone.
+UNGUARDED_NAMESPACES = {"admin"}
+PUBLIC_URL_NAMES = {"login", "logout", "set_language"}
+
+LOGIN = "login"  # expected "status" of an anonymous request: a redirect to the login page
+
+
+class Scene:
+    """The objects a case needs, built on first use: Banjar proposals in each state, an open Kalsel meeting."""
+
+    def __init__(self, banjar, pupr_banjar, pupr_kalsel) -> None:
+        self.banjar, self.pupr_banjar, self.pupr_kalsel = banjar, pupr_banjar, pupr_kalsel
+        FundingSchemeFactory(code="APBD_KAB")
+
+    def _proposal(self, status: str) -> Proposal:
+        return funded_proposal(region=self.banjar, agency=self.pupr_banjar, status=status)
+
+    @cached_property
+    def draft(self) -> Proposal:
+        return self._proposal(Proposal.Status.DRAFT)
+
+    @cached_property
+    def submitted(self) -> Proposal:
+        return self._proposal(Proposal.Status.SUBMITTED)
+
+    @cached_property
+    def deferred(self) -> Proposal:
+        return self._proposal(Proposal.Status.DEFERRED)
+
+    @cached_property
+    def verified(self) -> Proposal:
+        """Verified and not yet on the agenda."""
+        return verified_proposal(self.banjar, self.pupr_banjar, {"APBD_KAB": 1_500_000_000})
+
+    @cached_property
+    def meeting(self) -> Meeting:
+        return MeetingFactory(
+            title="Rakornis Dinas PUPR Kalsel",
+            organiser=self.pupr_kalsel,
+            starts_at=datetime(2026, 1, 29, 9, 0, tzinfo=WITA),
+            ends_at=datetime(2026, 1, 29, 16, 0, tzinfo=WITA),
+            fiscal_year=2027,
+        )
+
+    @cached_property
+    def attendance(self) -> Attendance:
+        return AttendanceFactory(meeting=self.meeting, name="Ir. Hadi Santoso")
+
+    @cached_property
+    def agenda_item(self) -> AgendaItem:
+        """A verified Banjar proposal on the meeting's agenda, awaiting a decision."""
+        proposal = verified_proposal(self.banjar, self.pupr_banjar, {"APBD_KAB": 1_500_000_000})
+        return AgendaItemFactory(meeting=self.meeting, proposal=proposal)
+
+
+def proposal_data(scene: Scene, **overrides) -> dict:
+    return proposal_form_data(
+        region=scene.banjar, agency=scene.pupr_banjar, funding=[("APBD_KAB", "1500000000")], **overrides
+    )
+
+
+def meeting_data(scene: Scene, **overrides) -> dict:
+    return {
+        "kind": Meeting.Kind.RAKORNIS,
+        "title": "Rakornis Dinas PUPR Kalsel",
+        "organiser": str(scene.pupr_kalsel.pk),
+        "starts_at": "2026-01-29T09:00",
+        "ends_at": "2026-01-29T16:00",
+        "venue": "Aula Dinas PUPR",
+        "city": "Banjarbaru",
+        "fiscal_year": "2027",
+        "purpose": "",
+        **overrides,
+    }
+
+
+def status_of(proposal: Proposal) -> str:
+    return Proposal.objects.values_list("status", flat=True).get(pk=proposal.pk)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use one URL with one method, and how to build the request against a `Scene`."""
+
+    method: str
+    kwargs: Callable[[Scene], dict] = lambda scene: {}
+    allowed: frozenset[str] = frozenset()
+    # Roles for which the object lies outside their scope: 404 whatever their roles allow.
+    hidden_from: frozenset[str] = frozenset()
+    data: Callable[[Scene], dict] = lambda scene: {}
+    # For a POST: whether it took effect. Asserted true for allowed roles, false for everyone else.
+    done: Callable[[Scene], bool] | None = None
+    # Statuses that differ from the default for a role, each with the reason.
+    special: dict[str, int] = field(default_factory=dict)
+
+    def expected(self, role: str) -> int | str:
+        if role == ANONYMOUS:
+            return LOGIN
+        if role in self.special:
+            return self.special[role]
+        if role in self.hidden_from:
+            return 404
+        if role in self.allowed:
+            return 200 if self.method == "GET" else 302
+        return 403
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+EVERYONE = SIGNED_IN
+BANJAR_ONLY = {"hidden_from": roles(OPERATOR_TAPIN)}  # a Banjar object is invisible to the operator of Tapin
+READERS_OF_BANJAR = SIGNED_IN - {OPERATOR_TAPIN}
+OPERATOR = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, SUPERUSER)
+VERIFIERS = roles(VERIFIER, SUPERUSER)
+CARRIERS = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, PLANNER, SUPERUSER)
+SECRETARIAT = roles(SECRETARY, SUPERUSER)
+PROVINCIAL = roles(VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER)
+
+
+def _pk(name: str) -> Callable[[Scene], dict]:
+    return lambda scene: {"pk": getattr(scene, name).pk}
+
+
+RULES: dict[str, list[Rule]] = {
+    "home": [Rule("GET", allowed=EVERYONE)],
+    # Proposals: operators write their own kabupaten/kota, verifiers return and verify in their province,
+    # carry-over is for operators (own) and planners, everyone else in scope reads.
+    "programs:proposal-list": [Rule("GET", allowed=EVERYONE)],
+    "programs:proposal-create": [
+        Rule("GET", allowed=OPERATOR),
+        Rule(
+            "POST",
+            allowed=OPERATOR,
+            data=proposal_data,
+            done=lambda scene: Proposal.objects.filter(name="Peningkatan Jalan Martapura - Astambul").exists(),
+            # May create, but not in Banjar: the form refuses the other kabupaten/kota and shows itself again.
+            special={OPERATOR_TAPIN: 200},
+        ),
+    ],
+    "programs:proposal-detail": [Rule("GET", _pk("draft"), allowed=READERS_OF_BANJAR, **BANJAR_ONLY)],
+    "programs:proposal-update": [
+        Rule("GET", _pk("draft"), allowed=roles(OPERATOR_BANJAR, SUPERUSER), **BANJAR_ONLY),
+        Rule(
+            "POST",
+            _pk("draft"),
+            allowed=roles(OPERATOR_BANJAR, SUPERUSER),
+            data=lambda scene: proposal_data(scene, name="Jalan Diubah", version=str(scene.draft.version)),
+            done=lambda scene: Proposal.objects.filter(pk=scene.draft.pk, name="Jalan Diubah").exists(),
+            **BANJAR_ONLY,
+        ),
+    ],
+    "programs:proposal-submit": [
+        Rule(
+            "POST",
+            _pk("draft"),
+            allowed=roles(OPERATOR_BANJAR, SUPERUSER),
+            done=lambda scene: status_of(scene.draft) == Proposal.Status.SUBMITTED,
+            **BANJAR_ONLY,
+        )
+    ],
+    "programs:proposal-withdraw": [
+        Rule(
+            "POST",
+            _pk("submitted"),
+            allowed=roles(OPERATOR_BANJAR, SUPERUSER),
+            done=lambda scene: status_of(scene.submitted) == Proposal.Status.DRAFT,
+            **BANJAR_ONLY,
+        )
+    ],
+    "programs:proposal-return": [
+        Rule(
+            "POST",
+            _pk("submitted"),
+            allowed=VERIFIERS,
+            data=lambda scene: {"note": "Lengkapi gambar rencana dan RAB."},
+            done=lambda scene: status_of(scene.submitted) == Proposal.Status.RETURNED,
+            **BANJAR_ONLY,
+        )
+    ],
+    "programs:proposal-verify": [
+        Rule(
+            "POST",
+            _pk("submitted"),
+            allowed=VERIFIERS,
+            done=lambda scene: status_of(scene.submitted) == Proposal.Status.VERIFIED,
+            **BANJAR_ONLY,
+        )
+    ],
+    "programs:proposal-carry-over": [
+        Rule(
+            "POST",
+            _pk("deferred"),
+            allowed=CARRIERS,
+            done=lambda scene: Proposal.objects.filter(carried_over_from=scene.deferred).exists(),
+            **BANJAR_ONLY,
+        )
+    ],
+    "programs:proposal-carry-over-bulk": [
+        Rule(
+            "POST",
+            allowed=CARRIERS,
+            data=lambda scene: {"ids": [str(scene.deferred.pk)]},
+            done=lambda scene: Proposal.objects.filter(carried_over_from=scene.deferred).exists(),
+            **BANJAR_ONLY,
+        )
+    ],
+    # The form's JSON helpers: a kabupaten/kota outside the scope is a 404; the nomenclature is public reference.
+    "programs:region-children": [
+        Rule("GET", lambda scene: {"code": scene.banjar.code}, allowed=EVERYONE, **BANJAR_ONLY)
+    ],
+    "programs:sub-activity-search": [Rule("GET", allowed=EVERYONE)],
+    # Meetings: every role in scope reads; the secretariat manages; the Berita Acara is for provincial roles.
+    # A provincial meeting is in the scope of the province's kabupaten/kota operators too.
+    "meetings:meeting-list": [Rule("GET", allowed=EVERYONE)],
+    "meetings:meeting-detail": [Rule("GET", _pk("meeting"), allowed=EVERYONE)],
+    "meetings:meeting-create": [
+        Rule("GET", allowed=SECRETARIAT),
+        Rule(
+            "POST",
+            allowed=SECRETARIAT,
+            data=lambda scene: meeting_data(scene, title="Rakortek Baru"),
+            done=lambda scene: Meeting.objects.filter(title="Rakortek Baru").exists(),
+        ),
+    ],
+    "meetings:meeting-update": [
+        Rule("GET", _pk("meeting"), allowed=SECRETARIAT),
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=SECRETARIAT,
+            data=lambda scene: meeting_data(scene, title="Rakornis Diubah"),
+            done=lambda scene: Meeting.objects.filter(pk=scene.meeting.pk, title="Rakornis Diubah").exists(),
+        ),
+    ],
+    "meetings:attendance-add": [
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=SECRETARIAT,
+            data=lambda scene: {"name": "Dra. Siti Aminah", "capacity": Attendance.Capacity.PARTICIPANT},
+            done=lambda scene: scene.meeting.attendances.filter(name="Dra. Siti Aminah").exists(),
+        )
+    ],
+    "meetings:attendance-delete": [
+        Rule(
+            "POST",
+            lambda scene: {"pk": scene.meeting.pk, "attendance_pk": scene.attendance.pk},
+            allowed=SECRETARIAT,
+            done=lambda scene: not Attendance.objects.filter(pk=scene.attendance.pk).exists(),
+        )
+    ],
+    "meetings:agenda-add": [
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=SECRETARIAT,
+            data=lambda scene: {"regency": str(scene.verified.region_id)},
+            done=lambda scene: scene.meeting.agenda_items.filter(proposal=scene.verified).exists(),
+        )
+    ],
+    "meetings:agenda-remove": [
+        Rule(
+            "POST",
+            lambda scene: {"pk": scene.meeting.pk, "item_pk": scene.agenda_item.pk},
+            allowed=SECRETARIAT,
+            done=lambda scene: not AgendaItem.objects.filter(pk=scene.agenda_item.pk).exists(),
+        )
+    ],
+    "meetings:decision-record": [
+        Rule(
+            "GET",
+            lambda scene: {"pk": scene.meeting.pk, "proposal_pk": scene.agenda_item.proposal_id},
+            allowed=SECRETARIAT,
+        ),
+        Rule(
+            "POST",
+            lambda scene: {"pk": scene.meeting.pk, "proposal_pk": scene.agenda_item.proposal_id},
+            allowed=SECRETARIAT,
+            data=lambda scene: {"outcome": Decision.Outcome.AGREED, "version": str(scene.agenda_item.proposal.version)},
+            done=lambda scene: Decision.objects.filter(meeting=scene.meeting).exists(),
+        ),
+    ],
+    "meetings:meeting-close": [
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=SECRETARIAT,
+            done=lambda scene: Meeting.objects.filter(pk=scene.meeting.pk, closed_at__isnull=False).exists(),
+        )
+    ],
+    "meetings:meeting-minutes": [Rule("GET", _pk("meeting"), allowed=PROVINCIAL)],
+}
+
+
+def _url_names(patterns, namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in UNGUARDED_NAMESPACES:
+                continue
+            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            yield from _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+URL_NAMES = sorted(set(_url_names(get_resolver().url_patterns)) - PUBLIC_URL_NAMES)
+
+
+def _cases() -> Iterator:
+    for name in URL_NAMES:
+        if name not in RULES:
+            yield pytest.param(name, None, None, id=f"{name}-NO-RULE")
+            continue
+        for rule in RULES[name]:
+            for role in ROLES:
+                yield pytest.param(name, rule, role, id=f"{name}-{rule.method}-{role}")
+
+
+@pytest.fixture
+def scene(banjar, pupr_banjar, pupr_kalsel) -> Scene:
+    return Scene(banjar, pupr_banjar, pupr_kalsel)
+
+
+def _login_as(client, request, role: str) -> None:
+    if role != ANONYMOUS:
+        client.force_login(request.getfixturevalue(role))
+
+
+def _url(name: str, rule: Rule, scene: Scene) -> str:
+    kwargs = rule.kwargs(scene)
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch as exc:  # the route changed under the rule: say which one
+        pytest.fail(f"Cannot reverse {name!r} with {kwargs!r} from RULES in {__name__}: {exc}")
+
+
+@pytest.mark.parametrize(("name", "rule", "role"), list(_cases()))
+def test_permission(client, request, scene, name: str, rule: Rule | None, role: str | None):
+    if rule is None:
+        pytest.fail(
+            f"URL {name!r} has no rule in RULES ({__name__}): add who may GET/POST it and how to build its "
+            "arguments, so that no URL ships without an access rule."
+        )
+    url = _url(name, rule, scene)
+    _login_as(client, request, role)
+    if rule.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, rule.data(scene))
+    expected = rule.expected(role)
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(f"{reverse('login')}?next=")
+    else:
+        assert response.status_code == expected, f"{role} {rule.method} {name}: {response.status_code} != {expected}"
+    if rule.done is not None:
+        assert rule.done(scene) is (expected == 302 and role in rule.allowed)
+
+
+def test_every_rule_names_a_live_url():
+    """A rule for a URL that no longer exists is a rule nobody checks."""
+    assert sorted(set(RULES) - set(URL_NAMES)) == []
+
+
+POST_ONLY = sorted(name for name, rules in RULES.items() if {rule.method for rule in rules} == {"POST"})
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [pytest.param(name, role, id=f"{name}-{role}") for name in POST_ONLY for role in sorted(RULES[name][0].allowed)],
+)
+def test_get_on_an_action_is_refused(client, request, scene, name: str, role: str):
+    rule = RULES[name][0]
+    url = _url(name, rule, scene)
+    _login_as(client, request, role)
+    response = client.get(url)
+    assert response.status_code == 405
+    assert rule.done(scene) is False
+
+
+READ_ONLY = sorted(name for name, rules in RULES.items() if {rule.method for rule in rules} == {"GET"})
+
+
+@pytest.mark.parametrize("name", READ_ONLY)
+def test_post_on_a_page_is_refused(client, request, scene, name: str):
+    rule = RULES[name][0]
+    url = _url(name, rule, scene)
+    _login_as(client, request, min(rule.allowed - {SUPERUSER}))
+    assert client.post(url).status_code == 405
