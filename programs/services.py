@@ -342,7 +342,7 @@ def _proposal_snapshot(proposal: Proposal) -> dict[str, Any]:
     return values
 
 
-def _next_number(*, fiscal_year: int, region: Region) -> str:
+def proposal_next_number(*, fiscal_year: int, region: Region) -> str:
     """The next free number of the kabupaten/kota's year; call inside the transaction that inserts it.
 
     The region row is locked first, so two operators of one kabupaten/kota saving at once get consecutive numbers
@@ -384,7 +384,7 @@ def proposal_create(*, user, data: dict[str, Any], funding: FundingLines) -> Pro
     """A new draft with its funding lines and number, audited as CREATED."""
     values = {field: data[field] for field in PROPOSAL_FIELDS if field in data}
     proposal = Proposal(**values, status=Proposal.Status.DRAFT, created_by=user)
-    proposal.number = _next_number(fiscal_year=proposal.fiscal_year, region=proposal.region)
+    proposal.number = proposal_next_number(fiscal_year=proposal.fiscal_year, region=proposal.region)
     proposal.save()
     _set_funding(proposal, funding)
     after = _proposal_snapshot(proposal)
@@ -522,7 +522,7 @@ def proposal_carry_over(*, proposal: Proposal, user) -> Proposal:
         carried_over_from=locked,
         created_by=user,
     )
-    copy.number = _next_number(fiscal_year=copy.fiscal_year, region=locked.region)
+    copy.number = proposal_next_number(fiscal_year=copy.fiscal_year, region=locked.region)
     copy.save()
     lines = [(line.scheme, line.amount) for line in locked.funding_lines.select_related("scheme")]
     _set_funding(copy, lines)

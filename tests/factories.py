@@ -38,7 +38,8 @@ class AgencyFactory(factory.django.DjangoModelFactory):
         model = Agency
         django_get_or_create = ("short_name",)
 
-    name = factory.LazyAttribute(lambda o: f"Dinas {o.short_name}")
+    # The full name as regulations write it: "Dinas PUPR Kab. Banjar" -> "Dinas PUPR Kabupaten Banjar".
+    name = factory.LazyAttribute(lambda o: o.short_name.replace("Kab.", "Kabupaten").replace("Prov.", "Provinsi"))
     short_name = factory.Sequence(lambda n: f"Dinas Uji {n}")
     level = Agency.Level.REGENCY
     region = factory.LazyFunction(regency)
@@ -255,3 +256,68 @@ def agreed_proposal(
     for code, amount in funding.items():
         DecisionFundingFactory(decision=decision, scheme=FundingSchemeFactory(code=code), amount=Decimal(amount))
     return proposal
+
+
+# Excel import and export (tests/programs/test_xlsx_*.py) -----------------------------------------------------------
+
+# Imported here so that this section stays self-contained at the end of the module.
+import io  # noqa: E402
+
+from programs.models import WorkPlan, WorkPlanItem, WorkPlanItemFunding  # noqa: E402
+
+
+class WorkPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkPlan
+
+    agency = factory.SubFactory(
+        AgencyFactory,
+        short_name="Dinas PUPR Prov. Kalsel",
+        name="Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Selatan",
+        level=Agency.Level.PROVINCIAL,
+        region=factory.LazyFunction(province),
+    )
+    fiscal_year = 2027
+
+
+def work_plan_item(
+    work_plan: WorkPlan,
+    *,
+    code: str,
+    region: Region,
+    funding: dict[str, int],
+    sources: tuple[Proposal, ...] = (),
+    **kwargs,
+) -> WorkPlanItem:
+    """A Renja line of sub kegiatan `code` in `region`, with `{scheme code: amount}` funding lines."""
+    item = WorkPlanItem.objects.create(work_plan=work_plan, sub_activity=sub_activity(code), region=region, **kwargs)
+    for scheme_code, amount in funding.items():
+        WorkPlanItemFunding.objects.create(
+            item=item, scheme=FundingSchemeFactory(code=scheme_code), amount=Decimal(amount)
+        )
+    item.source_proposals.set(sources)
+    return item
+
+
+def xlsx_bytes(rows: list[list], *, sheet: str = "Usulan", before: tuple[str, ...] = ()) -> bytes:
+    """A workbook as a spreadsheet program would save it: `rows` from A1 on sheet `sheet`, after empty `before`
+    sheets. Values go in as given: numbers as numbers, text as text."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name in before:
+        workbook.create_sheet(name)["A1"] = "Petunjuk pengisian"
+    worksheet = workbook.create_sheet(sheet)
+    for row in rows:
+        worksheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def usulan_xlsx(records: list[dict], *, header: list[str] | None = None, title_rows: list[list] = ()) -> bytes:
+    """The proposal workbook with `records` (column label -> value) below `title_rows` and the header."""
+    header = header or list(dict.fromkeys(label for record in records for label in record))
+    rows = [*title_rows, header, *([record.get(label) for label in header] for record in records)]
+    return xlsx_bytes(rows)

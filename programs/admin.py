@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from programs.models import (
+    FundingScheme,
+    Indicator,
+    IndicatorTarget,
+    Nomenclature,
+    Proposal,
+    ProposalFunding,
+    WorkPlan,
+    WorkPlanItem,
+    WorkPlanItemFunding,
+)
+from programs.renja import sync_work_plans_action
+from programs.services import proposal_next_number
+from rakornis.admin_scope import (
+    CompactInlineMixin,
+    LockableAdminMixin,
+    ReferenceModelAdmin,
+    ScopedChoicesMixin,
+    ScopedModelAdmin,
+    count_subquery,
+    rupiah_html,
+    total_subquery,
+)
+
+# --- Reference data: the same for every staff member with view permission --------------------------------------
+
+
+class NomenclatureAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        code, level = cleaned.get("code", ""), cleaned.get("level")
+        if not code or not level:
+            return cleaned
+        expected = Nomenclature.level_for_code(code)
+        if expected is None:
+            self.add_error("code", "Bentuk kode salah: U.BB.PP.A.KK.SSSS (A = 1 provinsi, 2 kabupaten/kota).")
+            return cleaned
+        if expected != level:
+            self.add_error("level", f"Kode ini berbentuk {Nomenclature.Level(expected).label.lower()}.")
+        if cleaned.get("government_level", "") != Nomenclature.government_level_for_code(code):
+            self.add_error(
+                "government_level", "Pelaksana harus sama dengan digit A pada kode (kosong di atas kegiatan)."
+            )
+        parent, parent_code = cleaned.get("parent"), Nomenclature.parent_code(code)
+        if (parent.code if parent else None) != parent_code:
+            self.add_error(
+                "parent", f"Induk kode ini adalah {parent_code}." if parent_code else "Urusan tidak berinduk."
+            )
+        return cleaned
+
+
+@admin.register(Nomenclature)
+class NomenclatureAdmin(ReferenceModelAdmin):
+    form = NomenclatureAdminForm
+    list_display = ["code", "name", "level", "government_level", "unit", "is_active"]
+    list_filter = ["level", "government_level", "is_active"]
+    search_fields = ["code", "name", "indicator"]
+    autocomplete_fields = ["parent"]
+    ordering = ["code"]
+
+
+@admin.register(FundingScheme)
+class FundingSchemeAdmin(ReferenceModelAdmin):
+    list_display = ["code", "name", "short_name", "budget", "order"]
+    list_filter = ["budget"]
+    search_fields = ["code", "name", "short_name"]
+    ordering = ["order", "code"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReferenceModelAdmin):
+    list_display = ["code", "name", "unit", "sector"]
+    list_filter = [("sector", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["sector"]
+    list_select_related = ["sector"]
+    ordering = ["code"]
+
+
+# --- Proposals ---------------------------------------------------------------------------------------------------
+
+
+class ProposalAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        region, district, village = cleaned.get("region"), cleaned.get("district"), cleaned.get("village")
+        if region and district and not region.contains(district.code):
+            self.add_error("district", f"Kecamatan ini tidak berada di {region.name}.")
+        if village and (district or region) and not (district or region).contains(village.code):
+            self.add_error("village", f"Desa/kelurahan ini tidak berada di {(district or region).name}.")
+        return cleaned
+
+
+class ProposalFundingInline(CompactInlineMixin, ScopedChoicesMixin, admin.TabularInline):
+    model = ProposalFunding
+    fields = ["scheme", "amount"]
+    autocomplete_fields = ["scheme"]
+    extra = 1
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ScopedModelAdmin):
+    form = ProposalAdminForm
+    inlines = [ProposalFundingInline]
+    # The year is in the number (USL-2027-...); short headers and the kab/kota by name only (headers never wrap),
+    # so the name column gets the room.
+    list_display = ["number_nowrap", "name", "regency", "proposer", "status", "total_pagu"]
+    list_display_links = ["number_nowrap", "name"]
+    list_filter = [
+        "fiscal_year",
+        "status",
+        "priority",
+        "origin",
+        "out_of_catalogue",
+        ("region", admin.RelatedOnlyFieldListFilter),
+        ("agency", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["number", "name", "location", "region__name", "agency__short_name", "sub_activity__code"]
+    autocomplete_fields = ["region", "district", "village", "agency", "sub_activity", "carried_over_from"]
+    list_select_related = ["region", "agency"]
+    ordering = ["-fiscal_year", "number"]
+    show_full_result_count = False
+    readonly_fields = ["number", "total_pagu", "version", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        ("Identitas", {"fields": ["number", "fiscal_year", "status", "priority", "origin"]}),
+        ("Lokasi", {"fields": ["region", "district", "village", "location", ("latitude", "longitude")]}),
+        (
+            "Pengusul dan nomenklatur",
+            {"fields": ["agency", "sub_activity", "out_of_catalogue", "out_of_catalogue_reason"]},
+        ),
+        ("Keluaran", {"fields": ["name", ("volume", "unit"), "output_indicator", "total_pagu"]}),
+        ("Prakiraan maju (n+1)", {"fields": [("forward_volume", "forward_amount")]}),
+        ("Riwayat", {"fields": ["carried_over_from", "notes", "version", "created_by", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).with_funding_total()
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Status moves through the workflow (submit, verify, decide), each step audited; only a superuser corrects it.
+        if not request.user.is_superuser:
+            fields.append("status")
+        return fields
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        carried = form.base_fields.get("carried_over_from")
+        if obj is not None and carried is not None:
+            # The database forbids a proposal carried over from itself; say so in the form instead of a 500.
+            carried.queryset = carried.queryset.exclude(pk=obj.pk)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Proposal, form, change: bool) -> None:
+        if not change:
+            # Admin saves run in a transaction (ModelAdmin.changeform_view), so the region lock holds.
+            obj.number = proposal_next_number(fiscal_year=obj.fiscal_year, region=obj.region)
+            obj.created_by = request.user
+        elif form.changed_data:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="nomor usulan", ordering="number")
+    def number_nowrap(self, proposal: Proposal) -> str:
+        return format_html('<span class="nowrap">{}</span>', proposal.number)
+
+    @admin.display(description="kabupaten/kota", ordering="region__code")
+    def regency(self, proposal: Proposal) -> str:
+        return proposal.region.name
+
+    @admin.display(description="pengusul", ordering="agency__short_name")
+    def proposer(self, proposal: Proposal) -> str:
+        return proposal.agency.short_name
+
+    @admin.display(description="total pagu", ordering="total_amount")
+    def total_pagu(self, proposal: Proposal) -> str:
+        return rupiah_html(proposal.total_amount_value) if proposal.pk else "—"
+
+
+@admin.register(ProposalFunding)
+class ProposalFundingAdmin(ScopedModelAdmin):
+    scope_through = "proposal"
+    list_display = ["proposal", "proposal_region", "scheme", "amount_rupiah"]
+    list_filter = ["scheme", "proposal__fiscal_year", ("proposal__region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["proposal__number", "proposal__name"]
+    autocomplete_fields = ["proposal", "scheme"]
+    list_select_related = ["proposal__region", "scheme"]
+    ordering = ["-proposal_id", "-scheme_id"]  # the (proposal, scheme) unique index, newest proposals first
+
+    @admin.display(description="kabupaten/kota", ordering="proposal__region__code")
+    def proposal_region(self, line: ProposalFunding) -> str:
+        return line.proposal.region.name
+
+    @admin.display(description="pagu", ordering="amount")
+    def amount_rupiah(self, line: ProposalFunding) -> str:
+        return rupiah_html(line.amount)
+
+
+# --- Renja PD -------------------------------------------------------------------------------------------------------
+
+
+class WorkPlanLockMixin(LockableAdminMixin):
+    """A final Renja is locked: read-only for everyone but superusers."""
+
+    def is_locked(self, obj) -> bool:
+        if isinstance(obj, WorkPlanItemFunding):
+            obj = obj.item
+        if isinstance(obj, WorkPlanItem):
+            obj = obj.work_plan
+        return isinstance(obj, WorkPlan) and obj.is_locked
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and not request.user.is_superuser:
+            # New rows go into draft Renja only.
+            if db_field.related_model is WorkPlan:
+                formfield.queryset = formfield.queryset.filter(status=WorkPlan.Status.DRAFT)
+            elif db_field.related_model is WorkPlanItem:
+                formfield.queryset = formfield.queryset.filter(work_plan__status=WorkPlan.Status.DRAFT)
+        return formfield
+
+
+class WorkPlanItemInline(CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline):
+    """Rows come from the Renja sync, which overwrites them on its next run; only the planner's notes are edited."""
+
+    model = WorkPlanItem
+    fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_amount", "notes"]
+    readonly_fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_amount"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("sub_activity", "region")
+            .annotate(total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item"))
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="pagu")
+    def total_pagu(self, item: WorkPlanItem) -> str:
+        return rupiah_html(getattr(item, "total_amount", None))
+
+
+@admin.register(WorkPlan)
+class WorkPlanAdmin(WorkPlanLockMixin, ScopedModelAdmin):
+    inlines = [WorkPlanItemInline]
+    list_display = ["__str__", "agency", "fiscal_year", "status", "item_count", "total_pagu", "finalised_at"]
+    list_filter = ["fiscal_year", "status", "agency__level", ("agency", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["agency__short_name", "agency__name"]
+    autocomplete_fields = ["agency"]
+    list_select_related = ["agency"]
+    ordering = ["-fiscal_year", "agency__short_name"]
+    readonly_fields = ["synced_at", "item_count", "total_pagu"]
+    actions = [sync_work_plans_action]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                item_total=count_subquery(WorkPlanItem.objects.all(), "work_plan"),
+                total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item__work_plan"),
+            )
+        )
+
+    @admin.display(description="jumlah baris", ordering="item_total")
+    def item_count(self, work_plan: WorkPlan) -> int:
+        return getattr(work_plan, "item_total", 0)
+
+    @admin.display(description="total pagu", ordering="total_amount")
+    def total_pagu(self, work_plan: WorkPlan) -> str:
+        return rupiah_html(getattr(work_plan, "total_amount", None))
+
+
+class WorkPlanItemFundingInline(CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline):
+    """Amounts come from the decisions through the Renja sync; editing them here would be undone by the next sync."""
+
+    model = WorkPlanItemFunding
+    fields = ["scheme", "amount"]
+    readonly_fields = ["scheme", "amount"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorkPlanItem)
+class WorkPlanItemAdmin(WorkPlanLockMixin, ScopedModelAdmin):
+    scope_through = "work_plan"
+    inlines = [WorkPlanItemFundingInline]
+    list_display = ["sub_activity_code", "sub_activity_name", "region", "work_plan", "target", "total_pagu"]
+    list_filter = [
+        "work_plan__fiscal_year",
+        ("work_plan__agency", admin.RelatedOnlyFieldListFilter),
+        ("region", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["sub_activity__code", "sub_activity__name", "region__name", "work_plan__agency__short_name"]
+    autocomplete_fields = ["work_plan", "sub_activity", "region", "source_proposals"]
+    list_select_related = ["work_plan__agency", "sub_activity", "region"]
+    ordering = ["work_plan", "sub_activity__code", "region__code"]
+    # Everything but the notes is written by the Renja sync.
+    readonly_fields = [
+        "work_plan",
+        "sub_activity",
+        "region",
+        "location",
+        "target",
+        "forward_target",
+        "forward_amount",
+        "source_proposals",
+        "total_pagu",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item"))
+        )
+
+    @admin.display(description="kode", ordering="sub_activity__code")
+    def sub_activity_code(self, item: WorkPlanItem) -> str:
+        return item.sub_activity.code
+
+    @admin.display(description="sub kegiatan", ordering="sub_activity__name")
+    def sub_activity_name(self, item: WorkPlanItem) -> str:
+        return item.sub_activity.name
+
+    @admin.display(description="pagu", ordering="total_amount")
+    def total_pagu(self, item: WorkPlanItem) -> str:
+        return rupiah_html(getattr(item, "total_amount", None))
+
+
+@admin.register(WorkPlanItemFunding)
+class WorkPlanItemFundingAdmin(WorkPlanLockMixin, ScopedModelAdmin):
+    scope_through = "item__work_plan"
+    list_display = ["item", "work_plan", "scheme", "amount_rupiah"]
+    list_filter = ["scheme", "item__work_plan__fiscal_year"]
+    search_fields = ["item__sub_activity__code", "item__sub_activity__name", "item__region__name"]
+    autocomplete_fields = ["item", "scheme"]
+    list_select_related = ["item__sub_activity", "item__region", "item__work_plan__agency", "scheme"]
+    ordering = ["item__work_plan", "item__sub_activity__code", "scheme__order"]
+    readonly_fields = ["item", "scheme", "amount"]  # written by the Renja sync
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Renja", ordering="item__work_plan")
+    def work_plan(self, line: WorkPlanItemFunding) -> str:
+        return str(line.item.work_plan)
+
+    @admin.display(description="pagu", ordering="amount")
+    def amount_rupiah(self, line: WorkPlanItemFunding) -> str:
+        return rupiah_html(line.amount)
+
+
+# --- Indicator targets, per region ------------------------------------------------------------------------------
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(ScopedModelAdmin):
+    scope_through = "region"
+    list_display = ["indicator", "region", "year", "baseline", "target", "realisation"]
+    list_filter = ["year", ("indicator", admin.RelatedOnlyFieldListFilter), "region__level"]
+    search_fields = ["indicator__code", "indicator__name", "region__code", "region__name"]
+    autocomplete_fields = ["indicator", "region"]
+    list_select_related = ["indicator", "region"]
+    ordering = ["indicator__code", "region__code", "year"]

@@ -1,0 +1,244 @@
+"""Shared pieces of the admin: region scoping for non-superuser staff, audit entries, superuser-only admins.
+
+Scoping reuses the models' own `for_user(user)` querysets, so the admin and the application agree on who sees
+what: a staff operator of Kab. Banjar (63.03) never meets a row, a choice or an autocomplete answer of Kab. Tapin
+(63.05). Superusers see everything (`for_user` returns everything for them).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from rakornis.audit import audit_log, diff, snapshot
+from rakornis.formatting import format_rupiah
+from rakornis.models import AuditEntry
+
+
+def scope_parent_model(model: type[models.Model], path: str) -> type[models.Model]:
+    """The model at the end of a `__`-separated foreign key path (`item__work_plan` on WorkPlanItemFunding)."""
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
+
+
+def scope_queryset(queryset: models.QuerySet, user, through: str | None = None) -> models.QuerySet:
+    """Rows of `queryset` that `user` may see: through the model's own `for_user`, or its parent's at `through`."""
+    if user.is_superuser:
+        return queryset
+    if through is None:
+        return queryset.for_user(user)
+    parent = scope_parent_model(queryset.model, through)
+    return queryset.filter(**{f"{through}__in": parent._default_manager.for_user(user).values("pk")})
+
+
+class ScopedChoicesMixin:
+    """Limit foreign-key and many-to-many choices to what the user may see.
+
+    The admin of the related model decides: when it is scoped, its `scope_queryset` applies to the choices, so a
+    forged POST with another region's id fails validation like any invalid choice. Works on ModelAdmin and inlines.
+    """
+
+    def get_field_queryset(self, db, db_field, request: HttpRequest):
+        queryset = super().get_field_queryset(db, db_field, request)
+        try:
+            related_admin = self.admin_site.get_model_admin(db_field.remote_field.model)
+        except NotRegistered:
+            return queryset
+        if not isinstance(related_admin, ScopedAdminMixin):
+            return queryset
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.using(db)
+        return related_admin.scope_queryset(request, queryset)
+
+
+class ScopedAdminMixin(ScopedChoicesMixin):
+    """A ModelAdmin whose rows are scoped to the user's regions.
+
+    `scope_through` names the foreign key path to a parent whose manager has `for_user` (ProposalFunding ->
+    `proposal`); leave it None when the model's own manager has `for_user`. Everything built on `get_queryset` is
+    then scoped too: the changelist, the change/delete/history pages (another region's id gives the admin's
+    "does not exist" redirect), list filters that obey it, and the autocomplete answers when this admin is the
+    target of an autocomplete field.
+    """
+
+    scope_through: str | None = None
+
+    def scope_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        return scope_queryset(queryset, request.user, self.scope_through)
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return self.scope_queryset(request, super().get_queryset(request))
+
+
+class LockableAdminMixin:
+    """Read-only for non-superusers once `is_locked(obj)` holds (a final Renja, a closed meeting).
+
+    Superusers keep the right to correct a locked row; every change they make is audited. Inlines pass the
+    parent object as `obj`, so they implement `is_locked` for the parent.
+    """
+
+    def is_locked(self, obj: models.Model | None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        # Inlines receive the parent as a second argument; a ModelAdmin receives only the request.
+        if args and args[0] is not None and not request.user.is_superuser and self.is_locked(args[0]):
+            return False
+        return super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not request.user.is_superuser and self.is_locked(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not request.user.is_superuser and self.is_locked(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+# The note on audit entries written by the admin, so a reader can tell them from the application's own writes.
+ADMIN_NOTE = "Lewat admin"
+
+
+def _concrete_field_names(model: type[models.Model], names: list[str]) -> list[str]:
+    concrete = {field.name for field in model._meta.concrete_fields}
+    return [name for name in names if name in concrete]
+
+
+class AuditedAdminMixin:
+    """Write an AuditEntry for every add, change and delete made in the admin, inline rows included.
+
+    The admin runs these hooks inside its own `transaction.atomic`, so the entry commits with the change.
+    Only the changed fields are recorded, as `{field: [old, new]}`.
+    """
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
+        fields = _concrete_field_names(type(obj), list(form.changed_data))
+        before: dict[str, Any] = {}
+        if change and fields:
+            before = snapshot(type(obj)._default_manager.get(pk=obj.pk), fields)
+        super().save_model(request, obj, form, change)
+        if not change:
+            audit_log(user=request.user, obj=obj, action=AuditEntry.Action.CREATED, note=ADMIN_NOTE)
+            return
+        changes = diff(before, snapshot(obj, fields))
+        if changes:
+            audit_log(user=request.user, obj=obj, action=AuditEntry.Action.CHANGED, changes=changes, note=ADMIN_NOTE)
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        audit_log(user=request.user, obj=obj, action=AuditEntry.Action.DELETED, note=ADMIN_NOTE)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        for obj in queryset:
+            audit_log(user=request.user, obj=obj, action=AuditEntry.Action.DELETED, note=ADMIN_NOTE)
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        model = formset.model
+        changed_forms = [f for f in formset.initial_forms if f.instance.pk and f.has_changed()]
+        originals = model._default_manager.in_bulk([f.instance.pk for f in changed_forms])
+        before = {
+            f.instance.pk: snapshot(originals[f.instance.pk], _concrete_field_names(model, list(f.changed_data)))
+            for f in changed_forms
+            if f.instance.pk in originals
+        }
+        note = ADMIN_NOTE
+        # Deleted rows are recorded first, while they still have their id; a failed delete rolls both back.
+        for deleted_form in formset.deleted_forms:
+            if deleted_form.instance.pk:
+                audit_log(user=request.user, obj=deleted_form.instance, action=AuditEntry.Action.DELETED, note=note)
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            audit_log(user=request.user, obj=obj, action=AuditEntry.Action.CREATED, note=note)
+        for obj, changed in formset.changed_objects:
+            changes = diff(before.get(obj.pk, {}), snapshot(obj, _concrete_field_names(model, list(changed))))
+            if changes:
+                audit_log(user=request.user, obj=obj, action=AuditEntry.Action.CHANGED, changes=changes, note=note)
+
+
+class CompactInlineMixin:
+    """Tabular rows without the edit/add/delete/view buttons beside each foreign key.
+
+    Agencies and funding schemes are not edited from inside a meeting or a proposal, and the four buttons took a
+    third of the width of an attendance row.
+    """
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
+
+class ScopedModelAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The usual base for the registry's own data: scoped to the user's regions and audited."""
+
+
+class ReferenceModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Reference data (nomenclature, funding schemes, indicators): the same for everyone with view permission."""
+
+
+class SuperuserOnlyAdminMixin:
+    """Accounts and roles: only superusers may see or change them, whatever permissions a staff member holds.
+
+    A staff member with `change_user` or `change_staffrole` could otherwise widen their own scope or make
+    themselves superuser.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+def total_subquery(lines: models.QuerySet, parent_path: str, amount: str = "amount") -> Coalesce:
+    """The sum of `amount` over the funding lines pointing at the outer row, as a correlated subquery.
+
+    A subquery rather than `Sum` over a join: the changelist then needs no GROUP BY over the whole table, and
+    PostgreSQL evaluates it only for the rows of the page, which matters with a million proposals.
+    """
+    total = (
+        lines.filter(**{parent_path: OuterRef("pk")})
+        .order_by()
+        .values(parent_path)
+        .annotate(total=Sum(amount))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(total), Value(Decimal(0)), output_field=models.DecimalField(max_digits=20, decimal_places=0)
+    )
+
+
+def count_subquery(rows: models.QuerySet, parent_path: str) -> Coalesce:
+    """How many of `rows` point at the outer row, as a correlated subquery (no join that multiplies rows)."""
+    count = rows.filter(**{parent_path: OuterRef("pk")}).order_by().values(parent_path).annotate(n=Count("pk"))
+    return Coalesce(Subquery(count.values("n")), Value(0), output_field=models.IntegerField())
+
+
+def rupiah_html(value: Decimal | int | None) -> str:
+    """`Rp 1.500.000.000` on one line in a narrow changelist column."""
+    return format_html('<span class="nowrap">{}</span>', format_rupiah(value))

@@ -1,0 +1,684 @@
+"""The Django admin: every ModelAdmin renders, and non-superuser staff see only their own kabupaten/kota."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import Agency, Region, StaffRole
+from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
+from programs.models import (
+    FundingScheme,
+    Indicator,
+    IndicatorTarget,
+    Nomenclature,
+    Proposal,
+    ProposalFunding,
+    WorkPlan,
+    WorkPlanItem,
+    WorkPlanItemFunding,
+)
+from rakornis.audit import audit_log
+from rakornis.models import AuditEntry
+from tests.factories import (
+    AttendanceFactory,
+    DecisionFactory,
+    FundingSchemeFactory,
+    MeetingFactory,
+    ProposalFactory,
+    ProposalFundingFactory,
+    district,
+    sub_activity,
+)
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+REQUIRED = [
+    Region,
+    Agency,
+    StaffRole,
+    Nomenclature,
+    FundingScheme,
+    Proposal,
+    ProposalFunding,
+    WorkPlan,
+    WorkPlanItem,
+    WorkPlanItemFunding,
+    Indicator,
+    IndicatorTarget,
+    Meeting,
+    Desk,
+    Attendance,
+    Decision,
+    DecisionFunding,
+    AuditEntry,
+]
+BANJAR_NUMBER = "USL-2027-63.03-0001"
+TAPIN_NUMBER = "USL-2027-63.05-0001"
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@dataclass
+class World:
+    banjar_proposal: Proposal
+    tapin_proposal: Proposal
+    meeting: Meeting
+    work_plan: WorkPlan
+    banjar_decision: Decision
+    tapin_decision: Decision
+
+
+@pytest.fixture
+def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, operator_tapin, superuser) -> World:
+    """One row (at least) of every registered model, in Banjar and in Tapin."""
+    scheme = FundingSchemeFactory(code="APBD_KAB", name="APBD Kabupaten/Kota", short_name="APBD Kab")
+    dak = FundingSchemeFactory(code="DAK_FISIK", name="DAK Fisik", short_name="DAK Fisik", budget="APBD (transfer)")
+    road = sub_activity("1.03.10.2.01.0053", "Pembangunan Jalan")
+    sector = Nomenclature.objects.get(code="1.03")
+    banjar_proposal = ProposalFactory(
+        number=BANJAR_NUMBER, region=banjar, district=district("63.03.01"), agency=pupr_banjar, name="Jalan Martapura"
+    )
+    tapin_proposal = ProposalFactory(number=TAPIN_NUMBER, region=tapin, agency=pupr_tapin, name="Jalan Rantau Baru")
+    ProposalFundingFactory(proposal=banjar_proposal, scheme=scheme, amount=Decimal("1500000000"))
+    ProposalFundingFactory(proposal=tapin_proposal, scheme=scheme, amount=Decimal("700000000"))
+
+    meeting = MeetingFactory(
+        organiser=pupr_kalsel,
+        title="Rakornis Dinas PUPR Kalsel 2026",
+        starts_at=datetime(2026, 1, 29, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 1, 29, 8, 0, tzinfo=UTC),
+        venue="Anjungan Kalsel, TMII",
+    )
+    MeetingFactory(
+        organiser=pupr_kalsel,
+        kind=Meeting.Kind.RAKORTEK,
+        title="Rakortek Perumahan dan Kawasan Permukiman 2026",
+        starts_at=datetime(2026, 2, 12, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 2, 12, 7, 0, tzinfo=UTC),
+        venue="Banjarmasin",
+    )
+    desk = Desk.objects.create(meeting=meeting, name="Desk Jalan dan Jembatan", sector=sector)
+    AttendanceFactory(meeting=meeting, name="Ir. Ahmad Solhan", agency=pupr_kalsel, desk=desk, position="Kepala Dinas")
+    AttendanceFactory(meeting=meeting, name="Rahmadi", agency=pupr_banjar, represents="Kepala Dinas PUPR Kab. Banjar")
+    Desk.objects.create(meeting=meeting, name="Desk Sumber Daya Air")
+    AgendaItem.objects.create(meeting=meeting, proposal=banjar_proposal)
+    AgendaItem.objects.create(meeting=meeting, proposal=tapin_proposal)
+    banjar_decision = DecisionFactory(meeting=meeting, proposal=banjar_proposal, desk=desk)
+    tapin_decision = DecisionFactory(meeting=meeting, proposal=tapin_proposal)
+    DecisionFunding.objects.create(decision=banjar_decision, scheme=scheme, amount=Decimal("1250000000"))
+    DecisionFunding.objects.create(decision=tapin_decision, scheme=scheme, amount=Decimal("600000000"))
+
+    work_plan = WorkPlan.objects.create(agency=pupr_banjar, fiscal_year=2027)
+    item = WorkPlanItem.objects.create(work_plan=work_plan, sub_activity=road, region=banjar, target="2,5 km")
+    item.source_proposals.add(banjar_proposal)
+    WorkPlanItemFunding.objects.create(item=item, scheme=scheme, amount=Decimal("1250000000"))
+    tapin_plan = WorkPlan.objects.create(agency=pupr_tapin, fiscal_year=2027)
+    tapin_item = WorkPlanItem.objects.create(work_plan=tapin_plan, sub_activity=road, region=tapin, target="1 km")
+    WorkPlanItemFunding.objects.create(item=tapin_item, scheme=dak, amount=Decimal("500000000"))
+
+    indicator = Indicator.objects.create(code="IK-JLN-01", name="Jalan dalam kondisi mantap", unit="%", sector=sector)
+    IndicatorTarget.objects.create(indicator=indicator, region=banjar, year=2027, target=Decimal("80"))
+    Indicator.objects.create(code="IK-PKP-01", name="Rumah tidak layak huni yang ditangani", unit="unit")
+    IndicatorTarget.objects.create(indicator=indicator, region=tapin, year=2027, target=Decimal("75"))
+
+    Group.objects.create(name="Operator kab/kota")
+    Group.objects.create(name="Verifikator provinsi")
+    StaffRole.objects.create(user=superuser, agency=pupr_kalsel, role=StaffRole.Role.PLANNER)
+    audit_log(
+        user=superuser,
+        obj=banjar_proposal,
+        action=AuditEntry.Action.CHANGED,
+        changes={
+            "volume": ["2", "2.5"],
+            "name": ["Jalan Lama", "Jalan Martapura"],
+            "status": ["draft", "submitted"],
+            "forward_amount": [None, "1.5E+9"],
+            "funding": [{"APBD_KAB": "1000000"}, {"APBD_KAB": "2000000"}],
+        },
+    )
+    audit_log(user=operator_tapin, obj=tapin_proposal, action=AuditEntry.Action.SUBMITTED)
+    return World(banjar_proposal, tapin_proposal, meeting, work_plan, banjar_decision, tapin_decision)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every test logs in two or three users; the real hasher would spend most of the run hashing their passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def grant(user, *codenames: str):
+    """Make `user` staff with the given `app_label.codename` permissions (a fresh object, so no stale caches)."""
+    for label in codenames:
+        app_label, codename = label.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    user.is_staff = True
+    user.save()
+    return type(user).objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def banjar_staff(client, operator_banjar):
+    """The Banjar operator as admin staff: proposals, meetings, regions, agencies and the audit trail."""
+    user = grant(
+        operator_banjar,
+        "programs.view_proposal",
+        "programs.change_proposal",
+        "programs.add_proposal",
+        "programs.view_proposalfunding",
+        "programs.add_proposalfunding",
+        "programs.view_nomenclature",
+        "programs.view_fundingscheme",
+        "programs.view_indicatortarget",
+        "agencies.view_region",
+        "agencies.view_agency",
+        "meetings.view_meeting",
+        "meetings.view_decision",
+        "meetings.view_agendaitem",
+        "rakornis.view_auditentry",
+    )
+    client.force_login(user)
+    return client
+
+
+# --- Registration -------------------------------------------------------------------------------------------------
+
+
+def test_every_model_of_the_project_has_an_admin():
+    project_models = [
+        model
+        for label in ("agencies", "programs", "meetings", "rakornis")
+        for model in apps.get_app_config(label).get_models()
+    ]
+    missing = [model._meta.label for model in [*REQUIRED, *project_models] if model not in admin.site._registry]
+    assert missing == []
+
+
+def test_every_foreign_key_in_an_editable_form_uses_autocomplete_or_a_short_list():
+    """A select of 7,000 kecamatan or 30,000 proposals is not usable; autocomplete is."""
+    short_lists = {Desk}  # limited to the desks of the row's own meeting
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in ("agencies", "programs", "meetings") or model is AgendaItem:  # read-only
+            continue
+        readonly = set(model_admin.readonly_fields)
+        for field in model._meta.get_fields():
+            if not (field.many_to_one or field.many_to_many) or not field.concrete or not field.editable:
+                continue
+            if field.name in readonly or field.related_model in short_lists:
+                continue
+            assert field.name in model_admin.autocomplete_fields, f"{model._meta.label}.{field.name}"
+
+
+# --- Every ModelAdmin renders for a superuser ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_changelist_renders_with_rows(admin_client, world, model):
+    response = admin_client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_changelist_search_and_sort_by_every_column_render(admin_client, world, model):
+    model_admin = admin.site._registry[model]
+    url = admin_url(model, "changelist")
+    assert admin_client.get(url, {"q": "Jalan 63.03 ’%_"}).status_code == 200
+    for index in range(len(model_admin.get_list_display(None))):
+        assert admin_client.get(url, {"o": str(index)}).status_code == 200, f"column {index}"
+
+
+# Written elsewhere only: the audit trail by every change, decisions and agenda items by the meeting's services
+# (which also move the proposal's status).
+# Rows that services write (decisions, agenda, audit, Renja lines from the sync) are not added by hand.
+NO_ADD = {AuditEntry, Decision, DecisionFunding, AgendaItem, WorkPlanItem, WorkPlanItemFunding}
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_add_page_renders_where_adding_is_allowed(admin_client, world, model):
+    response = admin_client.get(admin_url(model, "add"))
+    assert response.status_code == (403 if model in NO_ADD else 200)
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_change_page_renders(admin_client, world, model):
+    obj = model._default_manager.order_by("pk").first()
+    response = admin_client.get(admin_url(model, "change", obj.pk))
+    assert response.status_code == 200
+
+
+def test_proposal_changelist_shows_number_region_agency_status_and_total_in_rupiah(admin_client, world):
+    response = admin_client.get(admin_url(Proposal, "changelist"))
+    text = response.text
+    for expected in (BANJAR_NUMBER, "Jalan Martapura", "Kabupaten Banjar", "Dinas PUPR Kab. Banjar", "Draf"):
+        assert expected in text
+    assert "Rp 1.500.000.000" in text
+    assert "Rp 700.000.000" in text
+
+
+def test_proposal_change_page_shows_its_funding_lines(admin_client, world):
+    response = admin_client.get(admin_url(Proposal, "change", world.banjar_proposal.pk))
+    assert response.status_code == 200
+    (funding,) = [
+        inline for inline in response.context["inline_admin_formsets"] if inline.opts.model is ProposalFunding
+    ]
+    assert [form.instance.amount for form in funding.formset.initial_forms] == [Decimal("1500000000")]
+    assert "Rp 1.500.000.000" in response.text  # the read-only total
+
+
+def test_meeting_change_page_shows_desks_attendance_and_decisions(admin_client, world):
+    response = admin_client.get(admin_url(Meeting, "change", world.meeting.pk))
+    assert response.status_code == 200
+    inlines = {inline.opts.model: inline.formset for inline in response.context["inline_admin_formsets"]}
+    assert set(inlines) == {Desk, Attendance, Decision}
+    assert [form.instance.name for form in inlines[Attendance].initial_forms] == ["Ir. Ahmad Solhan", "Rahmadi"]
+    assert len(inlines[Decision].initial_forms) == 2
+    desk = Desk.objects.get(name="Desk Jalan dan Jembatan")
+    assert f'<option value="{desk.pk}" selected>Desk Jalan dan Jembatan</option>' in response.text
+    assert "Rp 1.250.000.000" in response.text  # the agreed total of Banjar's decision
+
+
+def test_meeting_change_page_costs_the_same_with_more_decisions(admin_client, world):
+    url = admin_url(Meeting, "change", world.meeting.pk)
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        admin_client.get(url)
+    for _ in range(5):
+        decision = DecisionFactory(meeting=world.meeting)
+        DecisionFunding.objects.create(decision=decision, scheme=FundingScheme.objects.first(), amount=1)
+    with CaptureQueriesContext(connection) as after:
+        response = admin_client.get(url)
+    assert len(response.context["inline_admin_formsets"][2].formset.initial_forms) == 7
+    assert len(after) == len(before)
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_changelist_runs_no_statement_per_row(admin_client, world, model):
+    """With two rows or more on the page, a query per row would show as the same statement run twice."""
+    url = admin_url(model, "changelist")
+    admin_client.get(url)  # warm caches (content types, session)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count >= 2
+    # Values differ from row to row; the statement's shape does not. The admin counts twice on purpose
+    # (filtered and full count), so counts are left out.
+    shapes = Counter(re.sub(r"'[^']*'|\b\d+\b", "?", query["sql"]) for query in queries)
+    assert {sql: n for sql, n in shapes.items() if n > 1 and "COUNT(" not in sql} == {}
+
+
+@pytest.mark.parametrize(
+    ("model", "make_row"),
+    [
+        (Proposal, lambda w, n: ProposalFundingFactory(proposal=ProposalFactory(region=w.banjar_proposal.region))),
+        (Decision, lambda w, n: DecisionFactory(meeting=w.meeting)),
+        (Meeting, lambda w, n: AttendanceFactory(meeting=MeetingFactory(organiser=w.meeting.organiser))),
+        (AuditEntry, lambda w, n: audit_log(user=None, obj=w.tapin_proposal, action="changed", changes={"a": [n, 1]})),
+        (
+            ProposalFunding,
+            lambda w, n: ProposalFundingFactory(proposal=ProposalFactory(region=w.tapin_proposal.region)),
+        ),
+    ],
+    ids=["proposal", "decision", "meeting", "auditentry", "proposalfunding"],
+)
+def test_changelist_makes_no_query_per_row(admin_client, world, model, make_row):
+    url = admin_url(model, "changelist")
+    admin_client.get(url)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as before:
+        admin_client.get(url)
+    for n in range(4):
+        make_row(world, n)
+    with CaptureQueriesContext(connection) as after:
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count >= 5
+    assert len(after) == len(before), [query["sql"] for query in after]
+
+
+# --- Writes through the admin -------------------------------------------------------------------------------------
+
+
+def form_data(response) -> dict:
+    """The POST data a browser would send back for an admin change form, inline formsets included."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value is None or field.disabled:
+                continue
+            if isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = str(value)
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+def test_admin_change_of_a_proposal_is_audited_with_old_and_new_values(admin_client, world):
+    url = admin_url(Proposal, "change", world.banjar_proposal.pk)
+    data = form_data(admin_client.get(url))
+    data["name"] = "Peningkatan Jalan Martapura"
+    data["funding_lines-0-amount"] = "1750000000"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    proposal = Proposal.objects.get(pk=world.banjar_proposal.pk)
+    assert proposal.name == "Peningkatan Jalan Martapura"
+    assert proposal.version == 2
+    entry = AuditEntry.objects.for_object(proposal).filter(note="Lewat admin").get()
+    assert entry.changes == {"name": ["Jalan Martapura", "Peningkatan Jalan Martapura"]}
+    line = ProposalFunding.objects.get(proposal=proposal)
+    old, new = AuditEntry.objects.for_object(line).get().changes["amount"]
+    assert (Decimal(old), Decimal(new)) == (Decimal("1500000000"), Decimal("1750000000"))
+
+
+def test_proposal_added_in_the_admin_gets_the_next_number_of_its_kabupaten(admin_client, world, banjar, pupr_banjar):
+    data = {
+        "fiscal_year": "2027",
+        "status": Proposal.Status.DRAFT,
+        "priority": "2",
+        "origin": Proposal.Origin.MUSRENBANG,
+        "region": str(banjar.pk),
+        "agency": str(pupr_banjar.pk),
+        "sub_activity": str(Nomenclature.objects.get(code="1.03.10.2.01.0053").pk),
+        "name": "Rehabilitasi Jembatan Sungai Tabuk",
+        "volume": "40",
+        "unit": "m",
+        "funding_lines-TOTAL_FORMS": "1",
+        "funding_lines-INITIAL_FORMS": "0",
+        "funding_lines-0-scheme": str(FundingScheme.objects.get(code="APBD_KAB").pk),
+        "funding_lines-0-amount": "2000000000",
+    }
+    response = admin_client.post(admin_url(Proposal, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    proposal = Proposal.objects.get(name="Rehabilitasi Jembatan Sungai Tabuk")
+    assert proposal.number == "USL-2027-63.03-0002"
+    assert proposal.created_by.username == "admin"
+    assert proposal.total_amount_value == Decimal("2000000000")
+
+
+def test_a_proposal_cannot_be_carried_over_from_itself(admin_client, world):
+    url = admin_url(Proposal, "change", world.banjar_proposal.pk)
+    data = form_data(admin_client.get(url)) | {"carried_over_from": str(world.banjar_proposal.pk)}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "carried_over_from" in response.context["adminform"].form.errors
+
+
+def test_a_decision_desk_must_belong_to_its_meeting(admin_client, world):
+    other_desk = Desk.objects.create(meeting=MeetingFactory(), name="Desk Perumahan")
+    url = admin_url(Decision, "change", world.banjar_decision.pk)
+    data = form_data(admin_client.get(url)) | {"desk": str(other_desk.pk)}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "desk" in response.context["adminform"].form.errors
+
+
+# --- Scoping for non-superuser staff ------------------------------------------------------------------------------
+
+
+SUPERUSER_ONLY = {"auth.user", "auth.group", "agencies.staffrole"}
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_staff_with_every_permission_gets_scoped_pages_and_no_error(client, operator_banjar, world, model):
+    user = grant(operator_banjar)
+    user.user_permissions.set(Permission.objects.all())
+    client.force_login(user)
+    label = model._meta.label_lower
+    changelist = client.get(admin_url(model, "changelist"))
+    assert changelist.status_code == (403 if label in SUPERUSER_ONLY else 200)
+    add = client.get(admin_url(model, "add"))
+    assert add.status_code == (403 if label in SUPERUSER_ONLY or model in NO_ADD else 200)
+    if changelist.status_code == 200:
+        assert "Tapin" not in changelist.text  # neither its proposals nor its region, agency or Renja
+        for obj in changelist.context["cl"].result_list:
+            assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_banjar_staff_sees_only_banjar_proposals(banjar_staff, world):
+    response = banjar_staff.get(admin_url(Proposal, "changelist"))
+    assert response.status_code == 200
+    assert BANJAR_NUMBER in response.text
+    assert TAPIN_NUMBER not in response.text
+    assert "Jalan Rantau Baru" not in response.text
+    assert "Kabupaten Tapin" not in response.text  # not even in the kab/kota filter
+
+
+def test_banjar_staff_searching_for_tapin_finds_nothing(banjar_staff, world):
+    response = banjar_staff.get(admin_url(Proposal, "changelist"), {"q": TAPIN_NUMBER})
+    assert response.context["cl"].result_count == 0
+
+
+def test_banjar_staff_cannot_open_a_tapin_proposal(banjar_staff, world):
+    assert banjar_staff.get(admin_url(Proposal, "change", world.banjar_proposal.pk)).status_code == 200
+    for view in ("change", "history", "delete"):
+        response = banjar_staff.get(admin_url(Proposal, view, world.tapin_proposal.pk))
+        assert response.status_code in (302, 403, 404), view
+        assert "Jalan Rantau Baru" not in response.text
+
+
+def autocomplete(client, model_name: str, field_name: str, term: str, app_label: str = "programs") -> list[str]:
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term},
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in json.loads(response.content)["results"]]
+
+
+def test_proposal_autocomplete_does_not_answer_with_tapin(banjar_staff, world):
+    texts = autocomplete(banjar_staff, "proposal", "carried_over_from", "USL-2027")
+    assert texts == [str(world.banjar_proposal)]
+
+
+def test_region_and_agency_autocomplete_do_not_answer_with_tapin(banjar_staff, world):
+    regions = autocomplete(banjar_staff, "proposal", "region", "Kabupaten")
+    assert regions == ["63.03 Kabupaten Banjar"]
+    agencies = autocomplete(banjar_staff, "proposal", "agency", "Dinas")
+    assert "Dinas PUPR Kab. Banjar" in agencies
+    assert "Dinas PUPR Prov. Kalsel" in agencies  # the province they work with
+    assert "Dinas PUPR Kab. Tapin" not in agencies
+
+
+def test_superuser_autocomplete_answers_with_every_kabupaten(admin_client, world):
+    assert len(autocomplete(admin_client, "proposal", "carried_over_from", "USL-2027")) == 2
+
+
+def test_banjar_staff_cannot_file_a_proposal_for_tapin_by_forging_the_form(banjar_staff, world, tapin, pupr_tapin):
+    data = {
+        "fiscal_year": "2027",
+        "priority": "2",
+        "origin": Proposal.Origin.MUSRENBANG,
+        "region": str(tapin.pk),
+        "agency": str(pupr_tapin.pk),
+        "sub_activity": str(Nomenclature.objects.get(code="1.03.10.2.01.0053").pk),
+        "name": "Usulan palsu",
+        "volume": "1",
+        "unit": "km",
+        "funding_lines-TOTAL_FORMS": "0",
+        "funding_lines-INITIAL_FORMS": "0",
+    }
+    response = banjar_staff.post(admin_url(Proposal, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"region", "agency"}
+    assert not Proposal.objects.filter(name="Usulan palsu").exists()
+
+
+def test_banjar_staff_cannot_set_a_status_by_hand(banjar_staff, world):
+    url = admin_url(Proposal, "change", world.banjar_proposal.pk)
+    data = form_data(banjar_staff.get(url)) | {"status": Proposal.Status.AGREED}
+    assert banjar_staff.post(url, data).status_code == 302
+    assert Proposal.objects.get(pk=world.banjar_proposal.pk).status == Proposal.Status.DRAFT
+
+
+def test_banjar_staff_sees_the_provincial_meeting_with_only_banjar_decisions(banjar_staff, world):
+    response = banjar_staff.get(admin_url(Meeting, "change", world.meeting.pk))
+    assert response.status_code == 200
+    assert BANJAR_NUMBER in response.text
+    assert TAPIN_NUMBER not in response.text
+    listing = banjar_staff.get(admin_url(Meeting, "changelist"))
+    counts = {meeting.pk: meeting.decision_total for meeting in listing.context["cl"].result_list}
+    assert counts[world.meeting.pk] == 1
+
+
+@pytest.mark.parametrize("model", [Decision, AgendaItem, IndicatorTarget, AuditEntry])
+def test_banjar_staff_lists_of_related_rows_leave_tapin_out(banjar_staff, world, model):
+    response = banjar_staff.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+    assert TAPIN_NUMBER not in response.text
+    assert "Kabupaten Tapin" not in response.text
+    assert "operator.tapin" not in response.text  # not even in the audit trail's user filter
+
+
+def test_banjar_staff_sees_reference_data_in_full(banjar_staff, world):
+    response = banjar_staff.get(admin_url(Nomenclature, "changelist"))
+    assert response.context["cl"].result_count == Nomenclature.objects.count()
+
+
+def test_staff_without_a_role_sees_no_proposal(client, world):
+    from tests.factories import UserFactory
+
+    client.force_login(grant(UserFactory(username="tanpa.peran"), "programs.view_proposal"))
+    assert client.get(admin_url(Proposal, "changelist")).context["cl"].result_count == 0
+
+
+def test_staff_cannot_manage_users_roles_or_groups_whatever_their_permissions(client, operator_banjar, world):
+    user = grant(
+        operator_banjar,
+        "auth.view_user",
+        "auth.change_user",
+        "auth.add_user",
+        "auth.change_group",
+        "agencies.view_staffrole",
+        "agencies.change_staffrole",
+        "agencies.add_staffrole",
+    )
+    client.force_login(user)
+    role = StaffRole.objects.get(user=user)
+    for url in (
+        admin_url(type(user), "changelist"),
+        admin_url(type(user), "change", user.pk),
+        admin_url(StaffRole, "change", role.pk),
+        admin_url(StaffRole, "add"),
+        admin_url(Group, "changelist"),
+    ):
+        assert client.get(url).status_code == 403, url
+    response = client.post(admin_url(type(user), "change", user.pk), {"username": user.username, "is_superuser": "on"})
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert not user.is_superuser
+
+
+def test_user_admin_shows_staff_roles_inline_for_superusers(admin_client, world, operator_banjar):
+    response = admin_client.get(admin_url(type(operator_banjar), "change", operator_banjar.pk))
+    assert response.status_code == 200
+    (roles,) = [inline for inline in response.context["inline_admin_formsets"] if inline.opts.model is StaffRole]
+    assert [form.instance.agency.short_name for form in roles.formset.initial_forms] == ["Dinas PUPR Kab. Banjar"]
+
+
+def test_a_final_renja_is_read_only_for_staff(client, operator_banjar, world):
+    WorkPlan.objects.filter(pk=world.work_plan.pk).update(
+        status=WorkPlan.Status.FINAL, finalised_at=datetime.now(UTC) - timedelta(days=1)
+    )
+    client.force_login(grant(operator_banjar, "programs.view_workplan", "programs.change_workplan"))
+    url = admin_url(WorkPlan, "change", world.work_plan.pk)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert client.post(url, {"fiscal_year": "2030"}).status_code == 403
+
+
+# --- The audit trail ----------------------------------------------------------------------------------------------
+
+
+def test_audit_trail_has_no_add_button_and_rejects_an_add(admin_client, world):
+    response = admin_client.get(admin_url(AuditEntry, "changelist"))
+    assert response.status_code == 200
+    assert admin_url(AuditEntry, "add") not in response.text
+    count = AuditEntry.objects.count()
+    response = admin_client.post(
+        admin_url(AuditEntry, "add"), {"object_repr": "palsu", "action": "created", "object_id": "1"}
+    )
+    assert response.status_code == 403
+    assert AuditEntry.objects.count() == count
+
+
+def test_audit_entry_cannot_be_changed_or_deleted(admin_client, world):
+    entry = AuditEntry.objects.first()
+    response = admin_client.post(admin_url(AuditEntry, "change", entry.pk), {"object_repr": "diubah"})
+    assert response.status_code == 403
+    assert admin_client.post(admin_url(AuditEntry, "delete", entry.pk), {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk, object_repr=entry.object_repr).exists()
+
+
+def test_audit_entry_shows_the_changes_old_to_new_with_field_labels(admin_client, world):
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CHANGED, object_id=str(world.banjar_proposal.pk))
+    response = admin_client.get(admin_url(AuditEntry, "change", entry.pk))
+    assert response.status_code == 200
+    assert "<td>nama usulan</td><td>Jalan Lama</td><td>Jalan Martapura</td>" in response.text
+    listing = admin_client.get(admin_url(AuditEntry, "changelist"))
+    assert "<strong>volume</strong>: 2 → 2,5" in listing.text
+    assert "<strong>status</strong>: Draf → Diajukan" in listing.text  # choices by their label
+    assert "<strong>prakiraan maju pagu</strong>: — → 1.500.000.000" in listing.text
+    assert "<strong>pendanaan</strong>: APBD_KAB: 1.000.000 → APBD_KAB: 2.000.000" in listing.text
+
+
+def test_audit_trail_filters_render(admin_client, world, superuser):
+    url = admin_url(AuditEntry, "changelist")
+    assert "operator.tapin" in admin_client.get(url).text  # the user filter, for a superuser
+    proposal_kind = ContentType.objects.get_for_model(Proposal).pk
+    today = AuditEntry.objects.first().at.date()
+    for params in (
+        {"action": "changed"},
+        {"oleh": superuser.pk},
+        {"jenis": proposal_kind},
+        {"at__gte": f"{today:%Y-%m-%d} 00:00:00+08:00"},
+    ):
+        response = admin_client.get(url, params)
+        assert response.status_code == 200, params
+        assert response.context["cl"].result_count >= 1, params
+
+
+def test_a_closed_meeting_is_read_only_for_staff_but_not_for_superusers(client, verifier, superuser, world):
+    Meeting.objects.filter(pk=world.meeting.pk).update(closed_at=datetime.now(UTC))
+    url = admin_url(Meeting, "change", world.meeting.pk)
+    client.force_login(grant(verifier, "meetings.view_meeting", "meetings.change_meeting"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert client.post(url, {"title": "Diubah"}).status_code == 403
+    client.force_login(superuser)
+    assert client.get(url).context["has_change_permission"] is True
