@@ -1,0 +1,340 @@
+"""The one function that turns sheets of rows into an .xlsx file, for every export and the import template.
+
+XlsxWriter in constant-memory mode: each row goes to a temporary file as soon as the next one starts, so memory
+stays flat however many rows the iterator yields (bench/xlsx_bench.py measured it about twice as fast as openpyxl's
+write-only workbook for the same cells). openpyxl stays the reader.
+
+Every number is written as a numeric cell with the column's number format. Text is always written as a string cell,
+never as a formula; text that a spreadsheet would take for a formula when retyped (starting with `=`, `+`, `-`, `@`,
+a tab or a carriage return) also gets the "quote prefix" style, which Excel and LibreOffice show as a leading
+apostrophe in the formula bar, so editing and confirming the cell keeps it text (OWASP, CSV/formula injection).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import xlsxwriter
+
+MONEY_FORMAT = '"Rp "#,##0'
+VOLUME_FORMAT = "#,##0.##"
+COUNT_FORMAT = "#,##0"
+YEAR_FORMAT = "0"
+COORDINATE_FORMAT = "0.000000"
+DATE_FORMAT = "dd/mm/yyyy"
+
+# First characters that make a spreadsheet treat typed text as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
+
+PAPER_A4 = 9
+SHEET_NAME_MAX = 31
+
+
+class Kind(StrEnum):
+    """What a column holds; it decides the number format of numeric cells."""
+
+    TEXT = "text"
+    MONEY = "money"
+    VOLUME = "volume"
+    COUNT = "count"
+    YEAR = "year"
+    COORDINATE = "coordinate"
+    DATE = "date"
+
+
+NUMBER_FORMATS = {
+    Kind.MONEY: MONEY_FORMAT,
+    Kind.VOLUME: VOLUME_FORMAT,
+    Kind.COUNT: COUNT_FORMAT,
+    Kind.YEAR: YEAR_FORMAT,
+    Kind.COORDINATE: COORDINATE_FORMAT,
+    Kind.DATE: DATE_FORMAT,
+}
+
+
+class Style(StrEnum):
+    """How a row looks: data, a group heading (program, kegiatan, sub kegiatan), a subtotal or the grand total."""
+
+    DATA = "data"
+    GROUP1 = "group1"
+    GROUP2 = "group2"
+    GROUP3 = "group3"
+    SUBTOTAL = "subtotal"
+    TOTAL = "total"
+
+
+ROW_STYLES: dict[Style, dict[str, Any]] = {
+    Style.DATA: {},
+    Style.GROUP1: {"bold": True, "bg_color": "#C6D9F0"},
+    Style.GROUP2: {"bold": True, "bg_color": "#DCE6F2"},
+    Style.GROUP3: {"bold": True, "bg_color": "#EEF3FA"},
+    Style.SUBTOTAL: {"bold": True, "italic": True, "bg_color": "#F2F2F2"},
+    Style.TOTAL: {"bold": True, "bg_color": "#FFE699", "top": 6},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: Kind = Kind.TEXT
+    width: float = 14
+    wrap: bool = False
+    align: str = ""  # "center" for running numbers; numbers otherwise align right and text left
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row with a look; plain sequences are data rows."""
+
+    values: Sequence[Any]
+    style: Style = Style.DATA
+
+
+@dataclass(frozen=True)
+class ListValidation:
+    """A drop-down on one column below the header: fixed `choices`, or a `source` range such as `=Referensi!$A$2:$A$9`.
+
+    `strict=False` lets other values through with an information message (units beyond the usual ones).
+    """
+
+    column: int
+    choices: Sequence[str] = ()
+    source: str = ""
+    strict: bool = True
+    message: str = ""
+
+
+@dataclass
+class SheetSpec:
+    name: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any] | Row]
+    title_lines: Sequence[str] = ()
+    validations: Sequence[ListValidation] = ()
+    validation_rows: int = 1000
+    landscape: bool = True
+    autofilter: bool = True
+    active: bool = False
+
+    @property
+    def header_row(self) -> int:
+        """0-based index of the header row: the title lines, then one blank row, then the header."""
+        return len(self.title_lines) + 1 if self.title_lines else 0
+
+
+def needs_guard(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def _sheet_name(name: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:SHEET_NAME_MAX] or "Sheet"
+
+
+class _Formats:
+    """XlsxWriter formats by (row style, column kind, wrap, guarded), created once each."""
+
+    # The workbook's default format (every cell without a format of its own): small type, aligned to the top. No
+    # cell borders: the sheet prints its gridlines instead, so blank cells (never written, to keep 100,000-row
+    # exports fast) get the same grid as filled ones.
+    BASE = {"valign": "top", "font_size": 10}
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.workbook = workbook
+        self.cache: dict[tuple, Any] = {}
+        self.header = workbook.add_format(
+            {
+                **self.BASE,
+                "border": 1,
+                "border_color": "#A6A6A6",
+                "bold": True,
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+                "bg_color": "#1F4E78",
+                "font_color": "#FFFFFF",
+            }
+        )
+        self.title = workbook.add_format({"bold": True, "font_size": 13, "align": "center", "valign": "vcenter"})
+        self.subtitle = workbook.add_format({"font_size": 11, "align": "center", "valign": "vcenter"})
+
+    def cell(self, style: Style, kind: Kind, wrap: bool, guarded: bool = False, align: str = ""):
+        key = (style, kind, wrap, guarded, align)
+        if key in self.cache:
+            return self.cache[key]
+        if style is Style.DATA and kind is Kind.TEXT and not (wrap or guarded or align):
+            # Plain text needs no format: the default one is BASE, and a cell without a format is written faster.
+            fmt = self.cache[key] = None
+        else:
+            props = {**self.BASE, **ROW_STYLES[style]}
+            if kind in NUMBER_FORMATS:
+                props["num_format"] = NUMBER_FORMATS[kind]
+            if wrap:
+                props["text_wrap"] = True
+            if guarded:
+                props["quote_prefix"] = True
+            if align:
+                props["align"] = align
+            fmt = self.cache[key] = self.workbook.add_format(props)
+        return fmt
+
+
+LINE_HEIGHT = 13  # points per line of 10-point text
+ROW_PADDING = 2
+
+
+def _chars_per_line(width: float, bold: bool = False) -> int:
+    # A column width counts the "0" of the default 11-point font; 10-point text fits a little more, bold less.
+    return max(int(width * (1.0 if bold else 1.15)), 4)
+
+
+def _lines(text: str, chars_per_line: int) -> int:
+    return sum(max(math.ceil(len(part) / chars_per_line), 1) for part in text.split("\n"))
+
+
+def _header_height(columns: Sequence[Column]) -> float:
+    lines = max((_lines(column.header, _chars_per_line(column.width - 1, bold=True)) for column in columns), default=1)
+    return LINE_HEIGHT * lines + ROW_PADDING + 4
+
+
+def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSpec) -> None:
+    sheet = workbook.add_worksheet(_sheet_name(spec.name))
+    columns = list(spec.columns)
+    last_col = len(columns) - 1
+    for index, column in enumerate(columns):
+        sheet.set_column(index, index, column.width)
+
+    for index, line in enumerate(spec.title_lines):
+        fmt = formats.title if index == 0 else formats.subtitle
+        sheet.set_row(index, 20 if index == 0 else 16)
+        if last_col > 0:
+            sheet.merge_range(index, 0, index, last_col, line, fmt)
+        else:
+            sheet.write_string(index, 0, line, fmt)
+
+    header = spec.header_row
+    sheet.set_row(header, _header_height(columns))
+    for index, column in enumerate(columns):
+        sheet.write_string(header, index, column.header, formats.header)
+
+    # Per-column formats of data rows, looked up once instead of per cell.
+    plain = [formats.cell(Style.DATA, c.kind, c.wrap, align=c.align) for c in columns]
+    guarded = [formats.cell(Style.DATA, c.kind, c.wrap, guarded=True, align=c.align) for c in columns]
+    kinds = [column.kind for column in columns]
+    # Spreadsheets do not grow a row for wrapped text written by a program; the height is set from the text.
+    wrapped = [(index, column.width) for index, column in enumerate(columns) if column.wrap]
+
+    write_number = sheet.write_number
+    write_string = sheet.write_string
+    row_index = header
+    for item in spec.rows:
+        row_index += 1
+        if isinstance(item, Row):
+            values, style = item.values, item.style
+            if style is Style.DATA:
+                row_plain, row_guarded = plain, guarded
+            else:
+                row_plain = [formats.cell(style, c.kind, c.wrap, align=c.align) for c in columns]
+                row_guarded = [formats.cell(style, c.kind, c.wrap, guarded=True, align=c.align) for c in columns]
+                # Styled rows are filled across the table, blanks included.
+                for col in range(len(values), len(columns)):
+                    sheet.write_blank(row_index, col, None, row_plain[col])
+        else:
+            values, style, row_plain, row_guarded = item, Style.DATA, plain, guarded
+        if wrapped:
+            lines = 1
+            bold = style is not Style.DATA
+            for index, width in wrapped:
+                text = values[index] if index < len(values) else None
+                if isinstance(text, str) and (len(text) > width or "\n" in text):
+                    lines = max(lines, _lines(text, _chars_per_line(width, bold)))
+            if lines > 1:
+                sheet.set_row(row_index, LINE_HEIGHT * lines + ROW_PADDING)
+        for col, value in enumerate(values):
+            # The hot loop of a 100,000-row export: exact type checks first, the rare types last.
+            kind = value.__class__
+            if kind is str:
+                if value:
+                    write_string(row_index, col, value, (row_guarded if value[0] in TRIGGER_SET else row_plain)[col])
+                elif style is not Style.DATA:
+                    sheet.write_blank(row_index, col, None, row_plain[col])
+            elif kind is Decimal or kind is int or kind is float:
+                write_number(row_index, col, float(value), row_plain[col])
+            elif value is None:
+                if style is not Style.DATA:
+                    sheet.write_blank(row_index, col, None, row_plain[col])
+            elif kind is bool:
+                write_string(row_index, col, "Ya" if value else "Tidak", row_plain[col])
+            elif isinstance(value, datetime | date):
+                fmt = row_plain[col] if kinds[col] is Kind.DATE else formats.cell(style, Kind.DATE, False)
+                sheet.write_datetime(row_index, col, value, fmt)
+            elif isinstance(value, Decimal | int | float):
+                write_number(row_index, col, float(value), row_plain[col])
+            else:
+                text = str(value)
+                write_string(row_index, col, text, (row_guarded if needs_guard(text) else row_plain)[col])
+
+    last_row = max(row_index, header)
+    sheet.freeze_panes(header + 1, 0)
+    if spec.autofilter and columns:
+        sheet.autofilter(header, 0, last_row, last_col)
+    for validation in spec.validations:
+        options: dict[str, Any] = {"validate": "list", "ignore_blank": True}
+        options["source"] = validation.source or list(validation.choices)
+        if not validation.strict:
+            options["error_type"] = "information"
+        if validation.message:
+            options["input_title"] = columns[validation.column].header[:32]
+            options["input_message"] = validation.message[:255]
+        sheet.data_validation(header + 1, validation.column, header + spec.validation_rows, validation.column, options)
+
+    # Print: A4 landscape, fitted to the page width, as many pages down as needed, header repeated on each page.
+    sheet.set_paper(PAPER_A4)
+    if spec.landscape:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer("&CHalaman &P dari &N")
+    sheet.hide_gridlines(0)  # show and print them
+    if spec.active:
+        sheet.activate()
+
+
+def write_workbook(sheets: Iterable[SheetSpec], output: str | Path | BinaryIO) -> None:
+    """Render `sheets` into an .xlsx file at `output` (a path or a binary file object)."""
+    target = str(output) if isinstance(output, Path) else output
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            # Strings stay strings: no formulas, URLs or numbers guessed from text.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "remove_timezone": True,
+            "default_format_properties": {"font_name": "Calibri", **_Formats.BASE},
+        },
+    )
+    formats = _Formats(workbook)
+    try:
+        for spec in sheets:
+            _write_sheet(workbook, formats, spec)
+    finally:
+        workbook.close()
+
+
+def render_workbook(sheets: Iterable[SheetSpec]) -> bytes:
+    """The .xlsx file as bytes, for a view to wrap in a response."""
+    buffer = io.BytesIO()
+    write_workbook(sheets, buffer)
+    return buffer.getvalue()
