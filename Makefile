@@ -12,7 +12,7 @@ PYTHON_VERSION := $(shell cat .python-version)
 # A Python matching .python-version (3.12+): pyenv's, then python3.12/3.13 on PATH.
 PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)*/bin/python3 /root/.pyenv/versions/$(PYTHON_VERSION)*/bin/python3) $(shell command -v python$(PYTHON_VERSION) python3.13 python3.12 2>/dev/null))
 
-.PHONY: run test lint install install-test migrate seed serve clean browser-deps
+.PHONY: run test lint install install-test migrate clean browser-deps bench
 
 $(VENV)/.installed: pyproject.toml .python-version
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
@@ -62,6 +62,16 @@ test: install-test lint browser-deps
 	@echo "== PostgreSQL ($(PG_TEST_URL)) =="
 	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2 -m "not browser"
 	DATABASE_URL=$(PG_TEST_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
+
+# Benchmarks print figures and ratios against the bare libraries measured in the same run (never timed tests).
+BENCH_DB ?= rakornis_bench
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+bench: install-test
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
+	DATABASE_URL=$(BENCH_PG_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_PG_URL) $(PY) bench/xlsx_bench.py --proposals 100000 --import-rows 10000
+	DATABASE_URL=$(BENCH_PG_URL) $(PY) bench/renja_bench.py --agreed 50000
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
