@@ -69,7 +69,7 @@ BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 bench: install-test
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
-	DATABASE_URL=$(BENCH_PG_URL) $(PY) manage.py migrate --noinput -v0
+	DEBUG=true DATABASE_URL=$(BENCH_PG_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_PG_URL) $(PY) bench/xlsx_bench.py --proposals 100000 --import-rows 10000
 	DATABASE_URL=$(BENCH_PG_URL) $(PY) bench/renja_bench.py --agreed 50000
 
