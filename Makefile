@@ -39,7 +39,9 @@ migrate: install
 run: migrate
 	DEBUG=true $(PY) manage.py load_reference_data
 	DEBUG=true $(PY) manage.py seed_demo --if-empty
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The tasks worker (background Excel exports/imports) runs beside the server and stops with it.
+	DEBUG=true $(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install-test
 	$(PY) -m ruff check .

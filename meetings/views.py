@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
@@ -36,7 +37,9 @@ from meetings.services import (
     meeting_create,
     meeting_update,
 )
+from programs.excel_views import xlsx_response
 from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.xlsx.exporters import meeting_annex_workbook
 from rakornis.terbilang import date_in_words
 
 MANAGER_ROLES = (StaffRole.Role.SECRETARY,)
@@ -414,3 +417,15 @@ def meeting_minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
         "signed_on": starts,
     }
     return render(request, "meetings/meeting_minutes.html", context)
+
+
+@login_required
+@require_safe
+def meeting_annex_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting's decisions as an .xlsx, the annex of its Berita Acara: same readers as the Berita Acara."""
+    meeting = _meeting_for_user(request, pk)
+    if not can_read_minutes(request.user):
+        raise PermissionDenied("Lampiran Berita Acara hanya untuk perangkat daerah provinsi.")
+    content = meeting_annex_workbook(meeting=meeting, decisions=Decision.objects.for_user(request.user))
+    day = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
+    return xlsx_response(content, f"Lampiran_Berita_Acara_{slugify(meeting.title)[:60] or meeting.pk}_{day}.xlsx")

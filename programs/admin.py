@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from programs.models import (
+    ExcelJob,
     FundingScheme,
     Indicator,
     IndicatorTarget,
@@ -24,6 +25,7 @@ from rakornis.admin_scope import (
     ReferenceModelAdmin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
+    SuperuserOnlyAdminMixin,
     count_subquery,
     rupiah_html,
     total_subquery,
@@ -381,3 +383,25 @@ class IndicatorTargetAdmin(ScopedModelAdmin):
     autocomplete_fields = ["indicator", "region"]
     list_select_related = ["indicator", "region"]
     ordering = ["indicator__code", "region__code", "year"]
+
+
+# --- Background Excel jobs: for the administrator who looks after the worker ----------------------------------------
+
+
+@admin.register(ExcelJob)
+class ExcelJobAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a job's file belongs to its owner and is downloaded through the owner-checked view."""
+
+    list_display = ["pk", "kind", "user", "status", "rows_done", "rows_total", "created_at", "finished_at"]
+    list_filter = ["kind", "status", "created_at"]
+    search_fields = ["user__username", "filename"]
+    list_select_related = ["user"]
+    ordering = ["-created_at"]
+    fields = list_display[1:] + ["params", "filename", "summary", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, Region
@@ -140,3 +142,17 @@ class ProposalFilter(django_filters.FilterSet):
 
     def filter_program(self, queryset, name, value):
         return queryset.filter(sub_activity__code__startswith=f"{value.code}.")
+
+
+def filter_proposals(data, *, user, queryset: QuerySet[Proposal] | None = None) -> tuple[ProposalFilter, QuerySet]:
+    """The proposal list's filterset over `data` (a request's GET) and the proposals it selects, in `user`'s scope.
+
+    Shared by the list, its Excel export and the background export job, so the file holds exactly what the list
+    shows. The filterset only needs `request.user` (for the drop-downs), so a job passes the user alone. An invalid
+    filter value (a kabupaten/kota outside the scope, a made-up status) selects nothing, not everything.
+    """
+    base = Proposal.objects.for_user(user).with_funding_total() if queryset is None else queryset
+    filterset = ProposalFilter(data or None, queryset=base, request=SimpleNamespace(user=user))
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, filterset.qs

@@ -30,7 +30,7 @@ from programs.access import (
     may,
     regencies_for,
 )
-from programs.filters import ProposalFilter
+from programs.filters import filter_proposals
 from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
 from rakornis.formatting import format_rupiah
@@ -53,11 +53,8 @@ class ProposalListView(LoginRequiredMixin, ListView):
                 Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme").order_by())
             )
         )
-        self.filterset = ProposalFilter(self.request.GET or None, queryset=base, request=self.request)
-        # An invalid filter value (a kabupaten/kota outside the scope, a made-up status) shows nothing, not all.
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            return base.none()
-        return self.filterset.qs
+        self.filterset, proposals = filter_proposals(self.request.GET, user=self.request.user, queryset=base)
+        return proposals
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -79,6 +76,8 @@ class ProposalListView(LoginRequiredMixin, ListView):
             total_count=context["paginator"].count if context.get("paginator") else len(self.object_list),
             querystring=query.urlencode(),
             can_create=may(self.request.user, Action.CREATE),
+            can_import=may(self.request.user, Action.CREATE) or may(self.request.user, Action.EDIT),
+            recap_year=self.filterset.form.cleaned_data.get("fiscal_year") if self.filterset.is_valid() else None,
             can_bulk_carry_over=self.request.GET.get("status") == Proposal.Status.DEFERRED
             and may(self.request.user, Action.CARRY_OVER),
         )
@@ -384,8 +383,8 @@ def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
         back = reverse("programs:proposal-list")
     visible = Proposal.objects.for_user(user).select_related("region")
     if request.POST.get("all"):
-        filterset = ProposalFilter(QueryDict(filter_query), queryset=visible.with_funding_total(), request=request)
-        proposals = list(filterset.qs.deferred().order_by("number")[: BULK_CARRY_OVER_LIMIT + 1])
+        _, filtered = filter_proposals(QueryDict(filter_query), user=user, queryset=visible.with_funding_total())
+        proposals = list(filtered.deferred().order_by("number")[: BULK_CARRY_OVER_LIMIT + 1])
     else:
         try:
             ids = sorted({int(pk) for pk in request.POST.getlist("ids")})

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "django_tasks_db",
     "rakornis",
     "agencies",
     "programs",
@@ -187,3 +188,16 @@ LOGGING = {
 IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# Uploads: an .xlsx above FILE_UPLOAD_MAX_MEMORY_SIZE spills to a temporary file rather than memory; the import
+# view refuses a request body above IMPORT_MAX_UPLOAD_BYTES before reading it. Other bodies keep Django's bound.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+
+# Files the application writes: uploads waiting for confirmation (imports/) and finished background exports
+# (jobs/). Never served directly: downloads go through views that check the owner.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "") or BASE_DIR / "media")
+
+# Background work (Django's tasks framework): the database backend and its worker, `manage.py db_worker`.
+# An export or import of more rows than EXCEL_BACKGROUND_THRESHOLD runs there, with a progress page.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "") or "django_tasks_db.DatabaseBackend"}}
+EXCEL_BACKGROUND_THRESHOLD = envint("EXCEL_BACKGROUND_THRESHOLD", 5_000)

@@ -5,7 +5,7 @@ from tests.factories import AgencyFactory, StaffRoleFactory, UserFactory, provin
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -13,6 +13,9 @@ def _test_settings(settings):
     }
     # PBKDF2 costs ~0.3 s a user; the suite creates hundreds. Production keeps Django's default hashers.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background Excel jobs run synchronously, inside the request that queues them; files go to a temporary folder.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

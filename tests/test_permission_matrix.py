@@ -17,15 +17,18 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from meetings.models import AgendaItem, Attendance, Decision, Meeting
-from programs.models import Proposal
+from programs.models import ExcelJob, Proposal, WorkPlan
 from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
     FundingSchemeFactory,
     MeetingFactory,
+    UserFactory,
+    WorkPlanFactory,
     funded_proposal,
     proposal_form_data,
     verified_proposal,
@@ -97,6 +100,19 @@ class Scene:
         proposal = verified_proposal(self.banjar, self.pupr_banjar, {"APBD_KAB": 1_500_000_000})
         return AgendaItemFactory(meeting=self.meeting, proposal=proposal)
 
+    @cached_property
+    def work_plan(self) -> WorkPlan:
+        """The draft Renja TA 2027 of Dinas PUPR Prov. Kalsel."""
+        return WorkPlanFactory(agency=self.pupr_kalsel)
+
+    @cached_property
+    def job(self) -> ExcelJob:
+        """A finished export job of a user outside the personas: only its owner may see it."""
+        owner = UserFactory(username="pemilik.pekerjaan")
+        return ExcelJob.objects.create(
+            kind=ExcelJob.Kind.PROPOSAL_EXPORT, user=owner, status=ExcelJob.Status.DONE, filename="Usulan.xlsx"
+        )
+
 
 def proposal_data(scene: Scene, **overrides) -> dict:
     return proposal_form_data(
@@ -162,6 +178,9 @@ VERIFIERS = roles(VERIFIER, SUPERUSER)
 CARRIERS = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, PLANNER, SUPERUSER)
 SECRETARIAT = roles(SECRETARY, SUPERUSER)
 PROVINCIAL = roles(VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER)
+PLANNERS = roles(PLANNER, SUPERUSER)
+# A provincial agency's Renja lies outside the scope of kabupaten/kota operators (`WorkPlan.objects.for_user`).
+PROVINCE_ONLY = {"hidden_from": roles(OPERATOR_BANJAR, OPERATOR_TAPIN)}
 
 
 def _pk(name: str) -> Callable[[Scene], dict]:
@@ -256,6 +275,36 @@ RULES: dict[str, list[Rule]] = {
         Rule("GET", lambda scene: {"code": scene.banjar.code}, allowed=EVERYONE, **BANJAR_ONLY)
     ],
     "programs:sub-activity-search": [Rule("GET", allowed=EVERYONE)],
+    # Renja: everyone reads the plans of their scope; planners create, sync and finalise them.
+    "programs:workplan-list": [Rule("GET", allowed=EVERYONE)],
+    "programs:workplan-create": [
+        Rule(
+            "POST",
+            allowed=PLANNERS,
+            data=lambda scene: {"agency": str(scene.pupr_kalsel.pk), "fiscal_year": "2028"},
+            done=lambda scene: WorkPlan.objects.filter(agency=scene.pupr_kalsel, fiscal_year=2028).exists(),
+        )
+    ],
+    "programs:workplan-detail": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    "programs:workplan-sync": [
+        Rule("GET", _pk("work_plan"), allowed=PLANNERS, **PROVINCE_ONLY),
+        Rule(
+            "POST",
+            _pk("work_plan"),
+            allowed=PLANNERS,
+            done=lambda scene: WorkPlan.objects.filter(pk=scene.work_plan.pk, synced_at__isnull=False).exists(),
+            **PROVINCE_ONLY,
+        ),
+    ],
+    "programs:workplan-finalise": [
+        Rule(
+            "POST",
+            _pk("work_plan"),
+            allowed=PLANNERS,
+            done=lambda scene: WorkPlan.objects.filter(pk=scene.work_plan.pk, status=WorkPlan.Status.FINAL).exists(),
+            **PROVINCE_ONLY,
+        )
+    ],
     # Meetings: every role in scope reads; the secretariat manages; the Berita Acara is for provincial roles.
     # A provincial meeting is in the scope of the province's kabupaten/kota operators too.
     "meetings:meeting-list": [Rule("GET", allowed=EVERYONE)],
@@ -336,6 +385,38 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "meetings:meeting-minutes": [Rule("GET", _pk("meeting"), allowed=PROVINCIAL)],
+    # Excel: operators import into their own kabupaten/kota (the upload answers with its preview, 200); verifiers
+    # and planners may hand out the template; every reader exports what they see; the meeting annex follows the
+    # Berita Acara; a background job is its owner's alone (everyone else: 404).
+    "programs:proposal-template": [Rule("GET", allowed=OPERATOR | roles(VERIFIER, PLANNER))],
+    "programs:proposal-import": [
+        Rule("GET", allowed=OPERATOR),
+        Rule(
+            "POST",
+            allowed=OPERATOR,
+            data=lambda scene: {"file": SimpleUploadedFile("usulan.csv", b"Nama Usulan;Volume\n", "text/csv")},
+            special={OPERATOR_BANJAR: 200, OPERATOR_TAPIN: 200, SUPERUSER: 200},
+        ),
+    ],
+    # Only an operator's own previewed upload (held in their session) can be saved, and a case has none: operators
+    # are sent back to the upload page with a message (302) and nothing is saved; others get 403. The save itself
+    # and the 405 on GET are in tests/programs/test_proposal_import_view.py.
+    "programs:proposal-import-confirm": [
+        Rule(
+            "POST",
+            data=lambda scene: {"token": "x"},
+            done=lambda scene: Proposal.objects.exists(),
+            special={OPERATOR_BANJAR: 302, OPERATOR_TAPIN: 302, SUPERUSER: 302},
+        )
+    ],
+    "programs:proposal-export": [Rule("GET", allowed=EVERYONE)],
+    "programs:recap-export": [Rule("GET", allowed=EVERYONE)],
+    "programs:workplan-export": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    # Every signed-in user opens their own jobs; the scene's job belongs to someone else, so it is a 404 for all.
+    "programs:job-detail": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
+    "programs:job-status": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
+    "programs:job-download": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
+    "meetings:meeting-annex-export": [Rule("GET", _pk("meeting"), allowed=PROVINCIAL)],
 }
 
 

@@ -1,0 +1,201 @@
+"""The import page: upload -> preview (every error by row and column) -> "Simpan" -> all or nothing."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from programs.excel_views import SESSION_KEY
+from programs.jobs import upload_path
+from programs.models import Proposal
+from tests.factories import FundingSchemeFactory, funded_proposal, sub_activity, usulan_xlsx
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("programs:proposal-import")
+CONFIRM = reverse("programs:proposal-import-confirm")
+SUB = "1.03.10.2.01.0053"
+
+
+@pytest.fixture(autouse=True)
+def world(banjar, tapin, pupr_banjar, pupr_tapin):
+    FundingSchemeFactory(code="APBD_KAB", order=1)
+    sub_activity(SUB, "Peningkatan Jalan")
+
+
+def record(**overrides) -> dict:
+    values = {
+        "Tahun Anggaran": 2027,
+        "Kode Kabupaten/Kota": "63.03",
+        "Perangkat Daerah Pengusul": "Dinas PUPR Kab. Banjar",
+        "Kode Sub Kegiatan": SUB,
+        "Nama Usulan": "Peningkatan Jalan Martapura - Astambul",
+        "Lokasi": "Ruas Martapura - Astambul",
+        "Volume": 2.5,
+        "Satuan": "km",
+        "Pagu APBD Kab/Kota": 1_500_000_000,
+    }
+    values.update(overrides)
+    return values
+
+
+def upload(client, content: bytes, name: str = "usulan.xlsx"):
+    return client.post(URL, {"file": SimpleUploadedFile(name, content)})
+
+
+def test_form_is_shown_to_an_operator(client, operator_banjar):
+    client.force_login(operator_banjar)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert b'enctype="multipart/form-data"' in response.content
+    assert reverse("programs:proposal-template").encode() in response.content
+
+
+def test_errors_are_listed_by_row_and_column_and_nothing_is_saved(client, operator_banjar):
+    client.force_login(operator_banjar)
+    content = usulan_xlsx(
+        [
+            record(),
+            record(**{"Nama Usulan": "Jembatan", "Kode Sub Kegiatan": "1.03.10.2.01.9999"}),
+            record(**{"Nama Usulan": "Drainase", "Pagu APBD Kab/Kota": -5, "Volume": None}),
+        ]
+    )
+    response = upload(client, content)
+    assert response.status_code == 200
+    errors = [(issue.row, issue.column) for issue in response.context["errors"]]
+    assert (3, "Kode Sub Kegiatan") in errors
+    assert (4, "Volume") in errors
+    assert (4, "Pagu APBD Kab/Kota") in errors
+    page = response.content.decode()
+    assert 'id="import-errors"' in page
+    assert "1.03.10.2.01.9999" in page
+    assert 'id="import-confirm"' not in page  # nothing to confirm
+    assert SESSION_KEY not in client.session
+    assert not Proposal.objects.exists()
+
+
+def test_valid_upload_previews_then_saves_on_confirmation(client, operator_banjar):
+    client.force_login(operator_banjar)
+    content = usulan_xlsx([record(), record(**{"Nama Usulan": "Jembatan Sungai Tabuk", "Lokasi": "Sungai Tabuk"})])
+    response = upload(client, content)
+    assert response.status_code == 200
+    assert response.context["errors"] == []
+    assert 'id="import-confirm"' in response.content.decode()
+    assert [row.action for row in response.context["preview_rows"]] == ["create", "create"]
+    assert not Proposal.objects.exists()  # the preview saves nothing
+    token = client.session[SESSION_KEY]["token"]
+    assert upload_path(token).exists()
+
+    response = client.post(CONFIRM, {"token": token})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("programs:proposal-list")
+    assert sorted(Proposal.objects.values_list("name", flat=True)) == [
+        "Jembatan Sungai Tabuk",
+        "Peningkatan Jalan Martapura - Astambul",
+    ]
+    assert set(Proposal.objects.values_list("status", flat=True)) == {Proposal.Status.DRAFT}
+    assert SESSION_KEY not in client.session
+    assert not upload_path(token).exists()
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("2 usulan baru" in m for m in messages)
+
+
+def test_confirm_parses_again_and_saves_nothing_when_the_data_changed(client, operator_banjar, banjar, pupr_banjar):
+    client.force_login(operator_banjar)
+    upload(client, usulan_xlsx([record(), record(**{"Nama Usulan": "Drainase Pasar"})]))
+    token = client.session[SESSION_KEY]["token"]
+    # Meanwhile someone enters the same proposal by hand: the file now holds a duplicate.
+    funded_proposal(
+        region=banjar,
+        agency=pupr_banjar,
+        fiscal_year=2027,
+        name="Drainase Pasar",
+        location="Ruas Martapura - Astambul",
+        sub_activity=sub_activity(SUB),
+    )
+    response = client.post(CONFIRM, {"token": token})
+    assert response.status_code == 200
+    assert response.context["errors"]
+    assert Proposal.objects.count() == 1
+
+
+def test_operator_cannot_import_a_row_of_another_kabupaten(client, operator_tapin):
+    client.force_login(operator_tapin)
+    response = upload(client, usulan_xlsx([record()]))
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert any(issue.row == 2 and issue.column == "Kode Kabupaten/Kota" for issue in errors)
+    assert not Proposal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("usulan.csv", b"Nama Usulan;Volume\nJalan;1\n", "CSV"),
+        ("usulan.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+        ("usulan.xlsx", b"Nama Usulan;Volume\nJalan;1\n", "bukan Excel .xlsx"),
+        ("usulan.xlsx", b"PK\x03\x04" + b"\0" * 50, "rusak"),
+    ],
+    ids=["csv", "xls", "renamed", "corrupt"],
+)
+def test_a_bad_file_gets_a_message_not_an_error(client, operator_banjar, name, content, message):
+    client.force_login(operator_banjar)
+    response = upload(client, content, name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Proposal.objects.exists()
+    assert SESSION_KEY not in client.session
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(client, operator_banjar, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 100 * 1024
+    client.force_login(operator_banjar)
+    response = upload(client, b"PK\x03\x04" + b"\0" * 300 * 1024)
+    assert response.status_code == 200
+    assert "Berkas terlalu besar" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_a_file_just_over_the_limit_is_refused_by_the_checker(client, operator_banjar, settings):
+    content = usulan_xlsx([record()])
+    settings.IMPORT_MAX_UPLOAD_BYTES = len(content) - 1
+    client.force_login(operator_banjar)
+    response = upload(client, content)
+    assert response.status_code == 200
+    assert "Berkas terlalu besar" in response.content.decode()
+
+
+def test_confirm_without_a_preview_saves_nothing(client, operator_banjar):
+    client.force_login(operator_banjar)
+    response = client.post(CONFIRM, {"token": "abc"}, follow=True)
+    assert "Pratinjau impor sudah tidak berlaku" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_confirm_with_another_token_saves_nothing(client, operator_banjar):
+    client.force_login(operator_banjar)
+    upload(client, usulan_xlsx([record()]))
+    response = client.post(CONFIRM, {"token": "somebody-elses"})
+    assert response.status_code == 302
+    assert not Proposal.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["viewer", "verifier"])
+def test_import_refused_without_the_operator_role(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(URL).status_code == 403
+    assert upload(client, usulan_xlsx([record()])).status_code == 403
+    assert client.post(CONFIRM, {"token": "x"}).status_code == 403
+
+
+def test_get_on_confirm_is_refused(client, operator_banjar):
+    client.force_login(operator_banjar)
+    assert client.get(CONFIRM).status_code == 405
+
+
+def test_upload_needs_the_csrf_token(operator_banjar):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator_banjar)
+    response = client.post(URL, {"file": SimpleUploadedFile("usulan.xlsx", usulan_xlsx([record()]))})
+    assert response.status_code == 403

@@ -1,0 +1,75 @@
+"""The recap workbook of a fiscal year, over the user's scope."""
+
+import io
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from meetings.models import Decision
+from programs.models import Proposal
+from tests.factories import (
+    DecisionFactory,
+    DecisionFundingFactory,
+    FundingSchemeFactory,
+    MeetingFactory,
+    funded_proposal,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("programs:recap-export")
+
+
+@pytest.fixture
+def agreed(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel):
+    scheme = FundingSchemeFactory(code="APBD_KAB")
+    meeting = MeetingFactory(
+        organiser=pupr_kalsel, fiscal_year=2027, starts_at=datetime(2026, 1, 29, 9, tzinfo=ZoneInfo("Asia/Makassar"))
+    )
+    for region, agency, amount in ((banjar, pupr_banjar, 1_000_000_000), (tapin, pupr_tapin, 400_000_000)):
+        proposal = funded_proposal(region=region, agency=agency, status=Proposal.Status.AGREED, fiscal_year=2027)
+        decision = DecisionFactory(meeting=meeting, proposal=proposal, outcome=Decision.Outcome.AGREED)
+        DecisionFundingFactory(decision=decision, scheme=scheme, amount=Decimal(amount))
+
+
+def money_table(content: bytes) -> dict[str, list]:
+    rows = list(load_workbook(io.BytesIO(content), read_only=True)["Rekap Pagu"].iter_rows(values_only=True))
+    header_index = next(i for i, row in enumerate(rows) if row and row[0] == "No")
+    header = rows[header_index]
+    return {row[2]: dict(zip(header, row, strict=True)) for row in rows[header_index + 1 :] if row[2]}
+
+
+def test_recap_of_the_year_for_a_verifier(client, verifier, agreed):
+    client.force_login(verifier)
+    response = client.get(URL, {"year": "2027"})
+    assert response.status_code == 200
+    assert 'filename="Rekap_Usulan_TA2027.xlsx"' in response["Content-Disposition"]
+    table = money_table(response.content)
+    assert table["Kabupaten Banjar"]["Jumlah"] == 1_000_000_000
+    assert table["Kabupaten Tapin"]["Jumlah"] == 400_000_000
+    assert table["JUMLAH"]["Jumlah"] == 1_400_000_000
+
+
+def test_recap_of_an_operator_covers_their_kabupaten_only(client, operator_banjar, agreed):
+    client.force_login(operator_banjar)
+    table = money_table(client.get(URL, {"year": "2027"}).content)
+    assert "Kabupaten Tapin" not in table
+    assert table["JUMLAH"]["Jumlah"] == 1_000_000_000
+
+
+@pytest.mark.parametrize("year", ["dua ribu", "1999"])
+def test_an_invalid_year_goes_back_to_the_list_with_a_message(client, verifier, year):
+    client.force_login(verifier)
+    response = client.get(URL, {"year": year}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("programs:proposal-list")
+    assert "Tahun anggaran tidak sah" in response.content.decode()
+
+
+def test_the_list_links_the_recap_of_the_filtered_year(client, verifier):
+    client.force_login(verifier)
+    page = client.get(reverse("programs:proposal-list"), {"fiscal_year": "2027"}).content.decode()
+    assert f'href="{URL}?year=2027"' in page
