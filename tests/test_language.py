@@ -1,0 +1,30 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(pupr_kalsel):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2026, 1, 29, 9, tzinfo=ZoneInfo("Asia/Makassar"))
+    return MeetingFactory(organiser=pupr_kalsel, starts_at=start, ends_at=start.replace(hour=16))
+
+
+def test_an_english_browser_still_gets_indonesian_dates(client, secretary, meeting):
+    client.force_login(secretary)
+    response = client.get(reverse("meetings:meeting-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "29 Januari 2026" in response.text
+    assert "Jan. 29, 2026" not in response.text
+
+
+def test_the_language_switch_selects_english(client, secretary, meeting):
+    client.force_login(secretary)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("meetings:meeting-list"))
+    assert response.wsgi_request.LANGUAGE_CODE == "en"
+    assert "January 29, 2026" in response.text or "Jan. 29, 2026" in response.text
