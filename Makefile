@@ -36,7 +36,11 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 
-run: migrate
+# A development .env for `python manage.py ...` in this checkout; the real environment still wins.
+.env:
+	printf '# Development settings written by make run; delete for production-like behaviour.\nDEBUG=true\n' > .env
+
+run: .env migrate
 	DEBUG=true $(PY) manage.py load_reference_data
 	DEBUG=true $(PY) manage.py seed_demo --if-empty
 	@# The tasks worker (background Excel exports/imports) runs beside the server and stops with it.

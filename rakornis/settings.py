@@ -42,6 +42,21 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def load_env_file(path: Path) -> None:
+    """Read KEY=VALUE lines of a `.env` file into the environment; variables already set win."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("\"'"))
+
+
+# `make run` writes a development .env (DEBUG=true), so `python manage.py ...` works in a checkout as it is.
+load_env_file(BASE_DIR / ".env")
+
 DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
