@@ -194,11 +194,25 @@ ROW_PADDING = 2
 
 def _chars_per_line(width: float, bold: bool = False) -> int:
     # A column width counts the "0" of the default 11-point font; 10-point text fits a little more, bold less.
-    return max(int(width * (1.0 if bold else 1.15)), 4)
+    return max(int(width * (0.95 if bold else 1.05)), 4)
 
 
 def _lines(text: str, chars_per_line: int) -> int:
-    return sum(max(math.ceil(len(part) / chars_per_line), 1) for part in text.split("\n"))
+    """Lines the text takes when wrapped at word boundaries, as spreadsheets do (a long word is broken)."""
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            length = len(word)
+            if used and used + 1 + length > chars_per_line:
+                lines, used = lines + 1, 0
+            if length > chars_per_line:
+                extra = math.ceil(length / chars_per_line) - 1
+                lines, used = lines + extra, length - extra * chars_per_line
+            else:
+                used += length + (1 if used else 0)
+        total += lines
+    return total
 
 
 def _header_height(columns: Sequence[Column]) -> float:
