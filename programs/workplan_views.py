@@ -366,7 +366,8 @@ def _sources(line: RenjaLine) -> list[tuple[int, str]]:
 def _preview_rows(plan: SyncPlan) -> dict[str, Any]:
     """The preview's sections as plain rows for the template, each cut to `PREVIEW_LIMIT`."""
 
-    def added(line: RenjaLine) -> dict[str, Any]:
+    def whole(line: RenjaLine) -> dict[str, Any]:
+        """A line added or removed as a whole."""
         return {"line": line, "funding": line.funding_lines, "sources": _sources(line)}
 
     def changed(change: LineChange) -> dict[str, Any]:
@@ -395,13 +396,10 @@ def _preview_rows(plan: SyncPlan) -> dict[str, Any]:
             "sources_removed": change.sources_removed,
         }
 
-    def removed(line: RenjaLine) -> dict[str, Any]:
-        return {"line": line, "funding": line.funding_lines, "sources": _sources(line)}
-
     return {
-        "added": [added(line) for line in plan.added[:PREVIEW_LIMIT]],
+        "added": [whole(line) for line in plan.added[:PREVIEW_LIMIT]],
         "changed": [changed(change) for change in plan.changed[:PREVIEW_LIMIT]],
-        "removed": [removed(line) for line in plan.removed[:PREVIEW_LIMIT]],
+        "removed": [whole(line) for line in plan.removed[:PREVIEW_LIMIT]],
         "skipped": plan.skipped[:PREVIEW_LIMIT],
         "more_added": max(len(plan.added) - PREVIEW_LIMIT, 0),
         "more_changed": max(len(plan.changed) - PREVIEW_LIMIT, 0),
