@@ -15,6 +15,17 @@ def region_code_q(codes: Iterable[str], field: str = "code") -> Q:
     return query
 
 
+class RegionScopedQuerySet(models.QuerySet):
+    """Rows that belong to a region through `region_field` (a path ending in a region's code): `for_user`
+    keeps those inside the user's scope."""
+
+    region_field: str = "region__code"
+
+    def for_user(self, user):
+        codes = scope_codes(user)
+        return self if codes is None else self.filter(region_code_q(codes, self.region_field))
+
+
 class RegionQuerySet(models.QuerySet):
     def provinces(self) -> RegionQuerySet:
         return self.filter(level=Region.Level.PROVINCE)

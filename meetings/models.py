@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
-from agencies.models import Agency, region_code_q, scope_codes
+from agencies.models import Agency, RegionScopedQuerySet, region_code_q, scope_codes
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nomenclature, Proposal, money_field
 
 
@@ -148,12 +148,8 @@ class Attendance(models.Model):
         return self.name
 
 
-class AgendaItemQuerySet(models.QuerySet):
-    def for_user(self, user) -> AgendaItemQuerySet:
-        codes = scope_codes(user)
-        if codes is None:
-            return self
-        return self.filter(region_code_q(codes, "proposal__region__code"))
+class AgendaItemQuerySet(RegionScopedQuerySet):
+    region_field = "proposal__region__code"
 
     def awaiting_decision(self) -> AgendaItemQuerySet:
         """Items whose proposal has no decision at this item's meeting yet."""
@@ -193,12 +189,8 @@ class AgendaItem(models.Model):
         return f"{self.meeting}: {self.proposal.number}"
 
 
-class DecisionQuerySet(models.QuerySet):
-    def for_user(self, user) -> DecisionQuerySet:
-        codes = scope_codes(user)
-        if codes is None:
-            return self
-        return self.filter(region_code_q(codes, "proposal__region__code"))
+class DecisionQuerySet(RegionScopedQuerySet):
+    region_field = "proposal__region__code"
 
     def counted(self) -> DecisionQuerySet:
         """Decisions whose amounts count in the totals: agreed, with or without changes."""

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from agencies.models import Agency, Region, region_code_q, scope_codes
+from agencies.models import Agency, Region, RegionScopedQuerySet
 
 MIN_FISCAL_YEAR = 2000
 MAX_FISCAL_YEAR = 2100
@@ -148,12 +148,8 @@ class FundingScheme(models.Model):
         return self.name
 
 
-class ProposalQuerySet(models.QuerySet):
-    def for_user(self, user) -> ProposalQuerySet:
-        codes = scope_codes(user)
-        if codes is None:
-            return self
-        return self.filter(region_code_q(codes, "region__code"))
+class ProposalQuerySet(RegionScopedQuerySet):
+    region_field = "region__code"
 
     def for_year(self, year: int) -> ProposalQuerySet:
         return self.filter(fiscal_year=year)
@@ -390,12 +386,8 @@ class ProposalFunding(models.Model):
         return f"{self.scheme.short_name}: {self.amount}"
 
 
-class WorkPlanQuerySet(models.QuerySet):
-    def for_user(self, user) -> WorkPlanQuerySet:
-        codes = scope_codes(user)
-        if codes is None:
-            return self
-        return self.filter(region_code_q(codes, "agency__region__code"))
+class WorkPlanQuerySet(RegionScopedQuerySet):
+    region_field = "agency__region__code"
 
 
 class WorkPlan(models.Model):
