@@ -110,28 +110,7 @@ class ProposalForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
-        fields = [
-            "fiscal_year",
-            "region",
-            "agency",
-            "district",
-            "village",
-            "location",
-            "latitude",
-            "longitude",
-            "sub_activity",
-            "out_of_catalogue",
-            "out_of_catalogue_reason",
-            "name",
-            "volume",
-            "unit",
-            "output_indicator",
-            "priority",
-            "origin",
-            "forward_volume",
-            "forward_amount",
-            "notes",
-        ]
+        fields = Proposal.EDITABLE_FIELDS
         labels = {
             "out_of_catalogue": "Di luar nomenklatur (sub kegiatan belum ada di daftar)",
             "out_of_catalogue_reason": "Penjelasan di luar nomenklatur",

@@ -209,6 +209,29 @@ class Proposal(models.Model):
 
     AGREED_STATUSES = (Status.AGREED, Status.AGREED_WITH_CHANGES)
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # The fields a person edits (form, import); the audit records these and the funding lines as old -> new.
+    EDITABLE_FIELDS = (
+        "fiscal_year",
+        "region",
+        "agency",
+        "district",
+        "village",
+        "location",
+        "latitude",
+        "longitude",
+        "sub_activity",
+        "out_of_catalogue",
+        "out_of_catalogue_reason",
+        "name",
+        "volume",
+        "unit",
+        "output_indicator",
+        "priority",
+        "origin",
+        "forward_volume",
+        "forward_amount",
+        "notes",
+    )
 
     number = models.CharField("nomor usulan", max_length=30, editable=False)
     fiscal_year = models.PositiveSmallIntegerField(

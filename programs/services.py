@@ -304,29 +304,7 @@ class ProposalConflict(Exception):
         )
 
 
-# The fields a user edits; the audit records these (and the funding lines) as old -> new.
-PROPOSAL_FIELDS = [
-    "fiscal_year",
-    "region",
-    "district",
-    "village",
-    "location",
-    "latitude",
-    "longitude",
-    "agency",
-    "sub_activity",
-    "out_of_catalogue",
-    "out_of_catalogue_reason",
-    "name",
-    "volume",
-    "unit",
-    "output_indicator",
-    "priority",
-    "origin",
-    "forward_volume",
-    "forward_amount",
-    "notes",
-]
+PROPOSAL_FIELDS = Proposal.EDITABLE_FIELDS
 
 FundingLines = list[tuple[FundingScheme, Decimal]]
 
