@@ -132,7 +132,7 @@ def proposal_import(request: HttpRequest) -> HttpResponse:
     _require_importer(request.user)
     if request.method == "POST":
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = int(request.headers.get("content-length") or 0)
         except ValueError:
             length = 0
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
