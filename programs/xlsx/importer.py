@@ -238,7 +238,7 @@ def _source(file: Any) -> tuple[BinaryIO, str, int]:
     """A seekable binary stream, the file's name and its size, for a path, bytes, an upload or a file object."""
     if isinstance(file, str | Path):
         path = Path(file)
-        return open(path, "rb"), path.name, path.stat().st_size  # noqa: SIM115 (closed by the caller)
+        return open(path, "rb"), path.name, path.stat().st_size  # the caller closes it
     if isinstance(file, bytes | bytearray):
         return io.BytesIO(file), "", len(file)
     name = Path(getattr(file, "name", "") or "").name
@@ -338,7 +338,7 @@ def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[Any]]]:
                 for cell in cells:
                     values[cell["column"] - 1] = cell["value"]
                 yield number, values
-    except Exception as exc:  # noqa: BLE001 - a damaged file may make the parser raise anything
+    except Exception as exc:  # a damaged file may make the parser raise anything
         logger.info("Import: sheet %r unreadable: %r", sheet.title, exc)
         raise _FileRejected("Isi berkas .xlsx rusak sehingga tidak dapat dibaca. " + SAVE_AS_XLSX) from exc
 
@@ -1142,7 +1142,7 @@ def proposal_import_parse(*, file: Any, user=None) -> ImportResult:
             return result
         try:
             workbook = load_workbook(stream, read_only=True, data_only=True, keep_links=False)
-        except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes openpyxl raise
+        except Exception as exc:  # whatever a damaged file makes openpyxl raise
             logger.info("Import: openpyxl could not open %r: %r", name, exc)
             result.errors.append(ImportIssue(None, "", "Berkas .xlsx rusak atau tidak dapat dibaca. " + SAVE_AS_XLSX))
             return result
