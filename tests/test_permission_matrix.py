@@ -17,6 +17,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
@@ -189,6 +190,15 @@ def _pk(name: str) -> Callable[[Scene], dict]:
 
 RULES: dict[str, list[Rule]] = {
     "home": [Rule("GET", allowed=EVERYONE)],
+    # The planning year in the header: every signed-in user chooses their own (kept in their session).
+    "fiscal-year-switch": [
+        Rule(
+            "POST",
+            allowed=EVERYONE,
+            data=lambda scene: {"year": "2028", "next": "/usulan/"},
+            done=lambda scene: any(s.get_decoded().get("planning_year") == 2028 for s in Session.objects.all()),
+        )
+    ],
     # Proposals: operators write their own kabupaten/kota, verifiers return and verify in their province,
     # carry-over is for operators (own) and planners, everyone else in scope reads.
     "programs:proposal-list": [Rule("GET", allowed=EVERYONE)],
@@ -276,8 +286,8 @@ RULES: dict[str, list[Rule]] = {
     ],
     "programs:sub-activity-search": [Rule("GET", allowed=EVERYONE)],
     # Renja: everyone reads the plans of their scope; planners create, sync and finalise them.
-    "programs:workplan-list": [Rule("GET", allowed=EVERYONE)],
-    "programs:workplan-create": [
+    "workplans:workplan-list": [Rule("GET", allowed=EVERYONE)],
+    "workplans:workplan-create": [
         Rule(
             "POST",
             allowed=PLANNERS,
@@ -285,8 +295,8 @@ RULES: dict[str, list[Rule]] = {
             done=lambda scene: WorkPlan.objects.filter(agency=scene.pupr_kalsel, fiscal_year=2028).exists(),
         )
     ],
-    "programs:workplan-detail": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
-    "programs:workplan-sync": [
+    "workplans:workplan-detail": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    "workplans:workplan-sync": [
         Rule("GET", _pk("work_plan"), allowed=PLANNERS, **PROVINCE_ONLY),
         Rule(
             "POST",
@@ -296,7 +306,7 @@ RULES: dict[str, list[Rule]] = {
             **PROVINCE_ONLY,
         ),
     ],
-    "programs:workplan-finalise": [
+    "workplans:workplan-finalise": [
         Rule(
             "POST",
             _pk("work_plan"),
@@ -410,8 +420,8 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "programs:proposal-export": [Rule("GET", allowed=EVERYONE)],
-    "programs:recap-export": [Rule("GET", allowed=EVERYONE)],
-    "programs:workplan-export": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    "workplans:recap-export": [Rule("GET", allowed=EVERYONE)],
+    "workplans:workplan-export": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
     # Every signed-in user opens their own jobs; the scene's job belongs to someone else, so it is a 404 for all.
     "programs:job-detail": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
     "programs:job-status": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],

@@ -1,0 +1,159 @@
+"""The planning year: the fiscal year (tahun anggaran) that the home page, the lists, the recap and the Renja pages
+show when the address does not name one.
+
+It is the next fiscal year by default (today's year + 1 in the project's TIME_ZONE: in November 2026 a Bappeda plans
+TA 2027), and each person switches it in the header of every page; the choice is kept in their session. A page
+asks `planning_year(request)`; a page with its own year filter (`?fiscal_year=`, `?tahun=`) lets that filter win,
+and an empty filter (`?tahun=`) means every year.
+
+A year outside MIN_FISCAL_YEAR..MAX_FISCAL_YEAR, or anything that is not a year, gives the default: a session or a
+form never turns into a server error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from meetings.models import Meeting
+from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal
+
+SESSION_KEY = "planning_year"
+# The years the header offers: around the default, those with proposals or meetings the user sees.
+YEARS_BEFORE = 3
+YEARS_AFTER = 2
+# Query parameters by which a page names its own year; the switch drops them from the page it returns to, so that the
+# page follows the newly chosen year (and `page`, which belongs to the old result).
+YEAR_PARAMETERS = ("fiscal_year", "tahun", "year", "page")
+_YEAR_RE = re.compile(r"[0-9]{4}")
+
+
+def parse_year(value: Any) -> int | None:
+    """`value` as a fiscal year in MIN_FISCAL_YEAR..MAX_FISCAL_YEAR, or None (four ASCII digits or an int only)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        year = value
+    elif isinstance(value, str) and _YEAR_RE.fullmatch(value.strip()):
+        year = int(value.strip())
+    else:
+        return None
+    return year if MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR else None
+
+
+def default_year() -> int:
+    """The next fiscal year, by today's date in the project's time zone."""
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    return min(max(today.year + 1, MIN_FISCAL_YEAR), MAX_FISCAL_YEAR)
+
+
+def planning_year(request: HttpRequest) -> int:
+    """The year the user chose in the header, else the default."""
+    year: int | None = getattr(request, "_planning_year", None)
+    if year is None:
+        session = getattr(request, "session", None)
+        year = (parse_year(session.get(SESSION_KEY)) if session is not None else None) or default_year()
+        request._planning_year = year  # type: ignore[attr-defined]
+    return year
+
+
+def year_from_query(request: HttpRequest, parameter: str) -> int | None:
+    """The year a page shows: its own `?parameter=` when the address has one (empty: None, every year), else the
+    planning year. A value that is not a valid year gives the planning year."""
+    if parameter not in request.GET:
+        return planning_year(request)
+    raw = request.GET[parameter].strip()
+    if raw == "":
+        return None
+    return parse_year(raw) or planning_year(request)
+
+
+def query_with_year(request: HttpRequest, parameter: str) -> QueryDict:
+    """The request's query with `parameter` set to the planning year when the address does not name a year, so that
+    a list, its pagination and its Excel export select the same proposals."""
+    query = request.GET.copy()
+    if parameter not in query:
+        query[parameter] = str(planning_year(request))
+    return query
+
+
+def year_options(user: Any, *also: int | None) -> list[int]:
+    """The years to offer, newest first: those around the default that have proposals or meetings the user sees,
+    the default, and `also` (the year shown now). Bounded: at most YEARS_BEFORE + YEARS_AFTER + 1 + len(also)."""
+    default = default_year()
+    candidates = [
+        year
+        for year in range(default - YEARS_BEFORE, default + YEARS_AFTER + 1)
+        if MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR and year != default
+    ]
+    years = {default, *(year for year in also if year is not None)}
+    if candidates and user is not None and user.is_authenticated:
+        # One query of EXISTS probes (each an index lookup on the fiscal year), hung on the user's own row: a
+        # DISTINCT over the proposals would read every row of every year on each page.
+        proposals = Proposal.objects.for_user(user)
+        meetings = Meeting.objects.for_user(user)
+        probes = {
+            **{f"p{year}": Exists(proposals.filter(fiscal_year=year)) for year in candidates},
+            **{f"m{year}": Exists(meetings.filter(fiscal_year=year)) for year in candidates},
+        }
+        found = get_user_model().objects.filter(pk=user.pk).annotate(**probes).values(*probes).first() or {}
+        years.update(year for year in candidates if found.get(f"p{year}") or found.get(f"m{year}"))
+    return sorted(years, reverse=True)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The same-host page to go back to, without its own year and page parameters; the home page otherwise."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return reverse("home")
+    parts = urlsplit(target)
+    query = [(key, value) for key, value in QueryDict(parts.query).lists() if key not in YEAR_PARAMETERS]
+    flat = [(key, item) for key, values in query for item in values]
+    back = urlunsplit(("", "", parts.path, urlencode(flat), ""))
+    # Checked again as rebuilt: `http://host//evil.example` passes the first check and would become `//evil.example`.
+    if not parts.path.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=set()):
+        return reverse("home")
+    return back
+
+
+@require_POST
+@login_required
+def fiscal_year_switch(request: HttpRequest) -> HttpResponse:
+    """Keep the chosen planning year in the session and go back to the page the switch was on."""
+    year = parse_year(request.POST.get("year", ""))
+    if year is None:
+        request.session.pop(SESSION_KEY, None)
+        messages.warning(
+            request,
+            f"Tahun anggaran harus antara {MIN_FISCAL_YEAR} dan {MAX_FISCAL_YEAR}; "
+            f"tahun perencanaan kembali ke TA {default_year()}.",
+        )
+    else:
+        request.session[SESSION_KEY] = year
+    return HttpResponseRedirect(_safe_next(request))
+
+
+def context(request: HttpRequest) -> dict[str, Any]:
+    """`planning_year` and the header's `planning_year_options` (queried only when a template reads them)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    year = planning_year(request)
+    return {
+        "planning_year": year,
+        "planning_year_options": SimpleLazyObject(lambda: year_options(user, year)),
+    }
