@@ -7,8 +7,13 @@ from django.db import models
 from django.db.models import Q
 
 
+def region_within(code: str, scope: str) -> bool:
+    """Whether the region `code` is `scope` or lies below it (`63.03.01` lies in `63.03` and in `63`)."""
+    return code == scope or code.startswith(f"{scope}.")
+
+
 def region_code_q(codes: Iterable[str], field: str = "code") -> Q:
-    """Match a region code equal to, or below, any of `codes` (`63` matches `63`, `63.03`, `63.03.01`)."""
+    """`region_within` as a query: a region code equal to, or below, any of `codes`."""
     query = Q(pk__in=[])
     for code in codes:
         query |= Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
@@ -17,13 +22,14 @@ def region_code_q(codes: Iterable[str], field: str = "code") -> Q:
 
 class RegionScopedQuerySet(models.QuerySet):
     """Rows that belong to a region through `region_field` (a path ending in a region's code): `for_user`
-    keeps those inside the user's scope."""
+    keeps those the access policy lets the user see."""
 
     region_field: str = "region__code"
 
     def for_user(self, user):
-        codes = scope_codes(user)
-        return self if codes is None else self.filter(region_code_q(codes, self.region_field))
+        from rakornis import policy  # the policy reads these models: import it when asked, not at load time
+
+        return policy.visible(self, user, self.region_field)
 
 
 class RegionQuerySet(models.QuerySet):
@@ -43,8 +49,9 @@ class RegionQuerySet(models.QuerySet):
         return self.filter(region_code_q(codes))
 
     def for_user(self, user) -> RegionQuerySet:
-        codes = scope_codes(user)
-        return self if codes is None else self.within(*codes)
+        from rakornis import policy
+
+        return policy.visible(self, user, "code")
 
 
 class Region(models.Model):
@@ -90,21 +97,15 @@ class Region(models.Model):
         return self.code[:5] if self.level != Region.Level.PROVINCE else None
 
     def contains(self, code: str) -> bool:
-        return code == self.code or code.startswith(f"{self.code}.")
+        return region_within(code, self.code)
 
 
 class AgencyQuerySet(models.QuerySet):
     def for_user(self, user) -> AgencyQuerySet:
-        codes = scope_codes(user)
-        if codes is None:
-            return self
-        # Agencies of the user's regions, plus the agencies above them (province, central Balai) that they work with.
-        provinces = {code[:2] for code in codes}
-        return self.filter(
-            region_code_q(codes, "region__code")
-            | Q(region__code__in=provinces)
-            | Q(level__in=[Agency.Level.CENTRAL, Agency.Level.OTHER], region__isnull=True)
-        )
+        """Agencies of the user's regions, plus those above them (province, central Balai) that they work with."""
+        from rakornis import policy
+
+        return policy.visible_agencies(self, user)
 
 
 class Agency(models.Model):
@@ -180,45 +181,3 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} {self.agency}"
-
-
-def user_roles(user) -> set[str]:
-    """The active roles a user holds, in any agency (cached on the user object for the request)."""
-    if user is None or not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_rakornis_roles", None)
-    if cached is None:
-        cached = set(StaffRole.objects.of(user).values_list("role", flat=True))
-        user._rakornis_roles = cached
-    return cached
-
-
-def has_role(user, *roles: str) -> bool:
-    """Superusers hold every role; others the roles of their active StaffRole rows."""
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_superuser or bool(user_roles(user) & set(roles))
-
-
-def scope_codes(user) -> list[str] | None:
-    """The region codes a user may see, or None for everything (superusers).
-
-    A user without an active role sees nothing. The scope of a role is its agency's region; a central or other
-    agency without a region gives no regional scope.
-    """
-    if user is None or not user.is_authenticated:
-        return []
-    if user.is_superuser:
-        return None
-    cached = getattr(user, "_rakornis_scope_codes", None)
-    if cached is not None:
-        return cached
-    codes = sorted(
-        set(
-            StaffRole.objects.of(user)
-            .filter(agency__region__isnull=False)
-            .values_list("agency__region__code", flat=True)
-        )
-    )
-    user._rakornis_scope_codes = codes
-    return codes

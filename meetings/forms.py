@@ -14,7 +14,10 @@ from agencies.models import Agency, Region
 from meetings.models import Attendance, Decision, Meeting
 from meetings.services import agenda_candidates, default_executing_agency
 from programs.models import FundingScheme, Nomenclature, Proposal
+from rakornis import policy
 from rakornis.formatting import format_rupiah
+from rakornis.numbers import RupiahField, VolumeField
+from rakornis.policy import Action
 
 
 class MeetingForm(forms.ModelForm):
@@ -34,7 +37,8 @@ class MeetingForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organiser"].queryset = Agency.objects.for_user(user).filter(is_active=True)
+        # Only agencies where the user is the meeting secretariat: a kabupaten secretary organises kabupaten meetings.
+        self.fields["organiser"].queryset = policy.agencies_for(user, Action.MANAGE_MEETING).filter(is_active=True)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("kind", css_class="col-md-4"), Column("title", css_class="col-md-8")),
@@ -138,14 +142,7 @@ class DecisionForm(forms.Form):
     """One decision on one proposal; the fields that do not apply to the chosen outcome are ignored."""
 
     outcome = forms.ChoiceField(label="Keputusan", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
-    agreed_volume = forms.DecimalField(
-        label="Volume disepakati",
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        required=False,
-        localize=True,
-    )
+    agreed_volume = VolumeField(label="Volume disepakati", noun="volume disepakati", required=False)
     executing_agency = forms.ModelChoiceField(label="Pelaksana", queryset=Agency.objects.none(), required=False)
     merged_into_number = forms.CharField(
         label="Digabung ke usulan (nomor)",
@@ -171,15 +168,10 @@ class DecisionForm(forms.Form):
         initial_funding = decided_funding if decision and decision.is_counted else proposal_funding
         for scheme in self.schemes:
             proposed = proposal_funding.get(scheme.pk)
-            self.fields[self.amount_field(scheme)] = forms.DecimalField(
+            self.fields[self.amount_field(scheme)] = RupiahField(
                 label=scheme.short_name,
-                max_digits=18,
-                decimal_places=0,
-                min_value=0,
                 required=False,
-                localize=True,
                 initial=initial_funding.get(scheme.pk),
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "text-end"}),
                 help_text=f"Usulan: {format_rupiah(proposed)}" if proposed is not None else "",
             )
         self.fields["executing_agency"].queryset = Agency.objects.for_user(user).filter(is_active=True)

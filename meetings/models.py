@@ -6,18 +6,16 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
-from agencies.models import Agency, RegionScopedQuerySet, region_code_q, scope_codes
+from agencies.models import Agency, RegionScopedQuerySet
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nomenclature, Proposal, money_field
 
 
 class MeetingQuerySet(models.QuerySet):
     def for_user(self, user) -> MeetingQuerySet:
-        codes = scope_codes(user)
-        if codes is None:
-            return self
-        provinces = {code[:2] for code in codes}
-        # A meeting belongs to its organiser's region; kabupaten/kota staff also see their province's meetings.
-        return self.filter(region_code_q(codes, "organiser__region__code") | Q(organiser__region__code__in=provinces))
+        """A meeting belongs to its organiser's region; kabupaten/kota staff also see their province's meetings."""
+        from rakornis import policy  # the policy reads these models: import it when asked, not at load time
+
+        return policy.visible_with_province(self, user, "organiser__region__code")
 
     def open(self) -> MeetingQuerySet:
         return self.filter(closed_at__isnull=True)
@@ -209,6 +207,15 @@ class Decision(models.Model):
 
     COUNTED_OUTCOMES = (Outcome.AGREED, Outcome.AGREED_WITH_CHANGES)
     REASON_REQUIRED_OUTCOMES = (Outcome.DEFERRED, Outcome.REJECTED)
+    # The status a proposal takes when this decision is recorded (`programs.workflow.DECIDED_STATUSES`). Explicit:
+    # the two enums sharing values is a coincidence that nothing may rely on.
+    PROPOSAL_STATUS: dict[str, str] = {
+        Outcome.AGREED: Proposal.Status.AGREED,
+        Outcome.AGREED_WITH_CHANGES: Proposal.Status.AGREED_WITH_CHANGES,
+        Outcome.MERGED: Proposal.Status.MERGED,
+        Outcome.DEFERRED: Proposal.Status.DEFERRED,
+        Outcome.REJECTED: Proposal.Status.REJECTED,
+    }
 
     meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.PROTECT, related_name="decisions")
     desk = models.ForeignKey(
@@ -271,6 +278,10 @@ class Decision(models.Model):
     @property
     def is_counted(self) -> bool:
         return self.outcome in Decision.COUNTED_OUTCOMES
+
+    @property
+    def proposal_status(self) -> str:
+        return Decision.PROPOSAL_STATUS[self.outcome]
 
 
 class DecisionFunding(models.Model):

@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
+from programs import workflow
 from programs.models import FundingScheme, Proposal
+from programs.services import proposal_decide
+from programs.workflow import Event
 from rakornis.audit import audit_log, audit_value, diff, snapshot
 from rakornis.models import AuditEntry
 
@@ -202,12 +205,12 @@ def decision_refusal(*, meeting: Meeting, proposal: Proposal, decision: Decision
     """Why no decision can be recorded on `proposal` at `meeting` now, or None when one can."""
     if meeting.is_closed:
         return "Rapat ini sudah ditutup; kesepakatannya tidak dapat diubah lagi."
-    if decision is None and proposal.status != Proposal.Status.VERIFIED:
+    if decision is None and not workflow.allows(Event.DECIDE, proposal.status):
         return (
             f"Usulan {proposal.number} berstatus {proposal.get_status_display().lower()}; hanya usulan "
             "terverifikasi yang dapat diputuskan."
         )
-    if decision is not None and proposal.status != decision.outcome:
+    if decision is not None and proposal.status != decision.proposal_status:
         return f"Usulan {proposal.number} sudah berubah status sejak diputuskan dalam rapat ini."
     return None
 
@@ -321,7 +324,6 @@ def decision_record(
     else:
         executing_agency = None
 
-    old_status = proposal.status
     old_funding = _funding_text({line.scheme: line.amount for line in decision.funding_lines.all()}) if decision else {}
     before = _decision_snapshot(decision) if decision else {}
     if decision is None:
@@ -351,18 +353,14 @@ def decision_record(
         note=f"Rapat: {meeting}",
     )
 
-    proposal.status = outcome
-    proposal.version += 1
-    proposal.save(update_fields=["status", "version", "updated_at"])
     proposal_changes: dict[str, list[Any]] = {}
-    if old_status != outcome:
-        proposal_changes["status"] = [old_status, outcome]
     if old_funding != new_funding or created:
         proposal_changes["agreed_funding"] = [old_funding or None, new_funding or None]
-    audit_log(
+    proposal_decide(
+        proposal=proposal,
         user=user,
-        obj=proposal,
-        action=AuditEntry.Action.DECIDED,
+        status=decision.proposal_status,
+        correction=not created,
         changes=proposal_changes,
         note=f"{decision.get_outcome_display()} dalam {meeting}" + (f": {reason}" if reason else ""),
     )

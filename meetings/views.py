@@ -6,9 +6,6 @@ secretariat role (403 otherwise); decisions shown are those of the user's scope 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -22,9 +19,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from agencies.models import Region, StaffRole, has_role
+from meetings.exports import meeting_annex_workbook
 from meetings.forms import AgendaFilterForm, AttendanceForm, DecisionForm, MeetingForm
-from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, Meeting
+from meetings.selectors import meeting_decision_summary
 from meetings.services import (
     MeetingError,
     agenda_add,
@@ -38,29 +36,15 @@ from meetings.services import (
     meeting_update,
 )
 from programs.excel_views import xlsx_response
-from programs.models import FundingScheme, Proposal, ProposalFunding
-from programs.xlsx.exporters import meeting_annex_workbook
+from programs.models import Proposal, ProposalFunding
+from rakornis import policy
+from rakornis.policy import Action
 from rakornis.terbilang import date_in_words
 
-MANAGER_ROLES = (StaffRole.Role.SECRETARY,)
-# Provincial roles that may read the Berita Acara; kabupaten/kota operators may not.
-MINUTES_ROLES = (StaffRole.Role.SECRETARY, StaffRole.Role.PLANNER, StaffRole.Role.VERIFIER, StaffRole.Role.VIEWER)
 
-
-def can_manage_meetings(user) -> bool:
-    return has_role(user, *MANAGER_ROLES)
-
-
-def can_read_minutes(user) -> bool:
-    return has_role(user, *MINUTES_ROLES)
-
-
-def _meeting_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Meeting:
-    """The meeting if the user may see it (404 otherwise); with `manage`, 403 unless the user may change it."""
-    meeting = get_object_or_404(Meeting.objects.for_user(request.user).select_related("organiser__region"), pk=pk)
-    if manage and not can_manage_meetings(request.user):
-        raise PermissionDenied("Hanya sekretariat rapat yang dapat mengubah rapat.")
-    return meeting
+def _meeting_for_user(request: HttpRequest, pk: int, action: Action | None = None) -> Meeting:
+    """The meeting if the user may see it (404 otherwise); 403 unless the user may take `action` on it."""
+    return policy.get_meeting_for_user(request.user, pk, action)
 
 
 def _detail_url(meeting: Meeting, anchor: str = "") -> str:
@@ -70,78 +54,6 @@ def _detail_url(meeting: Meeting, anchor: str = "") -> str:
 def _refuse(request: HttpRequest, meeting: Meeting, error: MeetingError, anchor: str = "") -> HttpResponseRedirect:
     messages.error(request, str(error))
     return redirect(_detail_url(meeting, anchor))
-
-
-# --- Decision tables shared by the detail page and the Berita Acara -------------------------------------------------
-
-
-@dataclass
-class RegencyDecisions:
-    region: Region
-    decisions: list[Decision] = field(default_factory=list)
-    totals: list[Decimal] = field(default_factory=list)
-    total: Decimal = Decimal(0)
-
-
-@dataclass
-class DecisionSummary:
-    schemes: list[FundingScheme]
-    groups: list[RegencyDecisions]
-    totals: list[Decimal]
-    total: Decimal
-    count: int
-    outcomes: list[tuple[str, int]]
-
-    @property
-    def scheme_totals(self) -> list[tuple[FundingScheme, Decimal]]:
-        return list(zip(self.schemes, self.totals, strict=True))
-
-
-def decisions_for(meeting: Meeting, user) -> QuerySet[Decision]:
-    return (
-        Decision.objects.for_user(user)
-        .filter(meeting=meeting)
-        .select_related("proposal__region", "proposal__agency", "executing_agency", "merged_into")
-        .prefetch_related(Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme")))
-        .order_by("proposal__region__code", "proposal__number")
-    )
-
-
-def summarise_decisions(decisions: list[Decision]) -> DecisionSummary:
-    """Decisions grouped by kabupaten/kota, with one amount column per scheme used and totals.
-
-    Only agreed decisions (with or without changes) carry amounts into the totals; the others are listed bare.
-    """
-    schemes = sorted(
-        {line.scheme for d in decisions if d.is_counted for line in d.funding_lines.all()},
-        key=lambda s: (s.order, s.code),
-    )
-    groups: dict[int, RegencyDecisions] = {}
-    for decision in decisions:
-        by_scheme = (
-            {line.scheme_id: line.amount for line in decision.funding_lines.all()} if decision.is_counted else {}
-        )
-        decision.scheme_amounts = [by_scheme.get(s.pk) for s in schemes]
-        decision.total_amount = sum(by_scheme.values(), Decimal(0)) if decision.is_counted else None
-        region = decision.proposal.region
-        group = groups.setdefault(region.pk, RegencyDecisions(region=region, totals=[Decimal(0)] * len(schemes)))
-        group.decisions.append(decision)
-        group.totals = [t + (a or 0) for t, a in zip(group.totals, decision.scheme_amounts, strict=True)]
-        group.total += decision.total_amount or 0
-    ordered = list(groups.values())
-    totals = [sum((g.totals[i] for g in ordered), Decimal(0)) for i in range(len(schemes))]
-    return DecisionSummary(
-        schemes=schemes,
-        groups=ordered,
-        totals=totals,
-        total=sum(totals, Decimal(0)),
-        count=len(decisions),
-        outcomes=[
-            (label, count)
-            for value, label in Decision.Outcome.choices
-            if (count := sum(1 for d in decisions if d.outcome == value))
-        ],
-    )
 
 
 # --- Meeting CRUD ----------------------------------------------------------------------------------------------------
@@ -163,7 +75,7 @@ class MeetingListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["can_manage"] = can_manage_meetings(self.request.user)
+        context["can_manage"] = policy.may_anywhere(self.request.user, Action.MANAGE_MEETING)
         context["kinds"] = Meeting.Kind.choices
         context["years"] = (
             Meeting.objects.for_user(self.request.user)
@@ -180,7 +92,11 @@ class ManageMeetingMixin(LoginRequiredMixin):
     """Only the secretariat creates and edits meetings; the form only offers agencies in the user's scope."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_manage_meetings(request.user) and "pk" not in kwargs:
+        if (
+            request.user.is_authenticated
+            and "pk" not in kwargs
+            and not policy.may_anywhere(request.user, Action.MANAGE_MEETING)
+        ):
             raise PermissionDenied("Hanya sekretariat rapat yang dapat membuat rapat.")
         return super().dispatch(request, *args, **kwargs)
 
@@ -203,7 +119,7 @@ class MeetingUpdateView(ManageMeetingMixin, UpdateView):
     form_class = MeetingForm
 
     def get_object(self, queryset=None) -> Meeting:
-        meeting = _meeting_for_user(self.request, self.kwargs["pk"], manage=True)
+        meeting = _meeting_for_user(self.request, self.kwargs["pk"], Action.MANAGE_MEETING)
         self.closed_refusal = meeting.is_closed
         return meeting
 
@@ -232,7 +148,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         meeting, user = self.object, self.request.user
-        can_manage = can_manage_meetings(user)
+        can_manage = policy.may_on_meeting(user, Action.MANAGE_MEETING, meeting)
         editable = can_manage and not meeting.is_closed
         agenda = (
             meeting.agenda_items.for_user(user)
@@ -246,10 +162,10 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
         context.update(
             can_manage=can_manage,
             editable=editable,
-            can_read_minutes=can_read_minutes(user),
+            can_read_minutes=policy.may_on_meeting(user, Action.READ_MINUTES, meeting),
             attendances=meeting.attendances.select_related("agency"),
             agenda=agenda,
-            summary=summarise_decisions(list(decisions_for(meeting, user))),
+            summary=meeting_decision_summary(meeting, decisions=Decision.objects.for_user(user)),
         )
         if editable:
             context["attendance_form"] = AttendanceForm(
@@ -265,7 +181,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
 @login_required
 @require_POST
 def attendance_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, manage=True)
+    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
     form = AttendanceForm(request.POST, meeting=meeting, user=request.user)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
@@ -284,7 +200,7 @@ def attendance_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attendance_delete_view(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, manage=True)
+    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
     attendance = get_object_or_404(Attendance, pk=attendance_pk, meeting=meeting)
     try:
         attendance_delete(meeting=meeting, attendance=attendance, user=request.user)
@@ -297,7 +213,7 @@ def attendance_delete_view(request: HttpRequest, pk: int, attendance_pk: int) ->
 @login_required
 @require_POST
 def agenda_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, manage=True)
+    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
     form = AgendaFilterForm(request.POST, meeting=meeting, user=request.user)
     if not form.is_valid():
         messages.error(request, "Pilihan penyaring agenda tidak valid.")
@@ -316,7 +232,7 @@ def agenda_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def agenda_remove_view(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, manage=True)
+    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
     item = get_object_or_404(AgendaItem.objects.for_user(request.user), pk=item_pk, meeting=meeting)
     try:
         agenda_remove(meeting=meeting, item=item, user=request.user)
@@ -329,12 +245,13 @@ def agenda_remove_view(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def decision_record_view(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, manage=True)
-    proposal = get_object_or_404(
-        Proposal.objects.for_user(request.user)
-        .select_related("region", "agency", "sub_activity")
-        .prefetch_related(Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme"))),
-        pk=proposal_pk,
+    meeting = _meeting_for_user(request, pk, Action.DECIDE)
+    proposal = policy.get_proposal_for_user(
+        request.user,
+        proposal_pk,
+        queryset=Proposal.objects.prefetch_related(
+            Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme"))
+        ),
     )
     decision = (
         Decision.objects.filter(meeting=meeting, proposal=proposal)
@@ -389,7 +306,7 @@ def decision_record_view(request: HttpRequest, pk: int, proposal_pk: int) -> Htt
 @login_required
 @require_POST
 def meeting_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, manage=True)
+    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
     try:
         meeting_close(meeting=meeting, user=request.user)
     except MeetingError as error:
@@ -401,9 +318,7 @@ def meeting_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def meeting_minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk)
-    if not can_read_minutes(request.user):
-        raise PermissionDenied("Berita Acara hanya untuk perangkat daerah provinsi.")
+    meeting = _meeting_for_user(request, pk, Action.READ_MINUTES)
     starts = timezone.localtime(meeting.starts_at).date()
     ends = timezone.localtime(meeting.ends_at).date()
     attendances = list(meeting.attendances.select_related("agency"))
@@ -411,7 +326,7 @@ def meeting_minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "starts_in_words": date_in_words(starts),
         "ends_in_words": date_in_words(ends) if ends != starts else "",
-        "summary": summarise_decisions(list(decisions_for(meeting, request.user))),
+        "summary": meeting_decision_summary(meeting, decisions=Decision.objects.for_user(request.user)),
         "attendances": attendances,
         "signatories": [a for a in attendances if a.capacity == Attendance.Capacity.CHAIR][:2],
         "signed_on": starts,
@@ -423,9 +338,7 @@ def meeting_minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def meeting_annex_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting's decisions as an .xlsx, the annex of its Berita Acara: same readers as the Berita Acara."""
-    meeting = _meeting_for_user(request, pk)
-    if not can_read_minutes(request.user):
-        raise PermissionDenied("Lampiran Berita Acara hanya untuk perangkat daerah provinsi.")
+    meeting = _meeting_for_user(request, pk, Action.READ_MINUTES)
     content = meeting_annex_workbook(meeting=meeting, decisions=Decision.objects.for_user(request.user))
     day = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
     return xlsx_response(content, f"Lampiran_Berita_Acara_{slugify(meeting.title)[:60] or meeting.pk}_{day}.xlsx")

@@ -15,20 +15,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agencies.models import StaffRole, has_role
 from programs import jobs
-from programs.access import Action, may
 from programs.filters import filter_proposals
-from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, ExcelJob, Proposal, WorkPlan
-from programs.xlsx.exporters import proposal_export_workbook, recap_workbook, work_plan_items, work_plan_workbook
+from programs.models import ExcelJob
+from programs.xlsx.exporters import proposal_export_workbook
 from programs.xlsx.importer import (
     ImportIssue,
     ImportResult,
@@ -37,9 +34,9 @@ from programs.xlsx.importer import (
     proposal_import_parse,
 )
 from programs.xlsx.template import proposal_template_workbook
+from rakornis import policy
+from rakornis.policy import Action, may_anywhere
 
-# Verifiers and planners hand the template out to kabupaten/kota offices, so they may download it too.
-TEMPLATE_ROLES = (StaffRole.Role.OPERATOR, StaffRole.Role.VERIFIER, StaffRole.Role.PLANNER)
 SESSION_KEY = "proposal_import"
 # Rows of the preview table; every error is always listed, however many.
 PREVIEW_ROWS = 500
@@ -67,7 +64,7 @@ def _stamp() -> str:
 @require_safe
 @login_required
 def proposal_template(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, *TEMPLATE_ROLES):
+    if not may_anywhere(request.user, Action.DOWNLOAD_TEMPLATE):
         raise PermissionDenied("Templat usulan untuk operator kabupaten/kota, verifikator dan perencana.")
     content = proposal_template_workbook(user=request.user)
     return xlsx_response(content, f"Template_Usulan_TA{_next_year()}.xlsx")
@@ -88,7 +85,7 @@ class ImportUploadForm(forms.Form):
 
 
 def _require_importer(user) -> None:
-    if not (may(user, Action.CREATE) or may(user, Action.EDIT)):
+    if not may_anywhere(user, Action.CREATE, Action.EDIT):
         raise PermissionDenied("Hanya operator kabupaten/kota yang dapat mengimpor usulan.")
 
 
@@ -219,47 +216,7 @@ def proposal_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(proposal_export_workbook(proposals), f"Usulan_{_stamp()}.xlsx")
 
 
-@require_safe
-@login_required
-def recap_export(request: HttpRequest) -> HttpResponse:
-    """Agreed amounts by kabupaten/kota x scheme and counts by status, over the user's scope (a few rows only)."""
-    raw = request.GET.get("year", "").strip()
-    try:
-        year = int(raw) if raw else _next_year()
-    except ValueError:
-        year = 0
-    if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
-        messages.error(request, f"Tahun anggaran tidak sah: {raw!r}.")
-        return redirect("programs:proposal-list")
-    content = recap_workbook(fiscal_year=year, proposals=Proposal.objects.for_user(request.user))
-    return xlsx_response(content, f"Rekap_Usulan_TA{year}.xlsx")
-
-
-@require_safe
-@login_required
-def workplan_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The Renja table of a work plan the user may see (404 otherwise)."""
-    work_plan = get_object_or_404(WorkPlan.objects.for_user(request.user).select_related("agency__region"), pk=pk)
-    filename = f"Renja_{slugify(work_plan.agency.short_name) or work_plan.agency_id}_TA{work_plan.fiscal_year}.xlsx"
-    count = work_plan_items(work_plan).count()
-    if count > jobs.background_threshold():
-        job = jobs.excel_job_start(
-            kind=ExcelJob.Kind.WORKPLAN_EXPORT,
-            user=request.user,
-            params={"work_plan": work_plan.pk},
-            rows_total=count,
-            filename=filename,
-        )
-        return redirect(job)
-    return xlsx_response(work_plan_workbook(work_plan), filename)
-
-
 # Jobs ---------------------------------------------------------------------------------------------------------------
-
-
-def _job_for_user(request: HttpRequest, pk: int) -> ExcelJob:
-    """Only the owner sees a job: another user's is a 404, so nothing leaks (not even that it exists)."""
-    return get_object_or_404(ExcelJob, pk=pk, user=request.user)
 
 
 def _job_state(job: ExcelJob) -> dict[str, Any]:
@@ -279,14 +236,14 @@ def _job_state(job: ExcelJob) -> dict[str, Any]:
 @require_safe
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_for_user(request, pk)
+    job = policy.get_job_for_user(request.user, pk)
     return render(request, "programs/job_detail.html", {"job": job, "state": _job_state(job)})
 
 
 @require_safe
 @login_required
 def job_status(request: HttpRequest, pk: int) -> JsonResponse:
-    job = _job_for_user(request, pk)
+    job = policy.get_job_for_user(request.user, pk)
     response = JsonResponse(_job_state(job))
     response["Cache-Control"] = "no-store"
     return response
@@ -295,7 +252,7 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_safe
 @login_required
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = _job_for_user(request, pk)
+    job = policy.get_job_for_user(request.user, pk)
     if job.status != ExcelJob.Status.DONE or not job.file:
         raise Http404("Berkas belum tersedia.")
     try:

@@ -9,11 +9,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from agencies.models import Agency, Region
-from programs.access import agencies_for, regencies_for
+from programs import overlaps
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from rakornis import fiscal_year
+from rakornis.policy import agencies_for, regencies_for
 
 
 def _regencies(request):
@@ -24,9 +25,16 @@ def _agencies(request):
     return agencies_for(request.user).order_by("short_name") if request is not None else Agency.objects.none()
 
 
-def _fiscal_years() -> list[tuple[int, int]]:
-    this_year = timezone.localdate().year
-    return [(year, str(year)) for year in range(this_year + 3, this_year - 4, -1)]
+def _fiscal_years(also: int | None = None) -> list[tuple[int, str]]:
+    """The years around the planning default, and `also` (a year the address names, e.g. the planning year)."""
+    default = fiscal_year.default_year()
+    years = {*range(default + 2, default - 5, -1), *([also] if also is not None else [])}
+    return [(year, str(year)) for year in sorted(years, reverse=True)]
+
+
+# Status groups the list filters by besides single statuses: "proposed" is what "pagu usulan" adds on the home page.
+PROPOSED = "proposed"
+STATUS_CHOICES = [*Proposal.Status.choices, (PROPOSED, "Dihitung di pagu usulan (diajukan s.d. disepakati)")]
 
 
 class SortFilter(django_filters.OrderingFilter):
@@ -45,7 +53,9 @@ class ProposalFilter(django_filters.FilterSet):
         label="Kabupaten/kota", queryset=_regencies, to_field_name="code", empty_label="Semua"
     )
     agency = django_filters.ModelChoiceFilter(label="Perangkat daerah", queryset=_agencies, empty_label="Semua")
-    status = django_filters.ChoiceFilter(label="Status", choices=Proposal.Status.choices, empty_label="Semua")
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label="Semua"
+    )
     scheme = django_filters.ModelChoiceFilter(
         label="Skema pendanaan",
         queryset=FundingScheme.objects.all(),
@@ -64,6 +74,11 @@ class ProposalFilter(django_filters.FilterSet):
     )
     priority = django_filters.ChoiceFilter(label="Prioritas", choices=Proposal.Priority.choices, empty_label="Semua")
     origin = django_filters.ChoiceFilter(label="Sumber usulan", choices=Proposal.Origin.choices, empty_label="Semua")
+    overlap = django_filters.BooleanFilter(
+        label="Tumpang tindih",
+        method="filter_overlap",
+        widget=forms.Select(choices=[("", "Semua"), ("true", "Kemungkinan tumpang tindih")]),
+    )
     sort = SortFilter(
         label="Urutkan",
         empty_label="Tahun, nomor",
@@ -94,6 +109,9 @@ class ProposalFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # A year in range that the address names (the planning year may lie outside the usual window) is offered.
+        named = fiscal_year.parse_year(self.data.get("fiscal_year")) if self.data else None
+        self.filters["fiscal_year"].extra["choices"] = _fiscal_years(named)
         program = self.filters["program"]
         program.field.label_from_instance = lambda node: f"{node.code} {node.name[:70]}"
 
@@ -121,6 +139,7 @@ class ProposalFilter(django_filters.FilterSet):
                 Column("program", css_class="col-12 col-md-6 col-xl-4 mb-0"),
                 Column("priority", css_class=col),
                 Column("origin", css_class=col),
+                Column("overlap", css_class=col),
                 Column("sort", css_class=col),
                 Column(
                     Submit("", "Terapkan", css_class="btn-primary w-100"),
@@ -136,9 +155,16 @@ class ProposalFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(number__icontains=value) | Q(name__icontains=value) | Q(location__icontains=value))
 
+    def filter_status(self, queryset, name, value):
+        return queryset.proposed() if value == PROPOSED else queryset.filter(status=value)
+
     def filter_scheme(self, queryset, name, value):
         # EXISTS rather than a join: a proposal with two lines would otherwise appear twice.
         return queryset.filter(Exists(ProposalFunding.objects.filter(proposal=OuterRef("pk"), scheme=value)))
+
+    def filter_overlap(self, queryset, name, value):
+        """Proposals that another proposal may overlap (`programs.overlaps`): the rule warns, this finds them."""
+        return overlaps.only_overlapping(queryset) if value else queryset
 
     def filter_program(self, queryset, name, value):
         return queryset.filter(sub_activity__code__startswith=f"{value.code}.")

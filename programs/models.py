@@ -157,6 +157,10 @@ class ProposalQuerySet(RegionScopedQuerySet):
     def agreed(self) -> ProposalQuerySet:
         return self.filter(status__in=Proposal.AGREED_STATUSES)
 
+    def proposed(self) -> ProposalQuerySet:
+        """Proposals whose own amounts make up "pagu usulan" of their year (see `Proposal.PROPOSED_STATUSES`)."""
+        return self.filter(status__in=Proposal.PROPOSED_STATUSES)
+
     def with_total(self) -> ProposalQuerySet:
         return self.annotate(total_amount=Sum("funding_lines__amount", default=Decimal(0)))
 
@@ -208,6 +212,10 @@ class Proposal(models.Model):
         OTHER = "lainnya", "Lainnya"
 
     AGREED_STATUSES = (Status.AGREED, Status.AGREED_WITH_CHANGES)
+    # What "pagu usulan" of a fiscal year adds: proposals sent to the province and not turned down. Not drafts (not
+    # proposed yet), nor rejected, nor merged (the work goes on in the proposal it was merged into), nor deferred
+    # (its carried-over copy counts in the next year once submitted, so a carried-over proposal counts once).
+    PROPOSED_STATUSES = (Status.SUBMITTED, Status.RETURNED, Status.VERIFIED, Status.AGREED, Status.AGREED_WITH_CHANGES)
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
     # The fields a person edits (form, import); the audit records these and the funding lines as old -> new.
     EDITABLE_FIELDS = (
@@ -300,6 +308,10 @@ class Proposal(models.Model):
     )
     notes = models.TextField("keterangan", blank=True)
     version = models.PositiveIntegerField("versi", default=1, editable=False)
+    # The one-time token of the form that created it: a second POST of the same form finds this proposal.
+    creation_token = models.CharField(  # noqa: DJ001 (NULL, not "", so that many proposals can have none)
+        "token formulir", max_length=64, null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="dibuat oleh",
@@ -322,9 +334,12 @@ class Proposal(models.Model):
             models.Index(fields=["status"], name="programs_proposal_status"),
             # The list's default order (newest year first, then number), so a page is read from the index.
             models.Index(fields=["-fiscal_year", "number"], name="programs_proposal_year_number"),
+            # The overlap rule (programs.overlaps) looks proposals up by year, kabupaten/kota and sub kegiatan.
+            models.Index(fields=["fiscal_year", "region", "sub_activity"], name="programs_proposal_overlap"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="programs_proposal_unique_number"),
+            models.UniqueConstraint(fields=["creation_token"], name="programs_proposal_unique_creation_token"),
             models.CheckConstraint(condition=Q(volume__gt=0), name="programs_proposal_volume_positive"),
             models.CheckConstraint(
                 condition=Q(forward_amount__isnull=True) | Q(forward_amount__gte=0),

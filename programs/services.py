@@ -1,292 +1,62 @@
-"""Writes that touch several program-side rows."""
+"""Every write on proposals: create (one or many), change (one or many), the workflow transitions, carry-over.
+
+The form, the Excel import, the admin, the meeting services and `seed_demo` all write proposals here, so every
+proposal gets its number, funding lines and audit entry the same way, and every status change goes through the
+state machine (`programs.workflow`) under a row lock. Access (who may) is decided before, by `rakornis.policy`.
+"""
 
 from __future__ import annotations
 
-import csv
-import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models.functions import Length
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from agencies.models import Region
-from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
-from rakornis.audit import audit_log, audit_value, diff
-from rakornis.loading import LoadResult, ReferenceDataError, clean_text
+from programs import workflow
+from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.workflow import Event, TransitionError
+from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
 from rakornis.models import AuditEntry
 
-NOMENCLATURE_COLUMNS = {
-    "kode": "code",
-    "level": "level",
-    "tingkat": "level",
-    "nama": "name",
-    "nomenklatur": "name",
-    "status": "status",
-    "kinerja": "performance",
-    "indikator": "indicator",
-    "satuan": "unit",
-}
-NOMENCLATURE_REQUIRED = ("code", "level", "name")
-LEVEL_ALIASES = {clean_text(label).lower().replace(" ", "_"): value for value, label in Nomenclature.Level.choices} | {
-    value: value for value in Nomenclature.Level.values
-}
+__all__ = [
+    "PROPOSAL_FIELDS",
+    "ProposalConflict",
+    "ProposalInput",
+    "ProposalUpdate",
+    "TransitionError",
+    "proposal_carry_over",
+    "proposal_carry_over_bulk",
+    "proposal_create",
+    "proposal_create_bulk",
+    "proposal_decide",
+    "proposal_next_number",
+    "proposal_return",
+    "proposal_submit",
+    "proposal_update",
+    "proposal_update_bulk",
+    "proposal_verify",
+    "proposal_withdraw",
+]
 
+User = AbstractBaseUser | AnonymousUser | None
+PROPOSAL_FIELDS = Proposal.EDITABLE_FIELDS
+# A proposal's number holds its fiscal year and kabupaten/kota: changing either renumbers a draft.
+NUMBERED_FIELDS = ("fiscal_year", "region")
+BATCH_SIZE = 1000
 
-@dataclass(frozen=True)
-class NomenclatureRow:
-    line: int
-    code: str
-    level: str
-    name: str
-    status: str = ""
-    performance: str = ""
-    indicator: str = ""
-    unit: str = ""
-
-
-def _code_from_cell(value: object, level: str) -> str:
-    """A code as typed, also when a spreadsheet stored `1.03` as the number 1.03 (or `1.10` as 1.1)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return clean_text(value)
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    code = repr(float(value))
-    head, _, tail = code.partition(".")
-    if level == Nomenclature.Level.SECTOR and len(tail) < 2:
-        tail = tail.ljust(2, "0")
-    return f"{head}.{tail}"
-
-
-def _records_from_file(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
-    """Header and (line number, values) rows of a CSV or XLSX file."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.reader(handle))
-        except UnicodeDecodeError as exc:
-            raise ReferenceDataError([f"{path.name}: bukan teks UTF-8 ({exc.reason})"]) from exc
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise ReferenceDataError([f"{path.name}: bukan berkas XLSX yang dapat dibaca"]) from exc
-        try:
-            rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    else:
-        raise ReferenceDataError([f"{path.name}: hanya berkas .csv atau .xlsx yang diterima"])
-    if not rows:
-        raise ReferenceDataError([f"{path.name}: berkas kosong"])
-    header = [clean_text(cell).lower() for cell in rows[0]]
-    return header, [(number, values) for number, values in enumerate(rows[1:], start=2)]
-
-
-def nomenclature_read(path: Path) -> list[NomenclatureRow]:
-    """Read a nomenclature list (columns kode, level, nama; optional status, kinerja, indikator, satuan)."""
-    header, records = _records_from_file(path)
-    positions = {NOMENCLATURE_COLUMNS[name]: index for index, name in enumerate(header) if name in NOMENCLATURE_COLUMNS}
-    missing = [name for name in NOMENCLATURE_REQUIRED if name not in positions]
-    if missing:
-        labels = {"code": "kode", "level": "level", "name": "nama"}
-        raise ReferenceDataError([f"{path.name}: kolom wajib tidak ada: {', '.join(labels[name] for name in missing)}"])
-    rows = []
-    for line, values in records:
-        if all(clean_text(value) == "" for value in values):
-            continue
-
-        def cell(field: str, values: list[object] = values) -> object:
-            index = positions.get(field)
-            return values[index] if index is not None and index < len(values) else None
-
-        raw_level = clean_text(cell("level")).lower().replace(" ", "_")
-        level = LEVEL_ALIASES.get(raw_level, raw_level)
-        rows.append(
-            NomenclatureRow(
-                line=line,
-                code=_code_from_cell(cell("code"), level),
-                level=level,
-                name=clean_text(cell("name")),
-                status=clean_text(cell("status")),
-                performance=clean_text(cell("performance")),
-                indicator=clean_text(cell("indicator")),
-                unit=clean_text(cell("unit")),
-            )
-        )
-    return rows
-
-
-def nomenclature_validate(rows: list[NomenclatureRow]) -> list[str]:
-    """Every problem of a nomenclature list, each as `Baris N, kode X: ...`."""
-    errors = []
-    seen: dict[str, int] = {}
-    codes_in_file = {row.code for row in rows}
-    known = set(
-        Nomenclature.objects.filter(
-            code__in=[
-                parent for row in rows if (parent := Nomenclature.parent_code(row.code)) and parent not in codes_in_file
-            ]
-        ).values_list("code", flat=True)
-    )
-    for row in rows:
-        where = f"Baris {row.line}, kode {row.code or '(kosong)'}"
-        if row.level not in Nomenclature.Level.values:
-            errors.append(
-                f"{where}: level {row.level or '(kosong)'!r} tidak dikenal "
-                f"(urusan, bidang_urusan, program, kegiatan, sub_kegiatan)"
-            )
-            continue
-        expected_level = Nomenclature.level_for_code(row.code)
-        if expected_level is None:
-            errors.append(f"{where}: bentuk kode salah (harus U.BB.PP.A.KK.SSSS, A = 1 provinsi atau 2 kab/kota)")
-            continue
-        if expected_level != row.level:
-            errors.append(
-                f"{where}: kode ini berbentuk {Nomenclature.Level(expected_level).label.lower()}, "
-                f"bukan {Nomenclature.Level(row.level).label.lower()}"
-            )
-        if not row.name:
-            errors.append(f"{where}: nama kosong")
-        elif len(row.name) > Nomenclature._meta.get_field("name").max_length:
-            errors.append(f"{where}: nama lebih dari 500 karakter")
-        if row.code in seen:
-            errors.append(f"{where}: kode ganda (sudah ada di baris {seen[row.code]})")
-        else:
-            seen[row.code] = row.line
-        parent = Nomenclature.parent_code(row.code)
-        if parent and parent not in codes_in_file and parent not in known:
-            errors.append(f"{where}: induk {parent} tidak ada di berkas maupun di basis data (yatim)")
-    return errors
-
-
-@transaction.atomic
-def nomenclature_load(*, rows: list[NomenclatureRow], overwrite: bool = True) -> LoadResult:
-    """Upsert a nomenclature list, all or nothing.
-
-    `overwrite=False` only adds codes that are missing: the partial list shipped with the project must never
-    overwrite names that a complete official list has already set.
-    """
-    errors = nomenclature_validate(rows)
-    if errors:
-        raise ReferenceDataError(errors)
-    result = LoadResult(label="Nomenklatur")
-    existing = {node.code: node for node in Nomenclature.objects.all()}
-    ids = {code: node.pk for code, node in existing.items()}
-    fields = ["level", "name", "parent", "government_level", "source_note", "performance", "indicator", "unit"]
-    by_depth: dict[int, list[NomenclatureRow]] = {}
-    for row in rows:
-        by_depth.setdefault(len(row.code.split(".")), []).append(row)
-    # Parents first, one bulk write per depth, so a complete list of tens of thousands of codes loads in seconds.
-    for depth in sorted(by_depth):
-        to_create, to_update = [], []
-        for row in by_depth[depth]:
-            candidate = Nomenclature(
-                code=row.code,
-                level=row.level,
-                name=row.name,
-                parent_id=ids.get(Nomenclature.parent_code(row.code) or ""),
-                government_level=Nomenclature.government_level_for_code(row.code),
-                source_note=row.status[:200],
-                performance=row.performance,
-                indicator=row.indicator,
-                unit=row.unit[:60],
-            )
-            node = existing.get(row.code)
-            if node is None:
-                to_create.append(candidate)
-                continue
-            changed = [
-                f
-                for f in fields
-                if getattr(node, f"{f}_id" if f == "parent" else f)
-                != getattr(candidate, f"{f}_id" if f == "parent" else f)
-            ]
-            if overwrite and changed:
-                candidate.pk = node.pk
-                to_update.append(candidate)
-            else:
-                result.unchanged += 1
-        Nomenclature.objects.bulk_create(to_create, batch_size=1000)
-        Nomenclature.objects.bulk_update(to_update, fields, batch_size=500)
-        result.created += len(to_create)
-        result.updated += len(to_update)
-        ids.update(
-            Nomenclature.objects.filter(code__in=[row.code for row in by_depth[depth]]).values_list("code", "pk")
-        )
-    return result
-
-
-@dataclass(frozen=True)
-class FundingSchemeRow:
-    code: str
-    name: str
-    short_name: str
-    budget: str
-    description: str
-
-
-def read_funding_scheme_rows(path: Path) -> list[FundingSchemeRow]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return [
-            FundingSchemeRow(
-                code=clean_text(record["kode"]),
-                name=clean_text(record["nama"]),
-                short_name=clean_text(record["singkatan"]),
-                budget=clean_text(record["anggaran"]),
-                description=clean_text(record["keterangan"]),
-            )
-            for record in csv.DictReader(handle)
-        ]
-
-
-@transaction.atomic
-def funding_schemes_load(*, rows: list[FundingSchemeRow]) -> LoadResult:
-    result = LoadResult(label="Skema pendanaan")
-    errors = [
-        f"{row.code}: anggaran {row.budget!r} tidak dikenal"
-        for row in rows
-        if row.budget not in FundingScheme.Budget.values
-    ]
-    if errors:
-        raise ReferenceDataError(errors)
-    existing = {scheme.code: scheme for scheme in FundingScheme.objects.all()}
-    for order, row in enumerate(rows, start=1):
-        values = {
-            "name": row.name,
-            "short_name": row.short_name,
-            "budget": row.budget,
-            "description": row.description,
-            "order": order,
-        }
-        scheme = existing.get(row.code)
-        if scheme is None:
-            FundingScheme.objects.create(code=row.code, **values)
-            result.created += 1
-        elif any(getattr(scheme, field) != value for field, value in values.items()):
-            for field, value in values.items():
-                setattr(scheme, field, value)
-            scheme.save(update_fields=list(values))
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    return result
-
-
-# Proposals ----------------------------------------------------------------------------------------------------------
-
-
-class TransitionError(Exception):
-    """A proposal write that its current state does not allow; the message is shown to the user as is."""
+# Funding as the services take it: scheme (or scheme id) -> amount. A line of Rp 0 carries no money and is not
+# stored, so a proposal reads back from its export exactly as it was.
+Funding = Mapping[FundingScheme, Decimal] | Mapping[int, Decimal] | Iterable[tuple[FundingScheme, Decimal]]
 
 
 class ProposalConflict(Exception):
@@ -304,24 +74,97 @@ class ProposalConflict(Exception):
         )
 
 
-PROPOSAL_FIELDS = Proposal.EDITABLE_FIELDS
+@dataclass
+class ProposalInput:
+    """A new proposal: its editable fields, its funding and the note of its audit entry."""
 
-FundingLines = list[tuple[FundingScheme, Decimal]]
+    data: dict[str, Any]
+    funding: Funding
+    note: str = ""
+    creation_token: str | None = None
 
 
-def _funding_snapshot(lines: Iterable[tuple[FundingScheme, Decimal]]) -> dict[str, str]:
-    return {scheme.code: audit_value(amount) for scheme, amount in sorted(lines, key=lambda line: line[0].order)}
+@dataclass
+class ProposalUpdate:
+    """A change of a saved proposal loaded at `version`."""
+
+    proposal_id: int
+    version: int
+    data: dict[str, Any]
+    funding: Funding
+    note: str = ""
+    label: str = ""  # how a refusal names it: "baris 12"
 
 
-def _proposal_snapshot(proposal: Proposal) -> dict[str, Any]:
-    values = {field: audit_value(getattr(proposal, field)) for field in PROPOSAL_FIELDS}
-    lines = proposal.funding_lines.select_related("scheme")
-    values["funding"] = _funding_snapshot((line.scheme, line.amount) for line in lines)
+@dataclass
+class BulkRefusal(Exception):
+    """Some updates of a batch are refused (changed by someone else, no longer editable); nothing was written."""
+
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (label, message)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{label}: {message}" for label, message in self.problems)
+
+
+# Funding and audit snapshots ------------------------------------------------------------------------------------------
+
+
+def _amounts(funding: Funding) -> dict[int, Decimal]:
+    """`{scheme id: amount}` for the lines that carry money."""
+    items = funding.items() if isinstance(funding, Mapping) else funding
+    amounts: dict[int, Decimal] = {}
+    for scheme, amount in items:
+        if amount:
+            scheme_id = scheme if isinstance(scheme, int) else scheme.pk
+            amounts[scheme_id] = amounts.get(scheme_id, Decimal(0)) + amount
+    return amounts
+
+
+def _scheme_codes() -> dict[int, tuple[int, str]]:
+    return {pk: (order, code) for pk, order, code in FundingScheme.objects.values_list("pk", "order", "code")}
+
+
+def _funding_snapshot(amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]) -> dict[str, str]:
+    """Funding as the audit records it: `{scheme code: amount}` in scheme order."""
+    ordered = sorted(amounts.items(), key=lambda item: schemes[item[0]])
+    return {schemes[pk][1]: audit_value(amount) for pk, amount in ordered}
+
+
+def _snapshot(proposal: Proposal, amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]) -> dict:
+    values = {name: audit_value(getattr(proposal, name)) for name in PROPOSAL_FIELDS}
+    values["funding"] = _funding_snapshot(amounts, schemes)
     return values
 
 
-def proposal_next_number(*, fiscal_year: int, region: Region) -> str:
-    """The next free number of the kabupaten/kota's year; call inside the transaction that inserts it.
+def _stored_amounts(proposal: Proposal) -> dict[int, Decimal]:
+    return {line.scheme_id: line.amount for line in proposal.funding_lines.all()}
+
+
+def _created_changes(after: dict[str, Any]) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {
+        name: [None, value] for name, value in after.items() if value not in (None, "", {})
+    }
+    changes["status"] = [None, Proposal.Status.DRAFT.value]
+    return changes
+
+
+def _write_funding(proposal: Proposal, before: Mapping[int, Decimal], after: Mapping[int, Decimal]) -> None:
+    """Make the stored lines equal `after`, writing only those that differ."""
+    gone = [scheme_id for scheme_id in before if scheme_id not in after]
+    if gone:
+        ProposalFunding.objects.filter(proposal=proposal, scheme_id__in=gone).delete()
+    for scheme_id, amount in after.items():
+        if scheme_id not in before:
+            ProposalFunding.objects.create(proposal=proposal, scheme_id=scheme_id, amount=amount)
+        elif before[scheme_id] != amount:
+            ProposalFunding.objects.filter(proposal=proposal, scheme_id=scheme_id).update(amount=amount)
+
+
+# Numbers --------------------------------------------------------------------------------------------------------------
+
+
+def _next_numbers(*, fiscal_year: int, region: Region, count: int) -> list[str]:
+    """`count` consecutive free numbers of the kabupaten/kota's year; call inside the transaction that inserts them.
 
     The region row is locked first, so two operators of one kabupaten/kota saving at once get consecutive numbers
     instead of one of them failing on `programs_proposal_unique_number`.
@@ -335,195 +178,348 @@ def proposal_next_number(*, fiscal_year: int, region: Region) -> str:
         .values_list("number", flat=True)
         .first()
     )
-    sequence = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
-    return Proposal.format_number(fiscal_year, region.code, sequence)
+    tail = last.removeprefix(prefix) if last else ""
+    first = int(tail) + 1 if tail.isdigit() else 1
+    return [Proposal.format_number(fiscal_year, region.code, first + offset) for offset in range(count)]
 
 
-def _set_funding(proposal: Proposal, funding: FundingLines) -> None:
-    """Make the proposal's funding lines equal to `funding`, writing only the lines that differ."""
-    wanted = {scheme.pk: amount for scheme, amount in funding}
-    existing = {line.scheme_id: line for line in proposal.funding_lines.all()}
-    ProposalFunding.objects.filter(proposal=proposal).exclude(scheme_id__in=wanted).delete()
-    for scheme_id, amount in wanted.items():
-        line = existing.get(scheme_id)
-        if line is None:
-            ProposalFunding.objects.create(proposal=proposal, scheme_id=scheme_id, amount=amount)
-        elif line.amount != amount:
-            line.amount = amount
-            line.save(update_fields=["amount"])
+def proposal_next_number(*, fiscal_year: int, region: Region) -> str:
+    return _next_numbers(fiscal_year=fiscal_year, region=region, count=1)[0]
 
 
-def _lock(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("region").get(pk=proposal.pk)
+# Create ---------------------------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def proposal_create(*, user, data: dict[str, Any], funding: FundingLines) -> Proposal:
-    """A new draft with its funding lines and number, audited as CREATED."""
-    values = {field: data[field] for field in PROPOSAL_FIELDS if field in data}
-    proposal = Proposal(**values, status=Proposal.Status.DRAFT, created_by=user)
-    proposal.number = proposal_next_number(fiscal_year=proposal.fiscal_year, region=proposal.region)
+def proposal_create_bulk(
+    *,
+    user: User,
+    inputs: list[ProposalInput],
+    action: str = AuditEntry.Action.IMPORTED,
+    extra: Mapping[str, Any] | None = None,
+) -> list[Proposal]:
+    """New drafts with their numbers (consecutive per kabupaten/kota and year, in input order), funding lines and
+    audit entries, in a few INSERTs whatever their number. `extra` sets fields outside the editable ones."""
+    workflow.check(Event.CREATE, None)
+    created_by = user if user is not None and user.is_authenticated else None
+    proposals = [
+        Proposal(
+            **{name: item.data[name] for name in PROPOSAL_FIELDS if name in item.data},
+            **(extra or {}),
+            status=Proposal.Status.DRAFT,
+            created_by=created_by,
+            creation_token=item.creation_token,
+        )
+        for item in inputs
+    ]
+    series: dict[tuple[int, int], list[Proposal]] = defaultdict(list)
+    for proposal in proposals:
+        series[(proposal.fiscal_year, proposal.region_id)].append(proposal)
+    for (year, _), members in sorted(series.items(), key=lambda item: (item[0][0], item[1][0].region.code)):
+        numbers = _next_numbers(fiscal_year=year, region=members[0].region, count=len(members))
+        for proposal, number in zip(members, numbers, strict=True):
+            proposal.number = number
+    Proposal.objects.bulk_create(proposals, batch_size=BATCH_SIZE)
+    amounts = [_amounts(item.funding) for item in inputs]
+    ProposalFunding.objects.bulk_create(
+        [
+            ProposalFunding(proposal=proposal, scheme_id=scheme_id, amount=amount)
+            for proposal, lines in zip(proposals, amounts, strict=True)
+            for scheme_id, amount in lines.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    schemes = _scheme_codes()
+    audit_log_bulk(
+        [
+            audit_entry(
+                user=user,
+                obj=proposal,
+                action=action,
+                changes=_created_changes(_snapshot(proposal, lines, schemes)),
+                note=item.note,
+            )
+            for proposal, lines, item in zip(proposals, amounts, inputs, strict=True)
+        ]
+    )
+    return proposals
+
+
+def proposal_create(
+    *, user: User, data: dict[str, Any], funding: Funding, creation_token: str | None = None
+) -> Proposal:
+    """A new draft with its funding lines and number, audited as CREATED.
+
+    `creation_token` is the form's one-time token: a second POST of the same form finds the proposal the first made
+    (`Proposal.DoesNotExist` is never raised for it: see `proposal_for_token`).
+    """
+    item = ProposalInput(data=data, funding=funding, creation_token=creation_token)
+    return proposal_create_bulk(user=user, inputs=[item], action=AuditEntry.Action.CREATED)[0]
+
+
+def proposal_for_token(token: str) -> Proposal | None:
+    """The proposal a form with this one-time token already created, if any."""
+    return Proposal.objects.filter(creation_token=token).first() if token else None
+
+
+# Change ---------------------------------------------------------------------------------------------------------------
+
+
+def _conflict(proposal: Proposal) -> ProposalConflict:
+    last = AuditEntry.objects.for_object(proposal).select_related("user").first()
+    changed_by = "pengguna lain"
+    if last is not None and last.user is not None:
+        changed_by = last.user.get_full_name() or last.user.username
+    return ProposalConflict(proposal=proposal, changed_by=changed_by, changed_at=last.at if last else None)
+
+
+def _renumbers(proposal: Proposal, data: Mapping[str, Any]) -> bool:
+    """Whether `data` moves the proposal to another fiscal year or kabupaten/kota (another number series)."""
+    if "fiscal_year" in data and data["fiscal_year"] != proposal.fiscal_year:
+        return True
+    return "region" in data and getattr(data["region"], "pk", data["region"]) != proposal.region_id
+
+
+def _numbering_refusal(proposal: Proposal, data: Mapping[str, Any]) -> str | None:
+    """Why the fiscal year or kabupaten/kota of `proposal` cannot change to what `data` says, or None."""
+    if _renumbers(proposal, data) and proposal.status != Proposal.Status.DRAFT:
+        return (
+            f"Usulan {proposal.number} sudah pernah diajukan: tahun anggaran dan kabupaten/kota tidak dapat diubah "
+            "lagi. Buat usulan baru untuk tahun atau kabupaten/kota lain."
+        )
+    return None
+
+
+def _renumbers(proposal: Proposal, data: Mapping[str, Any]) -> bool:
+    """Whether `data` moves the proposal to another fiscal year or kabupaten/kota (another number series)."""
+    return any(
+        name in data and getattr(data[name], "pk", data[name]) != getattr(getattr(proposal, name), "pk", None)
+        if name == "region"
+        else name in data and data[name] != getattr(proposal, name)
+        for name in NUMBERED_FIELDS
+    )
+
+
+def _apply(
+    *, proposal: Proposal, data: Mapping[str, Any], funding: Funding, schemes: Mapping[int, tuple[int, str]]
+) -> dict[str, list[Any]]:
+    """Set the fields and funding on a locked, editable proposal; return the audit changes (empty: nothing to do)."""
+    stored = _stored_amounts(proposal)
+    before = _snapshot(proposal, stored, schemes)
+    renumber = _renumbers(proposal, data)
+    for name in PROPOSAL_FIELDS:
+        if name in data:
+            setattr(proposal, name, data[name])
+    wanted = _amounts(funding)
+    changes = diff(before, _snapshot(proposal, wanted, schemes))
+    if not changes:
+        return {}
+    if renumber:
+        old = proposal.number
+        proposal.number = proposal_next_number(fiscal_year=proposal.fiscal_year, region=proposal.region)
+        changes["number"] = [old, proposal.number]
+    proposal.version += 1
     proposal.save()
-    _set_funding(proposal, funding)
-    after = _proposal_snapshot(proposal)
-    changes = {field: [None, value] for field, value in after.items() if value not in (None, "", {})}
-    changes["status"] = [None, Proposal.Status.DRAFT.value]
-    audit_log(user=user, obj=proposal, action=AuditEntry.Action.CREATED, changes=changes)
+    _write_funding(proposal, stored, wanted)
+    return changes
+
+
+@transaction.atomic
+def proposal_update(
+    *, proposal: Proposal, user: User, data: dict[str, Any], funding: Funding, version: int
+) -> Proposal:
+    """Save the edited fields and funding lines, if nobody saved since `version` was loaded; audited as CHANGED.
+
+    Changing the fiscal year or kabupaten/kota of a draft gives it the next number of its new series; once the
+    proposal has been submitted, that is refused.
+    """
+    locked = _lock(proposal)
+    if locked.version != version:
+        raise _conflict(locked)
+    workflow.check(Event.EDIT, locked.status)
+    if refusal := _numbering_refusal(locked, data):
+        raise TransitionError(refusal)
+    changes = _apply(proposal=locked, data=data, funding=funding, schemes=_scheme_codes())
+    if changes:
+        audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def proposal_update_bulk(
+    *, user: User, updates: list[ProposalUpdate], action: str = AuditEntry.Action.IMPORTED
+) -> list[Proposal]:
+    """Apply several changes, all or nothing: any proposal changed by someone else since it was loaded, or no longer
+    editable, refuses the whole batch with every problem named (`BulkRefusal`)."""
+    locked = {
+        p.pk: p
+        for p in Proposal.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .prefetch_related("funding_lines")
+        .filter(pk__in=[u.proposal_id for u in updates])
+    }
+    refusal = BulkRefusal()
+    for update in updates:
+        proposal = locked.get(update.proposal_id)
+        label = update.label or (proposal.number if proposal else str(update.proposal_id))
+        if proposal is None or proposal.version != update.version:
+            number = proposal.number if proposal else ""
+            refusal.problems.append(
+                (label, f"usulan {number} diubah pengguna lain setelah berkas diperiksa; unggah ulang berkasnya")
+            )
+        elif not workflow.allows(Event.EDIT, proposal.status):
+            refusal.problems.append((label, f"usulan {proposal.number} kini berstatus {proposal.get_status_display()}"))
+        elif message := _numbering_refusal(proposal, update.data):
+            refusal.problems.append((label, message))
+    if refusal.problems:
+        raise refusal
+    schemes = _scheme_codes()
+    entries = []
+    for update in updates:
+        proposal = locked[update.proposal_id]
+        changes = _apply(proposal=proposal, data=update.data, funding=update.funding, schemes=schemes)
+        if changes:
+            entries.append(audit_entry(user=user, obj=proposal, action=action, changes=changes, note=update.note))
+    audit_log_bulk(entries)
+    return [locked[u.proposal_id] for u in updates]
+
+
+# Transitions ----------------------------------------------------------------------------------------------------------
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .prefetch_related("funding_lines")
+        .get(pk=proposal.pk)
+    )
+
+
+def _move(
+    *,
+    proposal: Proposal,
+    user: User,
+    event: Event,
+    audit_action: str,
+    target: str | None = None,
+    changes: dict[str, list[Any]] | None = None,
+    note: str = "",
+) -> Proposal:
+    """The one writer of a proposal's status: check the transition on the locked row, save, audit."""
+    new_status = workflow.check(event, proposal.status, target)
+    old_status = proposal.status
+    all_changes = dict(changes or {})
+    if new_status is not None:
+        proposal.status = new_status
+        proposal.version += 1
+        proposal.save(update_fields=["status", "version", "updated_at"])
+        if new_status != old_status:
+            all_changes = {"status": [old_status, new_status], **all_changes}
+    audit_log(user=user, obj=proposal, action=audit_action, changes=all_changes, note=note)
     return proposal
 
 
 @transaction.atomic
-def proposal_update(*, proposal: Proposal, user, data: dict[str, Any], funding: FundingLines, version: int) -> Proposal:
-    """Save the edited fields and funding lines, if nobody saved since `version` was loaded; audited as CHANGED."""
-    locked = _lock(proposal)
-    if locked.version != version:
-        last = AuditEntry.objects.for_object(locked).select_related("user").first()
-        changed_by = "pengguna lain"
-        if last is not None and last.user is not None:
-            changed_by = last.user.get_full_name() or last.user.username
-        raise ProposalConflict(proposal=locked, changed_by=changed_by, changed_at=last.at if last else None)
-    if not locked.is_editable:
-        raise TransitionError(
-            f"Usulan berstatus {locked.get_status_display()} tidak dapat diubah; "
-            "hanya usulan Draf atau Dikembalikan yang dapat diubah."
-        )
-    before = _proposal_snapshot(locked)
-    for field in PROPOSAL_FIELDS:
-        if field in data:
-            setattr(locked, field, data[field])
-    _set_funding(locked, funding)
-    after = _proposal_snapshot(locked)
-    changes = diff(before, after)
-    if not changes:
-        return locked
-    locked.version += 1
-    locked.save()
-    audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes)
-    return locked
-
-
-def _transition(
-    *, proposal: Proposal, user, allowed_from: tuple[str, ...], to: str, action: str, verb: str, note: str = ""
-) -> Proposal:
-    locked = _lock(proposal)
-    if locked.status not in allowed_from:
-        raise TransitionError(f"Usulan berstatus {locked.get_status_display()} tidak dapat {verb}.")
-    old = locked.status
-    locked.status = to
-    locked.version += 1
-    locked.save(update_fields=["status", "version", "updated_at"])
-    audit_log(user=user, obj=locked, action=action, changes={"status": [old, to]}, note=note)
-    return locked
-
-
-@transaction.atomic
-def proposal_submit(*, proposal: Proposal, user) -> Proposal:
+def proposal_submit(*, proposal: Proposal, user: User) -> Proposal:
     """Draft or returned -> submitted, once at least one funding line has an amount."""
-    if not ProposalFunding.objects.filter(proposal_id=proposal.pk, amount__gt=0).exists():
+    locked = _lock(proposal)
+    workflow.check(Event.SUBMIT, locked.status)
+    if not any(line.amount > 0 for line in locked.funding_lines.all()):
         raise TransitionError("Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0.")
-    return _transition(
-        proposal=proposal,
-        user=user,
-        allowed_from=Proposal.EDITABLE_STATUSES,
-        to=Proposal.Status.SUBMITTED,
-        action=AuditEntry.Action.SUBMITTED,
-        verb="diajukan",
-    )
+    return _move(proposal=locked, user=user, event=Event.SUBMIT, audit_action=AuditEntry.Action.SUBMITTED)
 
 
 @transaction.atomic
-def proposal_withdraw(*, proposal: Proposal, user) -> Proposal:
+def proposal_withdraw(*, proposal: Proposal, user: User) -> Proposal:
     """Submitted -> draft, while the province has not verified it yet."""
-    return _transition(
-        proposal=proposal,
-        user=user,
-        allowed_from=(Proposal.Status.SUBMITTED,),
-        to=Proposal.Status.DRAFT,
-        action=AuditEntry.Action.WITHDRAWN,
-        verb="ditarik ke draf",
-    )
+    return _move(proposal=_lock(proposal), user=user, event=Event.WITHDRAW, audit_action=AuditEntry.Action.WITHDRAWN)
 
 
 @transaction.atomic
-def proposal_return(*, proposal: Proposal, user, note: str) -> Proposal:
+def proposal_return(*, proposal: Proposal, user: User, note: str) -> Proposal:
     """Submitted -> returned for revision; the note tells the operator what to fix."""
     note = note.strip()
     if not note:
         raise TransitionError("Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
-    return _transition(
+    return _move(
+        proposal=_lock(proposal), user=user, event=Event.RETURN, audit_action=AuditEntry.Action.RETURNED, note=note
+    )
+
+
+@transaction.atomic
+def proposal_verify(*, proposal: Proposal, user: User) -> Proposal:
+    """Submitted -> verified by the province."""
+    return _move(proposal=_lock(proposal), user=user, event=Event.VERIFY, audit_action=AuditEntry.Action.VERIFIED)
+
+
+def proposal_decide(
+    *,
+    proposal: Proposal,
+    user: User,
+    status: str,
+    correction: bool,
+    changes: dict[str, list[Any]] | None = None,
+    note: str = "",
+) -> Proposal:
+    """A meeting's decision moves the proposal (locked by the caller, `meetings.services.decision_record`) to the
+    status of the decision's outcome; `correction` when the same open meeting corrects its own decision."""
+    event = Event.CORRECT_DECISION if correction else Event.DECIDE
+    return _move(
         proposal=proposal,
         user=user,
-        allowed_from=(Proposal.Status.SUBMITTED,),
-        to=Proposal.Status.RETURNED,
-        action=AuditEntry.Action.RETURNED,
-        verb="dikembalikan",
+        event=event,
+        audit_action=AuditEntry.Action.DECIDED,
+        target=status,
+        changes=changes,
         note=note,
     )
 
 
-@transaction.atomic
-def proposal_verify(*, proposal: Proposal, user) -> Proposal:
-    """Submitted -> verified by the province."""
-    return _transition(
-        proposal=proposal,
-        user=user,
-        allowed_from=(Proposal.Status.SUBMITTED,),
-        to=Proposal.Status.VERIFIED,
-        action=AuditEntry.Action.VERIFIED,
-        verb="diverifikasi",
-    )
-
+# Carry-over -----------------------------------------------------------------------------------------------------------
 
 # Copied into the next year's draft; the forward estimate is left out: it was the plan for the year being carried
 # into, not for the year after it.
 CARRY_OVER_FIELDS = [
-    field for field in PROPOSAL_FIELDS if field not in ("fiscal_year", "forward_volume", "forward_amount")
+    name for name in PROPOSAL_FIELDS if name not in ("fiscal_year", "forward_volume", "forward_amount")
 ]
 
 
 @transaction.atomic
-def proposal_carry_over(*, proposal: Proposal, user) -> Proposal:
+def proposal_carry_over(*, proposal: Proposal, user: User) -> Proposal:
     """A deferred proposal becomes a new draft of the next fiscal year, linked to it, with the same funding lines."""
     locked = _lock(proposal)
-    if locked.status != Proposal.Status.DEFERRED:
+    try:
+        workflow.check(Event.CARRY_OVER, locked.status)
+    except TransitionError:
         raise TransitionError(
             f"Usulan {locked.number} berstatus {locked.get_status_display()}; "
             "hanya usulan Ditangguhkan yang dapat dilanjutkan ke tahun berikutnya."
-        )
+        ) from None
     earlier = locked.carried_over_to.order_by("pk").first()
     if earlier is not None:
         raise TransitionError(f"Usulan {locked.number} sudah dilanjutkan menjadi {earlier.number}.")
-    copy = Proposal(
-        **{field: getattr(locked, field) for field in CARRY_OVER_FIELDS},
-        fiscal_year=locked.fiscal_year + 1,
-        status=Proposal.Status.DRAFT,
-        carried_over_from=locked,
-        created_by=user,
-    )
-    copy.number = proposal_next_number(fiscal_year=copy.fiscal_year, region=locked.region)
-    copy.save()
-    lines = [(line.scheme, line.amount) for line in locked.funding_lines.select_related("scheme")]
-    _set_funding(copy, lines)
-    after = _proposal_snapshot(copy)
-    changes = {field: [None, value] for field, value in after.items() if value not in (None, "", {})}
-    changes["status"] = [None, Proposal.Status.DRAFT.value]
-    audit_log(
-        user=user,
-        obj=copy,
-        action=AuditEntry.Action.CARRIED_OVER,
-        changes=changes,
+    data = {name: getattr(locked, name) for name in CARRY_OVER_FIELDS}
+    data["fiscal_year"] = locked.fiscal_year + 1
+    item = ProposalInput(
+        data=data,
+        funding=_stored_amounts(locked),
         note=f"Lanjutan dari {locked.number} (TA {locked.fiscal_year}).",
     )
-    audit_log(
+    (copy,) = proposal_create_bulk(
+        user=user, inputs=[item], action=AuditEntry.Action.CARRIED_OVER, extra={"carried_over_from": locked}
+    )
+    _move(
+        proposal=locked,
         user=user,
-        obj=locked,
-        action=AuditEntry.Action.CARRIED_OVER,
+        event=Event.CARRY_OVER,
+        audit_action=AuditEntry.Action.CARRIED_OVER,
         note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.",
     )
     return copy
 
 
 @transaction.atomic
-def proposal_carry_over_bulk(*, proposals: Iterable[Proposal], user) -> list[Proposal]:
+def proposal_carry_over_bulk(*, proposals: Iterable[Proposal], user: User) -> list[Proposal]:
     """Carry several deferred proposals over, all or nothing: one refusal rolls every copy back."""
     return [proposal_carry_over(proposal=proposal, user=user) for proposal in proposals]

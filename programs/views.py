@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -9,34 +11,37 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
 from agencies.models import Region
-from meetings.models import Decision, DecisionFunding
-from programs import services
-from programs.access import (
+from programs import overlaps, services
+from programs.filters import filter_proposals
+from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
+from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from rakornis import fiscal_year
+from rakornis.formatting import format_rupiah
+from rakornis.models import AuditEntry
+from rakornis.policy import (
     Action,
     agencies_for,
     available_actions,
     get_proposal_for_user,
-    may,
+    may_anywhere,
+    may_on_proposal,
     regencies_for,
 )
-from programs.filters import filter_proposals
-from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
-from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
-from rakornis.formatting import format_rupiah
-from rakornis.models import AuditEntry
 
 BULK_CARRY_OVER_LIMIT = 500
+CREATION_TOKEN = "creation_token"
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class ProposalListView(LoginRequiredMixin, ListView):
@@ -46,14 +51,15 @@ class ProposalListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         base = (
-            Proposal.objects.for_user(self.request.user)
-            .with_funding_total()
+            overlaps.with_overlap_flag(Proposal.objects.for_user(self.request.user).with_funding_total())
             .select_related("region", "agency", "sub_activity")
             .prefetch_related(
                 Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme").order_by())
             )
         )
-        self.filterset, proposals = filter_proposals(self.request.GET, user=self.request.user, queryset=base)
+        # Without a year in the address the list shows the planning year; `?fiscal_year=` (empty) shows every year.
+        self.query = fiscal_year.query_with_year(self.request, "fiscal_year")
+        self.filterset, proposals = filter_proposals(self.query, user=self.request.user, queryset=base)
         return proposals
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
@@ -67,25 +73,38 @@ class ProposalListView(LoginRequiredMixin, ListView):
             .annotate(total=Sum("amount"))
         )
         schemes = list(FundingScheme.objects.all())
-        query = self.request.GET.copy()
+        query = self.query.copy()
         query.pop("page", None)
         context.update(
             filter=self.filterset,
+            shown_year=fiscal_year.parse_year(self.query.get("fiscal_year")),
             scheme_totals=[(scheme, totals[scheme.pk]) for scheme in schemes if scheme.pk in totals],
             grand_total=sum(totals.values(), Decimal(0)),
             total_count=context["paginator"].count if context.get("paginator") else len(self.object_list),
             querystring=query.urlencode(),
-            can_create=may(self.request.user, Action.CREATE),
-            can_import=may(self.request.user, Action.CREATE) or may(self.request.user, Action.EDIT),
+            can_create=may_anywhere(self.request.user, Action.CREATE),
+            can_import=may_anywhere(self.request.user, Action.CREATE, Action.EDIT),
             recap_year=self.filterset.form.cleaned_data.get("fiscal_year") if self.filterset.is_valid() else None,
             can_bulk_carry_over=self.request.GET.get("status") == Proposal.Status.DEFERRED
-            and may(self.request.user, Action.CARRY_OVER),
+            and may_anywhere(self.request.user, Action.CARRY_OVER),
         )
         return context
 
 
 def _regencies_for_form(user):
     return regencies_for(user, Action.CREATE).order_by("code")
+
+
+def overlap_context(user, proposal: Proposal) -> dict[str, Any]:
+    """The proposals that may overlap `proposal` (saved, or as typed in a form), for `overlap_notice.html`; only
+    those the user sees are linked."""
+    if proposal.sub_activity_id is None or not proposal.region_id or not proposal.fiscal_year:
+        return {}
+    others = list(overlaps.overlapping(proposal)[: overlaps.LIMIT])
+    if not others:
+        return {}
+    linked = Proposal.objects.for_user(user).filter(pk__in=[p.pk for p in others]).values_list("pk", flat=True)
+    return {"overlaps": others, "overlap_visible": set(linked)}
 
 
 class ProposalFormMixin(LoginRequiredMixin):
@@ -135,16 +154,58 @@ class ProposalFormMixin(LoginRequiredMixin):
 
 class ProposalCreateView(ProposalFormMixin, FormView):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated and not may(request.user, Action.CREATE):
+        if request.user.is_authenticated and not may_anywhere(request.user, Action.CREATE):
             raise PermissionDenied("Hanya operator kabupaten/kota yang dapat membuat usulan.")
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:
-        return {"fiscal_year": timezone.localdate().year + 1}
+        return {"fiscal_year": fiscal_year.planning_year(self.request)}
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The form's one-time token: a second POST of the same form (a double click, a resent request) finds the
+        # proposal the first one created instead of creating another.
+        token = self.request.POST.get(CREATION_TOKEN, "") if self.request.method == "POST" else ""
+        context["creation_token"] = token if TOKEN_RE.fullmatch(token) else secrets.token_urlsafe(24)
+        form = context["form"]
+        if self.request.method == "POST" and hasattr(form, "cleaned_data"):
+            typed = Proposal(
+                **{
+                    k: v
+                    for k, v in form.cleaned_data.items()
+                    if k in {"fiscal_year", "region", "sub_activity", "name", "location"}
+                }
+            )
+            context.update(overlap_context(self.request.user, typed))
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        token = request.POST.get(CREATION_TOKEN, "")
+        if TOKEN_RE.fullmatch(token) and (earlier := services.proposal_for_token(token)) is not None:
+            return self._already_saved(earlier)
+        return super().post(request, *args, **kwargs)
+
+    def _already_saved(self, proposal: Proposal) -> HttpResponse:
+        messages.info(self.request, f"Formulir ini sudah disimpan sebagai usulan {proposal.number}; tidak dibuat lagi.")
+        return redirect(proposal)
 
     def save(self, form: ProposalForm, formset) -> HttpResponse:
-        proposal = services.proposal_create(user=self.request.user, data=form.cleaned_data, funding=formset.lines())
+        token = self.request.POST.get(CREATION_TOKEN, "")
+        try:
+            proposal = services.proposal_create(
+                user=self.request.user,
+                data=form.cleaned_data,
+                funding=formset.lines(),
+                creation_token=token if TOKEN_RE.fullmatch(token) else None,
+            )
+        except IntegrityError:
+            # Two POSTs of the same form at the same moment: the unique token let one of them through.
+            earlier = services.proposal_for_token(token)
+            if earlier is None:
+                raise
+            return self._already_saved(earlier)
         messages.success(self.request, f"Usulan {proposal.number} tersimpan sebagai draf.")
+        _warn_overlaps(self.request, proposal)
         return redirect(proposal)
 
 
@@ -178,7 +239,24 @@ class ProposalUpdateView(ProposalFormMixin, FormView):
             messages.error(self.request, str(exc))
             return redirect(self.proposal)
         messages.success(self.request, f"Perubahan usulan {proposal.number} tersimpan.")
+        _warn_overlaps(self.request, proposal)
         return redirect(proposal)
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.proposal is not None:
+            context.update(overlap_context(self.request.user, self.proposal))
+        return context
+
+
+def _warn_overlaps(request: HttpRequest, proposal: Proposal) -> None:
+    numbers = list(overlaps.overlapping(proposal).values_list("number", flat=True)[: overlaps.LIMIT])
+    if numbers:
+        messages.warning(
+            request,
+            f"Kemungkinan tumpang tindih dengan {', '.join(numbers)}: tahun, kabupaten/kota dan sub kegiatan sama, "
+            "nama atau lokasi sama. Usulan tetap tersimpan; periksa di halaman usulan.",
+        )
 
 
 # Detail -------------------------------------------------------------------------------------------------------------
@@ -263,14 +341,17 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
         proposal: Proposal = self.object
         user = self.request.user
         lines = list(proposal.funding_lines.all())
+        # The meetings' decisions through the reverse relation and string lookups: `meetings` builds on `programs`,
+        # so this app does not import it.
+        decision_model = proposal.decisions.model
+        funding_model = decision_model._meta.get_field("funding_lines").related_model
         decisions = list(
-            Decision.objects.filter(proposal=proposal)
-            .select_related("meeting", "desk", "executing_agency", "merged_into", "decided_by")
-            .prefetch_related(Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme")))
+            proposal.decisions.select_related("meeting", "desk", "executing_agency", "merged_into", "decided_by")
+            .prefetch_related(Prefetch("funding_lines", queryset=funding_model._default_manager.select_related("scheme")))
             .order_by("meeting__starts_at", "pk")
         )
         merged_from = list(
-            Decision.objects.filter(merged_into=proposal, outcome=Decision.Outcome.MERGED)
+            decision_model.objects.filter(merged_into=proposal, outcome=decision_model.Outcome.MERGED)
             .select_related("proposal", "meeting")
             .order_by("proposal__number")
         )
@@ -304,6 +385,7 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             return_form=ReturnForm(),
             level_warning=warning,
         )
+        context.update(overlap_context(user, proposal))
         return context
 
 
@@ -375,7 +457,7 @@ def proposal_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
     """Carry over the ticked deferred proposals, or every deferred one of the posted filter; all or nothing."""
     user = request.user
-    if not may(user, Action.CARRY_OVER):
+    if not may_anywhere(user, Action.CARRY_OVER):
         raise PermissionDenied("Peran Anda tidak mengizinkan melanjutkan usulan.")
     filter_query = request.POST.get("filter", "")
     back = f"{reverse('programs:proposal-list')}?{filter_query}" if filter_query else reverse("programs:proposal-list")
@@ -399,7 +481,7 @@ def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
     if len(proposals) > BULK_CARRY_OVER_LIMIT:
         messages.error(request, f"Paling banyak {BULK_CARRY_OVER_LIMIT} usulan sekaligus; persempit filter.")
         return HttpResponseRedirect(back)
-    if not all(may(user, Action.CARRY_OVER, proposal) for proposal in proposals):
+    if not all(may_on_proposal(user, Action.CARRY_OVER, proposal) for proposal in proposals):
         raise PermissionDenied("Sebagian usulan berada di luar wilayah yang boleh Anda lanjutkan.")
     try:
         copies = services.proposal_carry_over_bulk(proposals=proposals, user=user)

@@ -7,10 +7,10 @@ from itertools import zip_longest
 from typing import Any
 
 from agencies.models import Agency, Region
-from programs.access import regencies_for
 from programs.models import FundingScheme, Nomenclature, Proposal
 from programs.xlsx import columns as cols
 from programs.xlsx.render import Column, ListValidation, SheetSpec, render_workbook
+from rakornis.policy import regencies_for
 
 REFERENCE_SHEET = "Referensi"
 # Rows of the Usulan sheet that carry the drop-downs.

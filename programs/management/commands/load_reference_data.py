@@ -6,7 +6,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from agencies.services import agencies_load, read_agency_rows, read_region_rows, regions_load
-from programs.services import funding_schemes_load, nomenclature_load, nomenclature_read, read_funding_scheme_rows
+from programs.reference_data import (
+    funding_schemes_load,
+    nomenclature_load,
+    nomenclature_read,
+    read_funding_scheme_rows,
+)
 from rakornis.loading import ReferenceDataError
 
 DATA_DIR = Path(settings.BASE_DIR) / "reference_data"

@@ -1,0 +1,309 @@
+"""The access policy: who may see what, and who may do what where. Every access decision of the project is here.
+
+- **Roles and their regions.** A user holds roles (`StaffRole`: operator, verifier, meeting secretary, planner,
+  viewer), each tied to an agency; the agency's region is where that role applies. Superusers hold every role
+  everywhere. A role at Dinas PUPR Kab. Banjar (63.03) applies in Banjar only, whatever the role: a kabupaten
+  secretary cannot close the provincial Rakornis, a kabupaten verifier cannot verify Tapin's proposals.
+- **Seeing.** A user sees the rows of the regions of all their roles (`scope_codes`); staff of a kabupaten/kota
+  also see their province's meetings and agencies. Querysets' `for_user(user)` call `visible()` here.
+- **Acting.** `may(user, action, region_code)` holds when one of the roles that grant `action` applies in that
+  region. The proposal actions and their roles come from the state machine (`programs.workflow`), which also says
+  in which status each action is possible.
+- **Objects.** `get_<object>_for_user(user, pk, action)`: 404 for an object outside what the user sees (nothing
+  leaks), 403 for one they see but whose action their roles do not grant there.
+
+Views, forms' choices, JSON endpoints, exports, jobs, the importer, the admin and the templates (through the
+`can` dictionaries the views pass) ask this module; nothing else looks at roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from agencies.models import Agency, Region, StaffRole, region_code_q, region_within
+from meetings.models import Decision, Meeting
+from programs import workflow
+from programs.models import ExcelJob, Proposal, WorkPlan
+
+Role = StaffRole.Role
+
+
+class Action(StrEnum):
+    # Proposals: the events of the state machine (`programs.workflow.Event`), same values.
+    CREATE = "create"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    RETURN = "return"
+    VERIFY = "verify"
+    DECIDE = "decide"
+    CORRECT_DECISION = "correct_decision"
+    CARRY_OVER = "carry_over"
+    # Proposal workbooks: the template to fill in.
+    DOWNLOAD_TEMPLATE = "download_template"
+    # Meetings: create and edit a meeting, its attendance and agenda, close it.
+    MANAGE_MEETING = "manage_meeting"
+    # Meetings: the Berita Acara and its annex.
+    READ_MINUTES = "read_minutes"
+    # Renja: create, sync and finalise an agency's work plan.
+    PLAN = "plan"
+
+
+# Who may take each action that is not a proposal event.
+_OTHER_GRANTS: dict[Action, frozenset[str]] = {
+    Action.DOWNLOAD_TEMPLATE: frozenset({Role.OPERATOR, Role.VERIFIER, Role.PLANNER}),
+    Action.MANAGE_MEETING: frozenset({Role.SECRETARY}),
+    Action.READ_MINUTES: frozenset({Role.SECRETARY, Role.PLANNER, Role.VERIFIER, Role.VIEWER}),
+    Action.PLAN: frozenset({Role.PLANNER}),
+}
+GRANTS: dict[Action, frozenset[str]] = {
+    **{Action(event.value): transition.roles for event, transition in workflow.TRANSITIONS.items()},
+    **_OTHER_GRANTS,
+}
+# The proposal actions a person takes from a proposal's page, with the statuses the state machine allows them in.
+PROPOSAL_ACTIONS = (
+    Action.EDIT,
+    Action.SUBMIT,
+    Action.WITHDRAW,
+    Action.RETURN,
+    Action.VERIFY,
+    Action.CARRY_OVER,
+)
+
+
+# Roles and regions ---------------------------------------------------------------------------------------------------
+
+
+def _signed_in(user: Any) -> bool:
+    return user is not None and bool(user.is_authenticated) and bool(user.is_active)
+
+
+def is_administrator(user: Any) -> bool:
+    """Superusers: every role in every region, and the reference data of the admin."""
+    return _signed_in(user) and bool(user.is_superuser)
+
+
+def _role_codes(user: Any) -> dict[str, list[str]]:
+    """Region codes per active role of the user, in one query, cached on the user object for the request."""
+    cached: dict[str, list[str]] | None = getattr(user, "_rakornis_role_codes", None)
+    if cached is None:
+        cached = {}
+        rows = (
+            StaffRole.objects.of(user)
+            .filter(agency__region__isnull=False)
+            .values_list("role", "agency__region__code")
+            .order_by("agency__region__code")
+        )
+        for role, code in rows:
+            codes = cached.setdefault(role, [])
+            if code not in codes:
+                codes.append(code)
+        user._rakornis_role_codes = cached
+    return cached
+
+
+def scope_codes(user: Any) -> list[str] | None:
+    """The region codes a user sees, or None for everything (administrators); empty without an active role.
+
+    A role of a central or other agency without a region gives no regional scope.
+    """
+    if not _signed_in(user):
+        return []
+    if is_administrator(user):
+        return None
+    return sorted({code for codes in _role_codes(user).values() for code in codes})
+
+
+def action_codes(user: Any, action: Action) -> list[str] | None:
+    """The region codes where `user` may take `action`, or None for everywhere (administrators)."""
+    if not _signed_in(user):
+        return []
+    if is_administrator(user):
+        return None
+    by_role = _role_codes(user)
+    return sorted({code for role in GRANTS[action] for code in by_role.get(role, [])})
+
+
+def within(region_code: str | None, codes: list[str] | None) -> bool:
+    """Whether `region_code` lies in one of `codes` (None: everywhere; a missing region lies nowhere)."""
+    if codes is None:
+        return True
+    return region_code is not None and any(region_within(region_code, code) for code in codes)
+
+
+def may(user: Any, action: Action, region_code: str | None = None, *, anywhere: bool = False) -> bool:
+    """Whether the user's roles grant `action` in the region `region_code`; with `anywhere`, in some region."""
+    codes = action_codes(user, action)
+    if anywhere:
+        return codes is None or bool(codes)
+    return within(region_code, codes)
+
+
+def may_anywhere(user: Any, *actions: Action) -> bool:
+    """Whether the user may take any of `actions` somewhere (to show a menu entry or a page's button)."""
+    return any(may(user, action, anywhere=True) for action in actions)
+
+
+def _deny(user: Any, action: Action, region_code: str | None, message: str) -> None:
+    if not may(user, action, region_code):
+        raise PermissionDenied(message)
+
+
+# What a user sees -----------------------------------------------------------------------------------------------------
+
+
+def visible[M: Model](queryset: QuerySet[M], user: Any, region_field: str) -> QuerySet[M]:
+    """Rows whose region (at `region_field`, a path ending in a region code) lies in the user's scope."""
+    codes = scope_codes(user)
+    return queryset if codes is None else queryset.filter(region_code_q(codes, region_field))
+
+
+def visible_with_province[M: Model](queryset: QuerySet[M], user: Any, region_field: str) -> QuerySet[M]:
+    """As `visible`, plus the rows of the provinces above the user's regions (meetings and agencies that a
+    kabupaten/kota works with)."""
+    codes = scope_codes(user)
+    if codes is None:
+        return queryset
+    provinces = {code[:2] for code in codes}
+    return queryset.filter(region_code_q(codes, region_field) | Q(**{f"{region_field}__in": provinces}))
+
+
+def visible_agencies(queryset: QuerySet[Agency], user: Any) -> QuerySet[Agency]:
+    """Agencies of the user's regions and their provinces, and the central bodies without a region they meet."""
+    codes = scope_codes(user)
+    if codes is None:
+        return queryset
+    provinces = {code[:2] for code in codes}
+    return queryset.filter(
+        region_code_q(codes, "region__code")
+        | Q(region__code__in=provinces)
+        | Q(level__in=[Agency.Level.CENTRAL, Agency.Level.OTHER], region__isnull=True)
+    )
+
+
+def regencies_for(user: Any, action: Action | None = None) -> QuerySet[Region]:
+    """Kabupaten/kota the user sees, or may take `action` in."""
+    regencies = Region.objects.regencies()
+    codes = scope_codes(user) if action is None else action_codes(user, action)
+    return regencies if codes is None else regencies.filter(region_code_q(codes))
+
+
+def agencies_for(user: Any, action: Action | None = None) -> QuerySet[Agency]:
+    """Agencies whose region lies in the user's scope (or where they may take `action`): no central Balai and no
+    other kabupaten/kota."""
+    agencies = Agency.objects.select_related("region")
+    codes = scope_codes(user) if action is None else action_codes(user, action)
+    return agencies if codes is None else agencies.filter(region_code_q(codes, "region__code"))
+
+
+# Proposals ------------------------------------------------------------------------------------------------------------
+
+
+def may_on_proposal(user: Any, action: Action, proposal: Proposal) -> bool:
+    """Role and region only; `available_actions` adds the status."""
+    return may(user, action, proposal.region.code)
+
+
+def available_actions(user: Any, proposal: Proposal) -> set[Action]:
+    """The actions the user may take on the proposal now: the state machine allows them in its status, and the
+    user's roles grant them in its kabupaten/kota."""
+    actions = {
+        action
+        for action in PROPOSAL_ACTIONS
+        if workflow.allows(workflow.Event(action.value), proposal.status) and may_on_proposal(user, action, proposal)
+    }
+    # `.all()` rather than `.exists()`: the detail page has prefetched the copies.
+    if Action.CARRY_OVER in actions and proposal.carried_over_to.all():
+        actions.discard(Action.CARRY_OVER)
+    return actions
+
+
+def get_proposal_for_user(user: Any, pk: int, action: Action | None = None, queryset: Any = None) -> Proposal:
+    """The proposal, or 404 outside the user's scope, or 403 when the user's roles do not grant `action` there."""
+    queryset = Proposal.objects.all() if queryset is None else queryset
+    proposal: Proposal = get_object_or_404(
+        queryset.for_user(user).select_related("region", "agency", "sub_activity"), pk=pk
+    )
+    if action is not None:
+        _deny(user, action, proposal.region.code, "Peran Anda tidak mengizinkan tindakan ini pada usulan ini.")
+    return proposal
+
+
+def proposals_for(user: Any, action: Action) -> QuerySet[Proposal]:
+    """Proposals in the regions where the user may take `action` (whatever their status)."""
+    codes = action_codes(user, action)
+    proposals = Proposal.objects.all()
+    return proposals if codes is None else proposals.filter(region_code_q(codes, "region__code"))
+
+
+# Meetings and decisions -----------------------------------------------------------------------------------------------
+
+
+def meeting_region_code(meeting: Meeting) -> str | None:
+    """A meeting belongs to its organiser's region (the province, for a provincial Rakornis)."""
+    region = meeting.organiser.region
+    return region.code if region is not None else None
+
+
+def may_on_meeting(user: Any, action: Action, meeting: Meeting) -> bool:
+    return may(user, action, meeting_region_code(meeting))
+
+
+def get_meeting_for_user(user: Any, pk: int, action: Action | None = None) -> Meeting:
+    """The meeting, or 404 outside what the user sees, or 403 when their roles do not grant `action` in the
+    organiser's region (a kabupaten secretary and the provincial Rakornis)."""
+    meeting: Meeting = get_object_or_404(Meeting.objects.for_user(user).select_related("organiser__region"), pk=pk)
+    if action is not None:
+        messages = {
+            Action.MANAGE_MEETING: "Hanya sekretariat penyelenggara rapat yang dapat mengubah rapat ini.",
+            Action.DECIDE: "Hanya sekretariat penyelenggara rapat yang dapat mencatat kesepakatan rapat ini.",
+            Action.READ_MINUTES: "Berita Acara hanya untuk perangkat daerah penyelenggara rapat.",
+        }
+        _deny(user, action, meeting_region_code(meeting), messages.get(action, "Peran Anda tidak mengizinkannya."))
+    return meeting
+
+
+def get_decision_for_user(user: Any, pk: int, action: Action | None = None) -> Decision:
+    """A decision is seen with its proposal and changed by the secretariat of its meeting's organiser."""
+    decision: Decision = get_object_or_404(
+        Decision.objects.for_user(user).select_related("meeting__organiser__region", "proposal__region"), pk=pk
+    )
+    if action is not None:
+        _deny(user, action, meeting_region_code(decision.meeting), "Peran Anda tidak mengizinkan tindakan ini.")
+    return decision
+
+
+# Renja and jobs -------------------------------------------------------------------------------------------------------
+
+
+def work_plan_region_code(work_plan: WorkPlan) -> str | None:
+    region = work_plan.agency.region
+    return region.code if region is not None else None
+
+
+def get_work_plan_for_user(user: Any, pk: int, action: Action | None = None) -> WorkPlan:
+    """The work plan, or 404 outside the user's scope; 403 when `action` (PLAN) is not granted in its region."""
+    work_plan: WorkPlan = get_object_or_404(WorkPlan.objects.for_user(user).select_related("agency__region"), pk=pk)
+    if action is not None:
+        _deny(user, action, work_plan_region_code(work_plan), "Hanya perencana yang dapat mengubah Renja ini.")
+    return work_plan
+
+
+def get_job_for_user(user: Any, pk: int) -> ExcelJob:
+    """Only the owner sees a background job: another user's is a 404, so nothing leaks (not even that it exists)."""
+    if not _signed_in(user):
+        raise PermissionDenied
+    job: ExcelJob = get_object_or_404(ExcelJob, pk=pk, user=user)
+    return job
+
+
+def lines_visible(user: Any, region_codes: Iterable[str]) -> list[bool]:
+    """For each region code, whether the user sees rows there (a Renja line's source proposals)."""
+    codes = scope_codes(user)
+    return [within(code, codes) for code in region_codes]
