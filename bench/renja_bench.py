@@ -36,8 +36,8 @@ from django.db import connection, transaction  # noqa: E402
 from agencies.models import Agency, Region  # noqa: E402
 from meetings.models import Decision, DecisionFunding, Meeting  # noqa: E402
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding, WorkPlan, WorkPlanItem  # noqa: E402
-from programs.renja import work_plan_get_or_create, work_plan_sync, work_plan_sync_preview  # noqa: E402
 from rakornis.models import AuditEntry  # noqa: E402
+from workplans.services import work_plan_get_or_create, work_plan_sync, work_plan_sync_preview  # noqa: E402
 
 _parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 _parser.add_argument("--agreed", type=int, default=50_000, help="agreed proposals executed by Dinas PUPR Prov. Kalsel")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from programs.filters import filter_proposals
-from programs.models import ExcelJob, WorkPlan
-from programs.xlsx.exporters import proposal_export_sheets, work_plan_items, work_plan_sheets
+from programs.models import ExcelJob
+from programs.xlsx.exporters import proposal_export_sheets
 from programs.xlsx.importer import ImportResult, ProposalImportError, proposal_import_apply, proposal_import_parse
 from programs.xlsx.render import SheetSpec, write_workbook
 
@@ -103,7 +103,7 @@ def _counted(rows: Iterable[Any], job_id: int) -> Iterator[Any]:
             ExcelJob.objects.filter(pk=job_id).update(rows_done=done)
 
 
-def _write(job: ExcelJob, sheets: list[SheetSpec]) -> None:
+def write_sheets(job: ExcelJob, sheets: list[SheetSpec]) -> None:
     """Render `sheets` (progress counted on the first) into the job's file."""
     sheets = [replace(sheets[0], rows=_counted(sheets[0].rows, job.pk)), *sheets[1:]]
     with tempfile.TemporaryDirectory() as directory:
@@ -117,20 +117,9 @@ def _run_proposal_export(job: ExcelJob) -> None:
     _, proposals = filter_proposals(QueryDict(job.params.get("query", "")), user=job.user)
     total = proposals.count()
     ExcelJob.objects.filter(pk=job.pk).update(rows_total=total)
-    _write(job, proposal_export_sheets(proposals))
+    write_sheets(job, proposal_export_sheets(proposals))
     job.rows_total = job.rows_done = total
     job.summary = f"{total:,} usulan diekspor.".replace(",", ".")
-
-
-def _run_workplan_export(job: ExcelJob) -> None:
-    work_plan = WorkPlan.objects.for_user(job.user).select_related("agency").filter(pk=job.params["work_plan"]).first()
-    if work_plan is None:
-        raise JobFailed("Renja tidak ditemukan atau berada di luar wilayah Anda.")
-    total = work_plan_items(work_plan).count()
-    ExcelJob.objects.filter(pk=job.pk).update(rows_total=total)
-    _write(job, work_plan_sheets(work_plan))
-    job.rows_total = job.rows_done = total
-    job.summary = f"{work_plan}: {total:,} baris Renja diekspor.".replace(",", ".")
 
 
 def _run_proposal_import(job: ExcelJob) -> None:
@@ -163,11 +152,20 @@ def _import(job: ExcelJob, token: str, filename: str) -> None:
     job.params = {**job.params, "created": len(summary.created), "updated": len(summary.updated)}
 
 
-RUNNERS = {
+Runner = Callable[[ExcelJob], None]
+
+# The job kinds of this app; an app whose exports run in the background adds its own in its AppConfig.ready (the
+# Renja export: `workplans.apps`), so that this module needs no import of the apps built on top of it.
+RUNNERS: dict[ExcelJob.Kind, Runner] = {
     ExcelJob.Kind.PROPOSAL_EXPORT: _run_proposal_export,
-    ExcelJob.Kind.WORKPLAN_EXPORT: _run_workplan_export,
     ExcelJob.Kind.PROPOSAL_IMPORT: _run_proposal_import,
 }
+
+
+def register_runner(kind: ExcelJob.Kind, runner: Runner) -> None:
+    """Let `excel_job_run` run jobs of `kind` with `runner`, which fills the job's file, counts and summary (the
+    file through `write_sheets`) or raises `JobFailed`."""
+    RUNNERS[kind] = runner
 
 
 @task

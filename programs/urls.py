@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import excel_views, views, workplan_views
+from programs import excel_views, views
 
 app_name = "programs"
 
@@ -19,24 +19,13 @@ urlpatterns = [
     path("<int:pk>/lanjutkan/", views.proposal_carry_over, name="proposal-carry-over"),
 ]
 
-# Renja PD: list, one plan, its sync preview and application, finalising (programs/workplan_views.py).
-urlpatterns += [
-    path("renja/", workplan_views.WorkPlanListView.as_view(), name="workplan-list"),
-    path("renja/baru/", workplan_views.workplan_create, name="workplan-create"),
-    path("renja/<int:pk>/", workplan_views.WorkPlanDetailView.as_view(), name="workplan-detail"),
-    path("renja/<int:pk>/sinkronisasi/", workplan_views.workplan_sync, name="workplan-sync"),
-    path("renja/<int:pk>/finalkan/", workplan_views.workplan_finalise, name="workplan-finalise"),
-]
-
-# Excel: the template, the import (upload + preview, then confirm), the exports, background jobs
-# (programs/excel_views.py).
+# Excel: the template, the import (upload + preview, then confirm), the proposal export, background jobs
+# (programs/excel_views.py). The Renja pages and the Renja and recap workbooks are the `workplans` app's.
 urlpatterns += [
     path("excel/templat/", excel_views.proposal_template, name="proposal-template"),
     path("excel/impor/", excel_views.proposal_import, name="proposal-import"),
     path("excel/impor/simpan/", excel_views.proposal_import_confirm, name="proposal-import-confirm"),
     path("excel/ekspor/", excel_views.proposal_export, name="proposal-export"),
-    path("excel/rekap/", excel_views.recap_export, name="recap-export"),
-    path("renja/<int:pk>/excel/", excel_views.workplan_export, name="workplan-export"),
     path("excel/pekerjaan/<int:pk>/", excel_views.job_detail, name="job-detail"),
     path("excel/pekerjaan/<int:pk>/status/", excel_views.job_status, name="job-status"),
     path("excel/pekerjaan/<int:pk>/unduh/", excel_views.job_download, name="job-download"),

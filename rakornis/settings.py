@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "agencies",
     "programs",
     "meetings",
+    "workplans",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("tahun-anggaran/", fiscal_year.fiscal_year_switch, name="fiscal-year-switch"),
     path("usulan/", include("programs.urls")),
+    path("usulan/", include("workplans.urls")),
     path("rapat/", include("meetings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

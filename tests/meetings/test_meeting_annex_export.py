@@ -6,11 +6,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from meetings.exports import meeting_annex_workbook
 from meetings.models import Decision
-from programs.models import Proposal
+from programs.models import Proposal, ProposalFunding
 from tests.factories import (
     DecisionFactory,
     DecisionFundingFactory,
@@ -18,6 +22,7 @@ from tests.factories import (
     MeetingFactory,
     funded_proposal,
 )
+from tests.workbooks import as_decimal, decided_in_two_meetings, export_schemes, sheet_table
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +79,60 @@ def test_detail_and_minutes_link_the_annex(client, secretary, meeting):
 def test_post_is_refused(client, secretary, meeting):
     client.force_login(secretary)
     assert client.post(url(meeting)).status_code == 405
+
+
+# The workbook itself ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def schemes():
+    return export_schemes()
+
+
+@pytest.fixture
+def decided(schemes, banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel):
+    return decided_in_two_meetings(schemes, banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel)
+
+
+def test_meeting_annex_groups_decisions_by_kabupaten_with_subtotals(decided, schemes):
+    january, _ = decided
+    worksheet, header_row, header, rows = sheet_table(meeting_annex_workbook(meeting=january))
+
+    assert worksheet.cell(1, 1).value.startswith("Lampiran Berita Acara")
+    labels = [row[3] for row in rows if row[0] is None and row[3]]
+    groups = [row[1] for row in rows if row[0] is None and row[1]]
+    assert groups == ["63.03 Kabupaten Banjar", "63.05 Kabupaten Tapin"]
+    assert labels == ["Jumlah Kabupaten Banjar", "Jumlah Kabupaten Tapin", "JUMLAH"]
+    numbered = [row for row in rows if isinstance(row[0], int)]
+    assert len(numbered) == january.decisions.count() == 5
+    subtotals = {row[3]: dict(zip(header, row, strict=True)) for row in rows if row[0] is None and row[3]}
+    counted = Decision.objects.filter(meeting=january, outcome__in=Decision.COUNTED_OUTCOMES)
+    for label, region in [("Jumlah Kabupaten Banjar", "63.03"), ("Jumlah Kabupaten Tapin", "63.05")]:
+        expected = counted.filter(proposal__region__code=region).aggregate(t=Sum("funding_lines__amount"))[
+            "t"
+        ] or Decimal(0)
+        assert as_decimal(subtotals[label]["Jumlah Disepakati"]) == expected
+    assert subtotals["JUMLAH"]["Jumlah Disepakati"] == 1_500_000_000
+    assert (
+        subtotals["JUMLAH"]["Pagu Usulan"]
+        == ProposalFunding.objects.filter(proposal__decisions__meeting=january).aggregate(t=Sum("amount"))["t"]
+    )
+    rejected = next(dict(zip(header, row, strict=True)) for row in numbered if row[7] == "Ditolak")
+    assert rejected["Jumlah Disepakati"] is None
+    assert rejected["Catatan"] == "Bukan kewenangan provinsi"
+
+
+def test_meeting_annex_query_count_does_not_grow(decided, schemes, banjar, pupr_banjar):
+    january, _ = decided
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            meeting_annex_workbook(meeting=january)
+        return len(captured)
+
+    before = queries()
+    for n in range(10, 20):
+        target = funded_proposal(number=f"USL-2027-63.03-{n:04d}", region=banjar, agency=pupr_banjar)
+        decision = DecisionFactory(meeting=january, proposal=target, outcome=Decision.Outcome.AGREED)
+        DecisionFundingFactory(decision=decision, scheme=schemes["APBD_KAB"], amount=Decimal(5))
+    assert queries() == before

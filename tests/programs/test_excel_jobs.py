@@ -119,7 +119,7 @@ def test_big_renja_export_is_queued(client, planner, banjar, pupr_kalsel):
     for code in ("1.03.10.1.01.0010", "1.03.10.1.01.0020", "1.03.10.1.01.0030"):
         work_plan_item(plan, code=code, region=banjar, funding={"APBD_PROV": 1_000_000})
     client.force_login(planner)
-    response = client.get(reverse("programs:workplan-export", args=[plan.pk]))
+    response = client.get(reverse("workplans:workplan-export", args=[plan.pk]))
     job = ExcelJob.objects.get()
     assert response["Location"] == job.get_absolute_url()
     assert job.kind == ExcelJob.Kind.WORKPLAN_EXPORT

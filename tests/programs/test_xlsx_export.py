@@ -1,8 +1,9 @@
-"""Exports read back with openpyxl: headers, grouping, subtotals and totals against database aggregates."""
+"""The proposal export read back with openpyxl: headers, rows and totals against database aggregates, and the
+round trip through the importer. (The Renja and recap workbooks: tests/workplans/test_exports.py; the Berita
+Acara annex: tests/meetings/test_meeting_annex_export.py.)"""
 
 import io
 import zipfile
-from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,29 +14,19 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from meetings.models import Decision
-from programs.models import Proposal, ProposalFunding, WorkPlanItem, WorkPlanItemFunding
+from programs.models import Proposal, ProposalFunding
 from programs.xlsx.exporters import (
-    meeting_annex_workbook,
     proposal_export_workbook,
-    recap_workbook,
-    split_target,
-    work_plan_workbook,
 )
 from programs.xlsx.importer import RowAction, proposal_import_parse
 from tests.factories import (
-    DecisionFactory,
-    DecisionFundingFactory,
-    FundingSchemeFactory,
-    MeetingFactory,
     ProposalFactory,
     ProposalFundingFactory,
-    WorkPlanFactory,
     funded_proposal,
     sub_activity,
     village,
-    work_plan_item,
 )
+from tests.workbooks import as_decimal, column, export_schemes, sheet_table
 
 pytestmark = pytest.mark.django_db
 
@@ -81,30 +72,7 @@ INTERCHANGE_HEADER = [
 
 @pytest.fixture
 def schemes():
-    return {
-        code: FundingSchemeFactory(code=code, short_name=short, order=order)
-        for order, (code, short) in enumerate(
-            [("APBD_PROV", "APBD Prov"), ("APBD_KAB", "APBD Kab/Kota"), ("BKP", "BKP")], start=1
-        )
-    }
-
-
-def sheet_table(content: bytes, sheet: str | None = None):
-    """(worksheet, header row number, header, data rows) of an export, the header found by its first cell."""
-    workbook = load_workbook(io.BytesIO(content))
-    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-    rows = list(worksheet.iter_rows(values_only=True))
-    header_index = next(i for i, row in enumerate(rows) if row[0] in ("No", "Kode"))
-    return worksheet, header_index + 1, list(rows[header_index]), [list(row) for row in rows[header_index + 1 :]]
-
-
-def column(header: list, rows: list[list], label: str) -> list:
-    index = header.index(label)
-    return [row[index] for row in rows]
-
-
-def as_decimal(value) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
+    return export_schemes()
 
 
 # Proposals in the interchange format ---------------------------------------------------------------------------------
@@ -324,290 +292,3 @@ def test_export_proposals_command(tmp_path, proposals):
     assert stdout.getvalue().startswith(f"1 usulan ditulis ke {output}")
     with pytest.raises(CommandError, match="Status 'kabur' tidak dikenal"):
         call_command("export_proposals", "--year", "2027", "--status", "kabur", "--output", str(output))
-
-
-# The Renja table -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def renja(schemes, banjar, tapin, pupr_banjar):
-    work_plan = WorkPlanFactory()
-    sources = [funded_proposal(number=f"USL-2027-63.03-{n:04d}", region=banjar, agency=pupr_banjar) for n in (1, 2)]
-    work_plan_item(
-        work_plan,
-        code="1.03.10.1.01.0010",
-        region=banjar,
-        funding={"APBD_PROV": 2_000_000_000},
-        location="Ruas Martapura - Astambul",
-        target="12,5 km",
-        forward_target="5 km",
-        forward_amount=Decimal(1_000_000_000),
-        sources=tuple(sources),
-    )
-    work_plan_item(
-        work_plan,
-        code="1.03.10.1.01.0010",
-        region=tapin,
-        funding={"APBD_PROV": 1_000_000_000, "BKP": 500_000_000},
-        target="3 unit; 2 km",
-    )
-    work_plan_item(work_plan, code="1.03.10.1.01.0020", region=banjar, funding={"APBD_PROV": 700_000_000})
-    work_plan_item(work_plan, code="1.03.10.1.02.0005", region=tapin, funding={"BKP": 300_000_000})
-    work_plan_item(
-        work_plan,
-        code="1.03.02.1.01.0009",
-        region=banjar,
-        funding={"APBD_PROV": 400_000_000},
-        forward_amount=Decimal(250_000_000),
-    )
-    return work_plan
-
-
-def _aggregate(work_plan, code: str = "", scheme: str | None = None) -> Decimal:
-    lines = WorkPlanItemFunding.objects.filter(item__work_plan=work_plan)
-    if code:
-        lines = lines.filter(item__sub_activity__code__startswith=f"{code}.") | lines.filter(
-            item__sub_activity__code=code
-        )
-    if scheme:
-        lines = lines.filter(scheme__code=scheme)
-    return lines.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-
-
-def test_renja_export_groups_program_kegiatan_sub_kegiatan_with_subtotals(renja, schemes):
-    worksheet, header_row, header, rows = sheet_table(work_plan_workbook(renja))
-
-    titles = [worksheet.cell(row, 1).value for row in range(1, header_row)]
-    assert titles[0] == "Rumusan Rencana Program dan Kegiatan Perangkat Daerah Tahun 2027 dan Prakiraan Maju Tahun 2028"
-    assert titles[1] == renja.agency.name
-    assert titles[2].startswith("Tahun Anggaran 2027")
-    assert header == [
-        "Kode",
-        "Program / Kegiatan / Sub Kegiatan",
-        "Indikator Kinerja",
-        "Lokasi",
-        "Target",
-        "Satuan",
-        "Pagu APBD Prov",
-        "Pagu BKP",
-        "Jumlah Pagu",
-        "Target 2028",
-        "Satuan 2028",
-        "Prakiraan Maju Pagu 2028",
-        "Usulan Sumber",
-        "Keterangan",
-    ]
-    assert [row[0] for row in rows if row[0]] == [
-        "1.03.02",
-        "1.03.02.1.01",
-        "1.03.02.1.01.0009",
-        "1.03.10",
-        "1.03.10.1.01",
-        "1.03.10.1.01.0010",
-        "1.03.10.1.01.0020",
-        "1.03.10.1.02",
-        "1.03.10.1.02.0005",
-    ]
-    for row in rows:
-        if not row[0]:
-            continue
-        values = dict(zip(header, row, strict=True))
-        assert as_decimal(values["Jumlah Pagu"]) == _aggregate(renja, row[0]), row[0]
-        assert as_decimal(values["Pagu APBD Prov"]) == _aggregate(renja, row[0], "APBD_PROV"), row[0]
-        assert as_decimal(values["Pagu BKP"]) == _aggregate(renja, row[0], "BKP"), row[0]
-    items = [row for row in rows if not row[0] and row[1] != "JUMLAH"]
-    assert len(items) == WorkPlanItem.objects.filter(work_plan=renja).count()
-    first = dict(zip(header, items[1], strict=True))  # 1.03.10.1.01.0010 in Banjar
-    assert (first["Program / Kegiatan / Sub Kegiatan"], first["Lokasi"]) == (
-        "Kabupaten Banjar",
-        "Ruas Martapura - Astambul",
-    )
-    assert (first["Target"], first["Satuan"], first["Target 2028"], first["Satuan 2028"]) == (12.5, "km", 5, "km")
-    assert first["Usulan Sumber"] == "USL-2027-63.03-0001, USL-2027-63.03-0002"
-    second = dict(zip(header, items[2], strict=True))
-    assert (second["Target"], second["Satuan"]) == ("3 unit; 2 km", None)
-    total = dict(zip(header, rows[-1], strict=True))
-    assert total["Program / Kegiatan / Sub Kegiatan"] == "JUMLAH"
-    assert as_decimal(total["Jumlah Pagu"]) == _aggregate(renja) == Decimal(4_900_000_000)
-    assert (
-        as_decimal(total["Prakiraan Maju Pagu 2028"])
-        == WorkPlanItem.objects.filter(work_plan=renja).aggregate(t=Sum("forward_amount"))["t"]
-    )
-    assert worksheet.print_title_rows == f"${header_row}:${header_row}"
-
-
-def test_renja_export_query_count_does_not_grow_with_lines(renja, banjar):
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            work_plan_workbook(renja)
-        return len(captured)
-
-    before = queries()
-    for n in range(30, 40):
-        work_plan_item(renja, code=f"1.03.10.1.01.00{n}", region=banjar, funding={"APBD_PROV": 1, "BKP": 2})
-    assert queries() == before
-
-
-def test_export_renja_command(tmp_path, renja):
-    output = tmp_path / "renja.xlsx"
-    call_command(
-        "export_renja",
-        "--year",
-        "2027",
-        "--agency",
-        "Dinas PUPR Prov. Kalsel",
-        "--output",
-        str(output),
-        stdout=io.StringIO(),
-    )
-    _, _, header, rows = sheet_table(output.read_bytes())
-    assert rows[-1][1] == "JUMLAH"
-    with pytest.raises(CommandError, match="Renja Dinas PUPR Prov. Kalsel TA 2028 belum ada"):
-        call_command("export_renja", "--year", "2028", "--agency", "Dinas PUPR Prov. Kalsel", "--output", str(output))
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("12,5 km", (Decimal("12.5"), "km")),
-        ("1.250 m2", (Decimal(1250), "m2")),
-        ("3 unit; 2 km", ("3 unit; 2 km", "")),
-        ("", (None, "")),
-        ("beberapa titik", ("beberapa titik", "")),
-    ],
-)
-def test_split_target(text, expected):
-    assert split_target(text) == expected
-
-
-# The recap of a fiscal year ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def decided(schemes, banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel):
-    """Banjar: A agreed (APBD Kab 1 M), B agreed with changes (BKP 300 jt), F draft. Tapin: C agreed then rejected
-    at a later meeting, E rejected then agreed (BKP 100 jt), D deferred. One 2028 proposal agreed in 2028."""
-    january = MeetingFactory(organiser=pupr_kalsel, starts_at=datetime(2026, 1, 29, 9, tzinfo=WITA))
-    march = MeetingFactory(organiser=pupr_kalsel, starts_at=datetime(2026, 3, 10, 9, tzinfo=WITA))
-
-    def proposal(number, region, agency, status, amount=500_000_000, year=2027):
-        return funded_proposal(
-            number=number, region=region, agency=agency, status=status, amount=amount, fiscal_year=year
-        )
-
-    def decide(meeting, target, outcome, funding=None, **kwargs):
-        if outcome in Decision.REASON_REQUIRED_OUTCOMES:
-            kwargs.setdefault("reason", "Bukan kewenangan provinsi")
-        decision = DecisionFactory(meeting=meeting, proposal=target, outcome=outcome, **kwargs)
-        for code, amount in (funding or {}).items():
-            DecisionFundingFactory(decision=decision, scheme=schemes[code], amount=Decimal(amount))
-        return decision
-
-    a = proposal("USL-2027-63.03-0001", banjar, pupr_banjar, Proposal.Status.AGREED)
-    b = proposal("USL-2027-63.03-0002", banjar, pupr_banjar, Proposal.Status.AGREED_WITH_CHANGES)
-    proposal("USL-2027-63.03-0003", banjar, pupr_banjar, Proposal.Status.DRAFT)
-    c = proposal("USL-2027-63.05-0001", tapin, pupr_tapin, Proposal.Status.REJECTED)
-    d = proposal("USL-2027-63.05-0002", tapin, pupr_tapin, Proposal.Status.DEFERRED)
-    e = proposal("USL-2027-63.05-0003", tapin, pupr_tapin, Proposal.Status.AGREED)
-    decide(january, a, Decision.Outcome.AGREED, {"APBD_KAB": 1_000_000_000})
-    decide(january, b, Decision.Outcome.AGREED_WITH_CHANGES, {"BKP": 300_000_000})
-    decide(january, c, Decision.Outcome.AGREED, {"APBD_KAB": 200_000_000})
-    decide(march, c, Decision.Outcome.REJECTED)
-    decide(january, d, Decision.Outcome.DEFERRED)
-    decide(january, e, Decision.Outcome.REJECTED)
-    decide(march, e, Decision.Outcome.AGREED, {"BKP": 100_000_000})
-    later = proposal("USL-2028-63.03-0001", banjar, pupr_banjar, Proposal.Status.AGREED, year=2028)
-    decide(MeetingFactory(organiser=pupr_kalsel, fiscal_year=2028), later, Decision.Outcome.AGREED, {"APBD_KAB": 9})
-    return january, march
-
-
-def test_recap_agreed_amounts_by_kabupaten_and_scheme(decided, schemes):
-    content = recap_workbook(fiscal_year=2027, proposals=Proposal.objects.all())
-    _, _, header, rows = sheet_table(content, "Rekap Pagu")
-
-    assert header == [
-        "No",
-        "Kode",
-        "Kabupaten/Kota",
-        "Usulan Disepakati",
-        "Pagu APBD Provinsi",
-        "Pagu APBD Kab/Kota",
-        "Pagu Bantuan Keuangan Provinsi",
-        "Jumlah",
-    ]
-    table = {row[1]: dict(zip(header, row, strict=True)) for row in rows[:-1]}
-    assert table["63.03"]["Pagu APBD Kab/Kota"] == 1_000_000_000
-    assert table["63.03"]["Pagu Bantuan Keuangan Provinsi"] == 300_000_000
-    assert (table["63.03"]["Jumlah"], table["63.03"]["Usulan Disepakati"]) == (1_300_000_000, 2)
-    # Tapin: C's agreement was overturned in March; E's rejection was overturned in March.
-    assert table["63.05"]["Pagu APBD Kab/Kota"] is None  # zero stays an empty cell in the body
-    assert (table["63.05"]["Jumlah"], table["63.05"]["Usulan Disepakati"]) == (100_000_000, 1)
-    total = dict(zip(header, rows[-1], strict=True))
-    assert total["Kabupaten/Kota"] == "JUMLAH"
-    assert total["Jumlah"] == sum(row["Jumlah"] for row in table.values()) == 1_400_000_000
-    assert total["Pagu APBD Provinsi"] == 0
-
-
-def test_recap_counts_by_status(decided):
-    _, _, header, rows = sheet_table(recap_workbook(fiscal_year=2027, proposals=Proposal.objects.all()), "Rekap Status")
-    assert header == ["No", "Kode", "Kabupaten/Kota", *[label for _, label in Proposal.Status.choices], "Jumlah"]
-    for row in rows[:-1]:
-        values = dict(zip(header, row, strict=True))
-        for status, label in Proposal.Status.choices:
-            expected = Proposal.objects.filter(fiscal_year=2027, region__code=values["Kode"], status=status).count()
-            assert values[label] == expected
-    assert rows[-1][-1] == Proposal.objects.filter(fiscal_year=2027).count() == 6
-
-
-def test_recap_keeps_to_the_users_scope(decided, operator_banjar):
-    content = recap_workbook(fiscal_year=2027, proposals=Proposal.objects.for_user(operator_banjar))
-    for sheet in ("Rekap Pagu", "Rekap Status"):
-        _, _, _, rows = sheet_table(content, sheet)
-        assert [row[1] for row in rows] == ["63.03", None]
-
-
-# The annex of a meeting's Berita Acara -------------------------------------------------------------------------------
-
-
-def test_meeting_annex_groups_decisions_by_kabupaten_with_subtotals(decided, schemes):
-    january, _ = decided
-    worksheet, header_row, header, rows = sheet_table(meeting_annex_workbook(meeting=january))
-
-    assert worksheet.cell(1, 1).value.startswith("Lampiran Berita Acara")
-    labels = [row[3] for row in rows if row[0] is None and row[3]]
-    groups = [row[1] for row in rows if row[0] is None and row[1]]
-    assert groups == ["63.03 Kabupaten Banjar", "63.05 Kabupaten Tapin"]
-    assert labels == ["Jumlah Kabupaten Banjar", "Jumlah Kabupaten Tapin", "JUMLAH"]
-    numbered = [row for row in rows if isinstance(row[0], int)]
-    assert len(numbered) == january.decisions.count() == 5
-    subtotals = {row[3]: dict(zip(header, row, strict=True)) for row in rows if row[0] is None and row[3]}
-    counted = Decision.objects.filter(meeting=january, outcome__in=Decision.COUNTED_OUTCOMES)
-    for label, region in [("Jumlah Kabupaten Banjar", "63.03"), ("Jumlah Kabupaten Tapin", "63.05")]:
-        expected = counted.filter(proposal__region__code=region).aggregate(t=Sum("funding_lines__amount"))[
-            "t"
-        ] or Decimal(0)
-        assert as_decimal(subtotals[label]["Jumlah Disepakati"]) == expected
-    assert subtotals["JUMLAH"]["Jumlah Disepakati"] == 1_500_000_000
-    assert (
-        subtotals["JUMLAH"]["Pagu Usulan"]
-        == ProposalFunding.objects.filter(proposal__decisions__meeting=january).aggregate(t=Sum("amount"))["t"]
-    )
-    rejected = next(dict(zip(header, row, strict=True)) for row in numbered if row[7] == "Ditolak")
-    assert rejected["Jumlah Disepakati"] is None
-    assert rejected["Catatan"] == "Bukan kewenangan provinsi"
-
-
-def test_meeting_annex_query_count_does_not_grow(decided, schemes, banjar, pupr_banjar):
-    january, _ = decided
-
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            meeting_annex_workbook(meeting=january)
-        return len(captured)
-
-    before = queries()
-    for n in range(10, 20):
-        target = funded_proposal(number=f"USL-2027-63.03-{n:04d}", region=banjar, agency=pupr_banjar)
-        decision = DecisionFactory(meeting=january, proposal=target, outcome=Decision.Outcome.AGREED)
-        DecisionFundingFactory(decision=decision, scheme=schemes["APBD_KAB"], amount=Decimal(5))
-    assert queries() == before

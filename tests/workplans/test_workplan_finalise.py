@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def url(work_plan: WorkPlan) -> str:
-    return reverse("programs:workplan-finalise", args=[work_plan.pk])
+    return reverse("workplans:workplan-finalise", args=[work_plan.pk])
 
 
 def detail(work_plan: WorkPlan) -> str:
-    return reverse("programs:workplan-detail", args=[work_plan.pk])
+    return reverse("workplans:workplan-detail", args=[work_plan.pk])
 
 
 @pytest.fixture

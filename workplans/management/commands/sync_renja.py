@@ -8,17 +8,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from agencies.models import Agency
-from meetings.models import Decision
+from meetings.selectors import agreed_decisions
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, WorkPlan
-from programs.renja import (
-    RenjaLine,
-    SyncPlan,
-    WorkPlanLocked,
-    work_plan_get_or_create,
-    work_plan_sync,
-    work_plan_sync_preview,
-)
 from rakornis.formatting import format_rupiah
+from workplans.lines import RenjaLine, SyncPlan
+from workplans.services import WorkPlanLocked, work_plan_get_or_create, work_plan_sync, work_plan_sync_preview
 
 MAX_CANDIDATES = 30
 
@@ -35,7 +29,7 @@ def find_agency(name: str, *, fiscal_year: int) -> Agency:
     if candidates:
         raise CommandError(f"Instansi {name!r} tidak ditemukan. Mungkin maksud Anda:{_names(candidates)}")
     # Nothing alike: offer the agencies that execute agreed proposals of the year, the ones a Renja is made for.
-    agreed = Decision.objects.counted().filter(meeting__fiscal_year=fiscal_year)
+    agreed = agreed_decisions(fiscal_year=fiscal_year)
     executing = list(Agency.objects.filter(pk__in=agreed.values("executing_agency")).order_by("short_name"))
     if executing:
         raise CommandError(

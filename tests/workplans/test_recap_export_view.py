@@ -21,7 +21,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("programs:recap-export")
+URL = reverse("workplans:recap-export")
 
 
 @pytest.fixture

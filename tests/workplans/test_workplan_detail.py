@@ -19,7 +19,7 @@ LEVEE = "1.03.02.2.01.0009"
 
 
 def url(work_plan: WorkPlan) -> str:
-    return reverse("programs:workplan-detail", args=[work_plan.pk])
+    return reverse("workplans:workplan-detail", args=[work_plan.pk])
 
 
 def row(text: str, attribute: str) -> str:
@@ -139,7 +139,7 @@ def test_planner_sees_sync_and_finalise_buttons_a_viewer_does_not(client, planne
     client.force_login(planner)
     text = client.get(url(work_plan)).text
     assert "Pratinjau sinkronisasi" in text
-    assert reverse("programs:workplan-finalise", args=[work_plan.pk]) in text
+    assert reverse("workplans:workplan-finalise", args=[work_plan.pk]) in text
     client.force_login(viewer)
     text = client.get(url(work_plan)).text
     assert client.get(url(work_plan)).status_code == 200
@@ -152,14 +152,14 @@ def test_a_final_plan_shows_neither_sync_nor_finalise(client, planner, work_plan
     text = client.get(url(work_plan)).text
     assert "Final (terkunci)" in text
     assert "Pratinjau sinkronisasi" not in text
-    assert reverse("programs:workplan-finalise", args=[work_plan.pk]) not in text
+    assert reverse("workplans:workplan-finalise", args=[work_plan.pk]) not in text
 
 
 def test_excel_link_only_when_the_export_exists(client, planner, work_plan):
     client.force_login(planner)
     text = client.get(url(work_plan)).text
     try:
-        export_url = reverse("programs:workplan-export", args=[work_plan.pk])
+        export_url = reverse("workplans:workplan-export", args=[work_plan.pk])
     except NoReverseMatch:
         assert "Unduh Excel" not in text
     else:

@@ -4,8 +4,8 @@
 nothing; `work_plan_sync` applies that comparison in one transaction. The sync owns each line's amounts per funding
 scheme, target, location, forward estimate and source proposals; the planner's notes on a line are never touched.
 
-A line is one sub kegiatan in one kabupaten/kota. Its sources are the proposals of the fiscal year that are agreed
-(with or without changes) and whose deciding decision (the one of the latest meeting of that fiscal year) is agreed
+A line is one sub kegiatan in one kabupaten/kota. Its sources are the proposals of the fiscal year whose deciding
+decision (`meetings.selectors.agreed_decisions`: the decision of the latest meeting of that fiscal year) is agreed,
 with this agency as the executing agency. Its amounts are the decisions' agreed amounts, never the proposals' own.
 """
 
@@ -16,24 +16,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin, messages
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
 from django.utils import timezone
 
 from agencies.models import Agency, Region
-from meetings.models import Decision
-from programs.models import FundingScheme, Nomenclature, Proposal, WorkPlan, WorkPlanItem, WorkPlanItemFunding
+from meetings.selectors import agreed_decisions
+from programs.models import FundingScheme, Nomenclature, WorkPlan, WorkPlanItem, WorkPlanItemFunding
 from rakornis.audit import audit_log, audit_value
-from rakornis.formatting import format_rupiah, format_thousands
 from rakornis.models import AuditEntry
+from workplans.lines import LineChange, RenjaLine, SkippedProposal, SyncPlan, format_targets
 
 # Rows per INSERT/UPDATE and ids per `pk__in`: well under SQLite's bound-parameter limit and PostgreSQL's 65,535.
 BATCH_SIZE = 1000
 SourceLink = WorkPlanItem.source_proposals.through
-TARGET_MAX_LENGTH = WorkPlanItem._meta.get_field("target").max_length
 
 
 class WorkPlanError(Exception):
@@ -48,186 +44,7 @@ class WorkPlanLocked(WorkPlanError):
         super().__init__(f"{work_plan} sudah final dan terkunci; {refusal}.")
 
 
-# Formatting --------------------------------------------------------------------------------------------------------
-
-
-def format_volume(value: Decimal) -> str:
-    """Indonesian notation without trailing zeros: 12.50 -> `12,5`, 3.00 -> `3`, 1250.75 -> `1.250,75`."""
-    whole, _, fraction = f"{value:f}".partition(".")
-    fraction = fraction.rstrip("0")
-    whole = format_thousands(Decimal(whole))
-    return f"{whole},{fraction}" if fraction else whole
-
-
-def format_targets(totals: dict[str, Decimal]) -> str:
-    """Volumes summed per unit, units in alphabetical order: `12,5 km; 3 unit`."""
-    parts = [f"{format_volume(volume)} {unit}" for unit, volume in sorted(totals.items(), key=_unit_order) if volume]
-    return "; ".join(parts)[:TARGET_MAX_LENGTH]
-
-
-def _unit_order(item: tuple[str, Decimal]) -> tuple[str, str]:
-    return (item[0].casefold(), item[0])
-
-
-# What a plan holds ---------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RenjaLine:
-    """The fields the sync owns on one line, computed from decisions (a new line) or read from the database."""
-
-    sub_activity: Nomenclature
-    region: Region
-    location: str = ""
-    target: str = ""
-    forward_target: str = ""
-    forward_amount: Decimal = Decimal(0)
-    funding: dict[FundingScheme, Decimal] = field(default_factory=dict)
-    sources: dict[int, str] = field(default_factory=dict)  # proposal id -> number
-    item_id: int | None = None
-    # Row ids of an existing line's funding lines (by scheme id) and source links (by proposal id).
-    funding_ids: dict[int, int] = field(default_factory=dict, repr=False)
-    link_ids: dict[int, int] = field(default_factory=dict, repr=False)
-
-    @property
-    def key(self) -> tuple[int, int]:
-        return (self.sub_activity.pk, self.region.pk)
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (self.sub_activity.code, self.region.code)
-
-    @property
-    def total(self) -> Decimal:
-        return sum(self.funding.values(), Decimal(0))
-
-    @property
-    def funding_lines(self) -> list[tuple[FundingScheme, Decimal]]:
-        return sorted(self.funding.items(), key=lambda line: (line[0].order, line[0].code))
-
-    @property
-    def source_numbers(self) -> list[str]:
-        return sorted(self.sources.values())
-
-    def scalars(self) -> dict[str, Any]:
-        return {
-            "location": self.location,
-            "target": self.target,
-            "forward_target": self.forward_target,
-            "forward_amount": self.forward_amount,
-        }
-
-    def amounts(self) -> dict[int, Decimal]:
-        return {scheme.pk: amount for scheme, amount in self.funding.items()}
-
-    def same_as(self, other: RenjaLine) -> bool:
-        return (
-            self.scalars() == other.scalars()
-            and self.amounts() == other.amounts()
-            and self.sources.keys() == other.sources.keys()
-        )
-
-
-@dataclass
-class LineChange:
-    """An existing line (`old`, with its item id) and what it must become (`new`)."""
-
-    old: RenjaLine
-    new: RenjaLine
-
-    @property
-    def item_id(self) -> int:
-        assert self.old.item_id is not None
-        return self.old.item_id
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return self.new.sort_key
-
-    @property
-    def changed_scalars(self) -> list[str]:
-        old, new = self.old.scalars(), self.new.scalars()
-        return [name for name in new if old[name] != new[name]]
-
-    @property
-    def funding_changes(self) -> list[tuple[FundingScheme, Decimal | None, Decimal | None]]:
-        """(scheme, old amount or None, new amount or None) for every scheme whose amount differs."""
-        old = self.old.funding
-        new = self.new.funding
-        schemes = sorted(old.keys() | new.keys(), key=lambda scheme: (scheme.order, scheme.code))
-        return [(scheme, old.get(scheme), new.get(scheme)) for scheme in schemes if old.get(scheme) != new.get(scheme)]
-
-    @property
-    def sources_added(self) -> list[str]:
-        return sorted(number for pk, number in self.new.sources.items() if pk not in self.old.sources)
-
-    @property
-    def sources_removed(self) -> list[str]:
-        return sorted(number for pk, number in self.old.sources.items() if pk not in self.new.sources)
-
-
-@dataclass(frozen=True)
-class SkippedProposal:
-    proposal_id: int
-    number: str
-    reason: str
-
-
-@dataclass
-class SyncPlan:
-    """What a sync adds, changes and removes, and which agreed proposals cannot become a line."""
-
-    work_plan: WorkPlan
-    added: list[RenjaLine] = field(default_factory=list)
-    changed: list[LineChange] = field(default_factory=list)
-    removed: list[RenjaLine] = field(default_factory=list)
-    unchanged: int = 0
-    skipped: list[SkippedProposal] = field(default_factory=list)
-    total_before: Decimal = Decimal(0)
-    total_after: Decimal = Decimal(0)
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
-
-    @property
-    def lines_before(self) -> int:
-        return self.unchanged + len(self.changed) + len(self.removed)
-
-    @property
-    def lines_after(self) -> int:
-        return self.unchanged + len(self.changed) + len(self.added)
-
-    def summary(self) -> str:
-        text = (
-            f"{len(self.added)} baris ditambah, {len(self.changed)} diubah, {len(self.removed)} dihapus, "
-            f"{self.unchanged} tetap"
-        )
-        if self.skipped:
-            text += f"; {len(self.skipped)} usulan dilewati"
-        return text
-
-
 # Reading -----------------------------------------------------------------------------------------------------------
-
-
-def deciding_decisions(*, fiscal_year: int, agency: Agency):
-    """Decisions that put a proposal into `agency`'s Renja of `fiscal_year`.
-
-    A proposal's deciding decision is its decision at the latest meeting (by start, then id) planning that fiscal
-    year; it counts when agreed, with this agency executing, while the proposal itself is still agreed.
-    """
-    later = Decision.objects.filter(proposal=OuterRef("proposal"), meeting__fiscal_year=fiscal_year).filter(
-        Q(meeting__starts_at__gt=OuterRef("meeting__starts_at"))
-        | Q(meeting__starts_at=OuterRef("meeting__starts_at"), meeting_id__gt=OuterRef("meeting_id"))
-    )
-    return Decision.objects.filter(
-        meeting__fiscal_year=fiscal_year,
-        proposal__fiscal_year=fiscal_year,
-        proposal__status__in=Proposal.AGREED_STATUSES,
-        outcome__in=Decision.COUNTED_OUTCOMES,
-        executing_agency=agency,
-    ).filter(~Exists(later))
 
 
 @dataclass
@@ -252,7 +69,8 @@ def _add_volume(totals: dict[str, Decimal], spellings: dict[str, str], unit: str
 def _wanted_groups(work_plan: WorkPlan) -> tuple[dict[tuple[int, int], _Group], list[SkippedProposal]]:
     """One query: the deciding decisions with their proposal and agreed funding lines (one row per funding line)."""
     rows = (
-        deciding_decisions(fiscal_year=work_plan.fiscal_year, agency=work_plan.agency)
+        agreed_decisions(fiscal_year=work_plan.fiscal_year)
+        .filter(executing_agency=work_plan.agency)
         # The agreed volume when the meeting set one, else the proposed volume.
         .annotate(target_volume=Coalesce("agreed_volume", "proposal__volume"))
         .order_by("proposal__number")
@@ -609,34 +427,3 @@ def work_plan_finalise(*, work_plan: WorkPlan, user) -> WorkPlan:
         note="Renja difinalkan dan dikunci.",
     )
     return locked
-
-
-# Admin action ------------------------------------------------------------------------------------------------------
-
-
-@admin.action(description="Sinkronkan dari kesepakatan rapat", permissions=["change"])
-def sync_work_plans_action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) -> None:
-    """Sync each selected Renja in its own transaction: a final one is reported and does not stop the others."""
-    for work_plan in queryset.select_related("agency").order_by("-fiscal_year", "agency__short_name"):
-        try:
-            plan = work_plan_sync(work_plan=work_plan, user=request.user)
-        except WorkPlanLocked as exc:
-            modeladmin.message_user(request, str(exc), messages.ERROR)
-            continue
-        if plan.has_changes:
-            modeladmin.message_user(
-                request,
-                f"{work_plan}: {plan.summary()}; total pagu {format_rupiah(plan.total_after)}.",
-                messages.SUCCESS,
-            )
-        else:
-            modeladmin.message_user(request, f"{work_plan} sudah sesuai kesepakatan rapat; tidak ada perubahan.")
-        if plan.skipped:
-            numbers = ", ".join(skipped.number for skipped in plan.skipped[:20])
-            more = f" dan {len(plan.skipped) - 20} lainnya" if len(plan.skipped) > 20 else ""
-            modeladmin.message_user(
-                request,
-                f"{work_plan}: {len(plan.skipped)} usulan di luar nomenklatur dilewati "
-                f"(tanpa sub kegiatan): {numbers}{more}.",
-                messages.WARNING,
-            )

@@ -14,8 +14,8 @@ from tests.factories import AgencyFactory, WorkPlanFactory, province, regency, w
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("programs:workplan-list")
-CREATE_URL = reverse("programs:workplan-create")
+URL = reverse("workplans:workplan-list")
+CREATE_URL = reverse("workplans:workplan-create")
 ROAD = "1.03.10.2.01.0053"
 BRIDGE = "1.03.10.2.01.0061"
 
@@ -117,12 +117,12 @@ def test_create_opens_a_draft_and_a_second_create_redirects_to_it(client, planne
     response = client.post(CREATE_URL, {"agency": pupr_kalsel.pk, "fiscal_year": "2028"})
     work_plan = WorkPlan.objects.get(agency=pupr_kalsel, fiscal_year=2028)
     assert response.status_code == 302
-    assert response["Location"] == reverse("programs:workplan-detail", args=[work_plan.pk])
+    assert response["Location"] == reverse("workplans:workplan-detail", args=[work_plan.pk])
     assert work_plan.status == WorkPlan.Status.DRAFT
     assert AuditEntry.objects.for_object(work_plan).filter(action=AuditEntry.Action.CREATED).count() == 1
 
     again = client.post(CREATE_URL, {"agency": pupr_kalsel.pk, "fiscal_year": "2028"}, follow=True)
-    assert again.redirect_chain[-1][0] == reverse("programs:workplan-detail", args=[work_plan.pk])
+    assert again.redirect_chain[-1][0] == reverse("workplans:workplan-detail", args=[work_plan.pk])
     assert "sudah ada" in again.text
     assert WorkPlan.objects.filter(agency=pupr_kalsel, fiscal_year=2028).count() == 1
 

@@ -12,18 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from meetings.models import Decision, DecisionFunding
 from meetings.services import decision_record
 from programs.models import WorkPlan, WorkPlanItem, WorkPlanItemFunding
-from programs.renja import (
+from rakornis.models import AuditEntry
+from tests.factories import DecisionFactory, FundingSchemeFactory, MeetingFactory, agreed_proposal, sub_activity
+from workplans.admin import sync_work_plans_action
+from workplans.lines import format_targets, format_volume
+from workplans.services import (
     WorkPlanLocked,
-    format_targets,
-    format_volume,
-    sync_work_plans_action,
     work_plan_finalise,
     work_plan_get_or_create,
     work_plan_sync,
     work_plan_sync_preview,
 )
-from rakornis.models import AuditEntry
-from tests.factories import DecisionFactory, FundingSchemeFactory, MeetingFactory, agreed_proposal, sub_activity
 
 pytestmark = pytest.mark.django_db
 

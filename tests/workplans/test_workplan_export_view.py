@@ -21,7 +21,7 @@ def work_plan(banjar, tapin, pupr_kalsel):
 
 def test_planner_downloads_the_renja(client, planner, work_plan):
     client.force_login(planner)
-    response = client.get(reverse("programs:workplan-export", args=[work_plan.pk]))
+    response = client.get(reverse("workplans:workplan-export", args=[work_plan.pk]))
     assert response.status_code == 200
     assert "Renja_dinas-pupr-prov-kalsel_TA2027.xlsx" in response["Content-Disposition"]
     cells = [
@@ -33,14 +33,14 @@ def test_planner_downloads_the_renja(client, planner, work_plan):
 
 def test_viewer_may_download_too(client, viewer, work_plan):
     client.force_login(viewer)
-    assert client.get(reverse("programs:workplan-export", args=[work_plan.pk])).status_code == 200
+    assert client.get(reverse("workplans:workplan-export", args=[work_plan.pk])).status_code == 200
 
 
 def test_operator_outside_the_plans_scope_gets_404(client, operator_banjar, work_plan):
     client.force_login(operator_banjar)
-    assert client.get(reverse("programs:workplan-export", args=[work_plan.pk])).status_code == 404
+    assert client.get(reverse("workplans:workplan-export", args=[work_plan.pk])).status_code == 404
 
 
 def test_post_is_refused(client, planner, work_plan):
     client.force_login(planner)
-    assert client.post(reverse("programs:workplan-export", args=[work_plan.pk])).status_code == 405
+    assert client.post(reverse("workplans:workplan-export", args=[work_plan.pk])).status_code == 405

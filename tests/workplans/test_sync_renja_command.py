@@ -7,9 +7,9 @@ from django.core.management import CommandError, ManagementUtility, call_command
 
 from meetings.models import Decision
 from programs.models import WorkPlan, WorkPlanItem
-from programs.renja import work_plan_finalise, work_plan_get_or_create, work_plan_sync
 from rakornis.models import AuditEntry
 from tests.factories import AgencyFactory, FundingSchemeFactory, MeetingFactory, agreed_proposal
+from workplans.services import work_plan_finalise, work_plan_get_or_create, work_plan_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from meetings.models import Decision, DecisionFunding
 from programs.models import Proposal, WorkPlan, WorkPlanItem, WorkPlanItemFunding
-from programs.renja import work_plan_get_or_create
 from tests.factories import AgencyFactory, MeetingFactory, WorkPlanFactory, agreed_proposal, province, sub_activity
+from workplans.services import work_plan_get_or_create
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ BRIDGE = "1.03.10.2.01.0061"
 
 
 def url(work_plan: WorkPlan) -> str:
-    return reverse("programs:workplan-sync", args=[work_plan.pk])
+    return reverse("workplans:workplan-sync", args=[work_plan.pk])
 
 
 def plain(html: str) -> str:
@@ -88,7 +88,7 @@ def test_apply_writes_the_lines_and_says_what_it_did(client, planner, work_plan,
     client.force_login(planner)
     response = client.post(url(work_plan))
     assert response.status_code == 302
-    assert response["Location"] == reverse("programs:workplan-detail", args=[work_plan.pk])
+    assert response["Location"] == reverse("workplans:workplan-detail", args=[work_plan.pk])
     item = WorkPlanItem.objects.get(work_plan=work_plan)
     assert list(item.source_proposals.all()) == [road]
     assert item.funding_lines.aggregate(total=Sum("amount"))["total"] == Decimal(1_250_000_000)
@@ -171,7 +171,7 @@ def test_a_final_plan_shows_the_lock_and_refuses_to_sync(client, planner, work_p
     assert "Terapkan" not in page.text
 
     response = client.post(url(work_plan), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("programs:workplan-detail", args=[work_plan.pk])
+    assert response.redirect_chain[-1][0] == reverse("workplans:workplan-detail", args=[work_plan.pk])
     errors = [m for m in response.context["messages"] if m.level_tag == "error"]
     assert [str(m) for m in errors] == [
         "Renja Dinas PUPR Prov. Kalsel TA 2027 sudah final dan terkunci; sinkronisasi ditolak."

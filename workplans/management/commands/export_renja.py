@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from programs.management.commands.sync_renja import find_agency
 from programs.models import WorkPlan
-from programs.xlsx.exporters import work_plan_workbook
+from workplans.exports import work_plan_workbook
+from workplans.management.commands.sync_renja import find_agency
 
 
 class Command(BaseCommand):

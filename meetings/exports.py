@@ -1,0 +1,107 @@
+"""The Excel annex of a meeting's Berita Acara: its decisions by kabupaten/kota, each group followed by its
+subtotal, then the total. The grouping and the totals are `meetings.selectors.meeting_decision_summary`, the same
+the meeting page and the Berita Acara show; `programs.xlsx.render` writes the workbook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from meetings.models import Decision, Meeting
+from meetings.selectors import DecisionSummary, RegencyDecisions, meeting_decision_summary
+from programs.xlsx.cells import blank_zero, text
+from programs.xlsx.render import Column, Kind, Row, SheetSpec, Style, render_workbook
+
+COLUMNS = [
+    Column("No", Kind.COUNT, 5, align="center"),
+    Column("ID Usulan", width=20),
+    Column("Kode Sub Kegiatan", width=18),
+    Column("Nama Usulan", width=34, wrap=True),
+    Column("Lokasi", width=22, wrap=True),
+    Column("Pengusul", width=18, wrap=True),
+    Column("Pagu Usulan", Kind.MONEY, 18),
+    Column("Keputusan", width=16, wrap=True),
+    Column("Volume", Kind.VOLUME, 9),
+    Column("Satuan", width=8),
+]
+TAIL = [
+    Column("Jumlah Disepakati", Kind.MONEY, 18),
+    Column("Pelaksana", width=18, wrap=True),
+    Column("Catatan", width=26, wrap=True),
+]
+
+
+def _decision_row(number: int, decision: Decision) -> list[Any]:
+    proposal = decision.proposal
+    counted = decision.is_counted
+    note = decision.reason
+    if decision.merged_into is not None:
+        note = f"Digabung ke {decision.merged_into.number}. {note}".strip()
+    return [
+        number,
+        proposal.number,
+        proposal.sub_activity.code if proposal.sub_activity else "Di luar nomenklatur",
+        proposal.name,
+        text(proposal.location),
+        proposal.agency.short_name,
+        decision.proposed_amount,
+        decision.get_outcome_display(),
+        (decision.agreed_volume or proposal.volume) if counted else None,
+        proposal.unit if counted else "",
+        *decision.scheme_amounts,
+        decision.total_amount,
+        decision.executing_agency.short_name if decision.executing_agency else "",
+        text(note),
+    ]
+
+
+def _sum_row(label: str, totals: RegencyDecisions | DecisionSummary, count: int, style: Style) -> Row:
+    shown = totals.totals if style is Style.TOTAL else [blank_zero(amount) for amount in totals.totals]
+    note = f"{totals.counted} dari {count} usulan disepakati"
+    return Row(["", "", "", label, "", "", totals.proposed, "", None, "", *shown, totals.total, "", note], style)
+
+
+def meeting_annex_sheets(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None) -> list[SheetSpec]:
+    """The meeting's decisions (narrowed to `decisions`, e.g. `Decision.objects.for_user(user)`), grouped by
+    kabupaten/kota with subtotals; agreed amounts count only for decisions agreed with or without changes."""
+    summary = meeting_decision_summary(meeting, decisions=decisions)
+    columns = [
+        *COLUMNS,
+        *(Column(f"Disepakati {scheme.short_name}", Kind.MONEY, 17) for scheme in summary.schemes),
+        *TAIL,
+    ]
+
+    def rows() -> Iterator[Row | list[Any]]:
+        number = 0
+        for group in summary.groups:
+            region = group.region
+            # In the ID column, left-aligned, running on over the empty cells to its right.
+            yield Row(["", f"{region.code} {region.name}"] + [""] * (len(columns) - 2), Style.GROUP2)
+            for decision in group.decisions:
+                number += 1
+                yield _decision_row(number, decision)
+            yield _sum_row(f"Jumlah {region.name}", group, len(group.decisions), Style.SUBTOTAL)
+        yield _sum_row("JUMLAH", summary, summary.count, Style.TOTAL)
+
+    starts = timezone.localtime(meeting.starts_at)
+    place = ", ".join(part for part in (meeting.venue, meeting.city) if part)
+    return [
+        SheetSpec(
+            name="Lampiran Kesepakatan",
+            columns=columns,
+            rows=rows(),
+            title_lines=[
+                f"Lampiran Berita Acara {meeting.title}",
+                f"Kesepakatan Usulan Tahun Anggaran {meeting.fiscal_year}",
+                f"{place}, {date_format(starts, 'DATE_FORMAT')}",
+            ],
+        )
+    ]
+
+
+def meeting_annex_workbook(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None) -> bytes:
+    return render_workbook(meeting_annex_sheets(meeting=meeting, decisions=decisions))

@@ -1,0 +1,221 @@
+"""Workbooks of the Renja and of what the meetings agreed in a fiscal year; `programs.xlsx.render` writes them.
+
+- `work_plan_*`: the Renja table of one work plan, the tree of `workplans.selectors.renja_table` as rows;
+- `recap_*`: agreed amounts by kabupaten/kota x funding scheme (`meetings.selectors.agreed_funding`: the deciding
+  decisions, the same the Renja sync reads), and proposal counts by status.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.db.models import Count, QuerySet, Sum
+
+from agencies.models import Region
+from meetings.selectors import agreed_decisions, agreed_funding
+from programs.models import FundingScheme, Proposal, WorkPlan
+from programs.xlsx import columns as cols
+from programs.xlsx.cells import blank_zero, stamp, text
+from programs.xlsx.render import Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
+from workplans.selectors import RenjaTable, TableGroup, Totals, renja_table, work_plan_items
+
+ZERO = Decimal(0)
+
+# The Renja table -----------------------------------------------------------------------------------------------------
+
+RENJA_TITLE = "Rumusan Rencana Program dan Kegiatan Perangkat Daerah Tahun {year} dan Prakiraan Maju Tahun {next_year}"
+_TARGET_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s+([^;]+?)\s*$")
+GROUP_STYLES = {0: Style.GROUP1, 1: Style.GROUP2, 2: Style.GROUP3}
+
+
+def split_target(value: str) -> tuple[Decimal | str | None, str]:
+    """`12,5 km` -> (12.5, "km"), so the target is a number; `12,5 km; 3 unit` (two units) stays text."""
+    value = (value or "").strip()
+    if not value:
+        return None, ""
+    match = _TARGET_RE.match(value)
+    if match is None:
+        return value, ""
+    whole, fraction, unit = match.groups()
+    return Decimal(f"{whole.replace('.', '')}.{fraction or '0'}"), unit
+
+
+def _money(totals: Totals, table: RenjaTable, *, zeros: bool = False) -> list[Decimal | None]:
+    """One cell per scheme of the table, then the total; empty cells for zero unless `zeros` (the total row)."""
+    amounts = [amount or ZERO for amount in totals.columns(table.schemes)]
+    return [*(amounts if zeros else map(blank_zero, amounts)), totals.total]
+
+
+def _renja_rows(table: RenjaTable) -> Iterator[Row | list[Any]]:
+    def group_rows(group: TableGroup, depth: int) -> Iterator[Row | list[Any]]:
+        forward = blank_zero(group.totals.forward_amount)
+        cells = [group.code, group.name, group.indicator, "", None, "", *_money(group.totals, table), None, "", forward]
+        yield Row(cells, GROUP_STYLES[depth])
+        for child in group.groups:
+            yield from group_rows(child, depth + 1)
+        for line in group.lines:
+            item = line.item
+            target, unit = split_target(item.target)
+            forward_target, forward_unit = split_target(item.forward_target)
+            yield [
+                "",
+                item.region.name,
+                "",
+                text(item.location),
+                target,
+                unit,
+                *_money(line.totals, table),
+                forward_target,
+                forward_unit,
+                blank_zero(item.forward_amount),
+                ", ".join(line.source_numbers),
+                text(item.notes),
+            ]
+
+    for program in table.programs:
+        yield from group_rows(program, 0)
+    total = table.totals
+    yield Row(
+        ["", "JUMLAH", "", "", None, "", *_money(total, table, zeros=True), None, "", total.forward_amount], Style.TOTAL
+    )
+
+
+def work_plan_sheets(work_plan: WorkPlan) -> list[SheetSpec]:
+    """The Renja of one agency and year. Its lines are read at once (a Renja holds hundreds, at most a few thousand
+    lines), so each group row can carry its subtotal above its lines, as the Renja form has it."""
+    table = renja_table(work_plan_items(work_plan))
+    year = work_plan.fiscal_year
+    columns = [
+        Column("Kode", width=18),
+        Column("Program / Kegiatan / Sub Kegiatan", width=40, wrap=True),
+        Column("Indikator Kinerja", width=26, wrap=True),
+        Column("Lokasi", width=26, wrap=True),
+        Column("Target", Kind.VOLUME, 9),
+        Column("Satuan", width=8),
+        *(Column(f"Pagu {scheme.short_name}", Kind.MONEY, 17) for scheme in table.schemes),
+        Column("Jumlah Pagu", Kind.MONEY, 18),
+        Column(f"Target {year + 1}", Kind.VOLUME, 9),
+        Column(f"Satuan {year + 1}", width=8),
+        Column(f"Prakiraan Maju Pagu {year + 1}", Kind.MONEY, 18),
+        Column("Usulan Sumber", width=22, wrap=True),
+        Column("Keterangan", width=20, wrap=True),
+    ]
+    return [
+        SheetSpec(
+            name=f"Renja {year}",
+            columns=columns,
+            rows=_renja_rows(table),
+            title_lines=[
+                RENJA_TITLE.format(year=year, next_year=year + 1),
+                f"{work_plan.agency.name}",
+                f"Tahun Anggaran {year} \u2014 {work_plan.get_status_display()} \u2014 dicetak {stamp()}",
+            ],
+        )
+    ]
+
+
+def work_plan_workbook(work_plan: WorkPlan, output: str | Path | BinaryIO | None = None) -> bytes:
+    sheets = work_plan_sheets(work_plan)
+    if output is None:
+        return render_workbook(sheets)
+    write_workbook(sheets, output)
+    return b""
+
+
+# The recap of a fiscal year ------------------------------------------------------------------------------------------
+
+
+def recap_sheets(*, fiscal_year: int, proposals: QuerySet[Proposal]) -> list[SheetSpec]:
+    """Agreed amounts by kabupaten/kota x scheme, and proposal counts by status, over `proposals` (the caller's
+    scope, e.g. `Proposal.objects.for_user(user)`) of `fiscal_year`."""
+    schemes = cols.ordered_schemes(FundingScheme.objects.all())
+    year_proposals = proposals.filter(fiscal_year=fiscal_year)
+    agreed: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for region_id, scheme_id, total in (
+        agreed_funding(fiscal_year=fiscal_year, proposals=proposals)
+        .values_list("decision__proposal__region_id", "scheme_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        agreed[region_id][scheme_id] = total
+    agreed_counts = dict(
+        agreed_decisions(fiscal_year=fiscal_year, proposals=proposals)
+        .values_list("proposal__region_id")
+        .annotate(n=Count("proposal_id", distinct=True))
+        .order_by()
+    )
+    statuses: dict[int, dict[str, int]] = defaultdict(dict)
+    for region_id, status, count in (
+        year_proposals.values_list("region_id", "status").annotate(n=Count("pk")).order_by()
+    ):
+        statuses[region_id][status] = count
+    regions = Region.objects.filter(pk__in=set(agreed) | set(statuses)).order_by("code")
+
+    money_columns = [
+        Column("No", Kind.COUNT, 5, align="center"),
+        Column("Kode", width=8),
+        Column("Kabupaten/Kota", width=26),
+        Column("Usulan Disepakati", Kind.COUNT, 11),
+        *(Column(cols.scheme_label(scheme), Kind.MONEY, 17) for scheme in schemes),
+        Column("Jumlah", Kind.MONEY, 19),
+    ]
+
+    def money_rows() -> Iterator[Row | list[Any]]:
+        totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        count_total = 0
+        for number, region in enumerate(regions, start=1):
+            amounts = [agreed[region.pk].get(scheme.pk, ZERO) for scheme in schemes]
+            for scheme, amount in zip(schemes, amounts, strict=True):
+                totals[scheme.pk] += amount
+            count = agreed_counts.get(region.pk, 0)
+            count_total += count
+            yield [number, region.code, region.name, count, *map(blank_zero, amounts), sum(amounts, ZERO)]
+        amounts = [totals[scheme.pk] for scheme in schemes]
+        yield Row(["", "", "JUMLAH", count_total, *amounts, sum(amounts, ZERO)], Style.TOTAL)
+
+    status_choices = Proposal.Status.choices
+    status_columns = [
+        Column("No", Kind.COUNT, 5, align="center"),
+        Column("Kode", width=8),
+        Column("Kabupaten/Kota", width=26),
+        *(Column(label, Kind.COUNT, 12) for _, label in status_choices),
+        Column("Jumlah", Kind.COUNT, 10),
+    ]
+
+    def status_rows() -> Iterator[Row | list[Any]]:
+        totals: dict[str, int] = defaultdict(int)
+        for number, region in enumerate(regions, start=1):
+            counts = [statuses[region.pk].get(value, 0) for value, _ in status_choices]
+            for (value, _), count in zip(status_choices, counts, strict=True):
+                totals[value] += count
+            yield [number, region.code, region.name, *counts, sum(counts)]
+        counts = [totals[value] for value, _ in status_choices]
+        yield Row(["", "", "JUMLAH", *counts, sum(counts)], Style.TOTAL)
+
+    stamp_line = f"Keadaan {stamp()}"
+    return [
+        SheetSpec(
+            name="Rekap Pagu",
+            columns=money_columns,
+            rows=money_rows(),
+            title_lines=[
+                f"Rekapitulasi Pagu Disepakati per Kabupaten/Kota dan Skema Pendanaan TA {fiscal_year}",
+                "Keputusan rapat terakhir per usulan: disepakati atau disepakati dengan perubahan. " + stamp_line,
+            ],
+        ),
+        SheetSpec(
+            name="Rekap Status",
+            columns=status_columns,
+            rows=status_rows(),
+            title_lines=[f"Jumlah Usulan per Status dan Kabupaten/Kota TA {fiscal_year}", stamp_line],
+        ),
+    ]
+
+
+def recap_workbook(*, fiscal_year: int, proposals: QuerySet[Proposal]) -> bytes:
+    return render_workbook(recap_sheets(fiscal_year=fiscal_year, proposals=proposals))
