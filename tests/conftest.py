@@ -1,6 +1,9 @@
+from datetime import date
+
 import pytest
 
 from agencies.models import Agency, StaffRole
+from rakornis import fiscal_year
 from tests.factories import AgencyFactory, StaffRoleFactory, UserFactory, province, regency
 
 
@@ -16,6 +19,13 @@ def _test_settings(settings, tmp_path):
     # Background Excel jobs run synchronously, inside the request that queues them; files go to a temporary folder.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _planning_year_2027(monkeypatch):
+    """The factories make TA 2027 proposals and meetings; the suite plans TA 2027 whatever day it runs on, so that a
+    page showing the planning year by default shows them (tests/test_fiscal_year.py checks the real clock)."""
+    monkeypatch.setattr(fiscal_year, "today", lambda: date(2026, 11, 29))
 
 
 @pytest.fixture
@@ -87,3 +97,20 @@ def viewer(pupr_kalsel):
 @pytest.fixture
 def superuser():
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+# Kabupaten-level personas with provincial-sounding roles: each role applies in its agency's region only, so they
+# act on Banjar's proposals and meetings, never on the provincial Rakornis or Tapin's rows.
+@pytest.fixture
+def secretary_banjar(pupr_banjar):
+    return _person("sekretariat.banjar", pupr_banjar, StaffRole.Role.SECRETARY)
+
+
+@pytest.fixture
+def planner_banjar(pupr_banjar):
+    return _person("perencana.banjar", pupr_banjar, StaffRole.Role.PLANNER)
+
+
+@pytest.fixture
+def verifier_banjar(pupr_banjar):
+    return _person("verifikator.banjar", pupr_banjar, StaffRole.Role.VERIFIER)

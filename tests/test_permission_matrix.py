@@ -43,7 +43,22 @@ ANONYMOUS = "anonymous"
 # The demo personas of tests/conftest.py, by fixture name.
 OPERATOR_BANJAR, OPERATOR_TAPIN = "operator_banjar", "operator_tapin"
 VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER = "verifier", "planner", "secretary", "viewer", "superuser"
-ROLES = (ANONYMOUS, OPERATOR_BANJAR, OPERATOR_TAPIN, VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER)
+# The same roles at Dinas PUPR Kab. Banjar: they apply in Banjar only (never on the provincial meeting or Renja).
+SECRETARY_BANJAR, PLANNER_BANJAR, VERIFIER_BANJAR = "secretary_banjar", "planner_banjar", "verifier_banjar"
+KABUPATEN_STAFF = frozenset({SECRETARY_BANJAR, PLANNER_BANJAR, VERIFIER_BANJAR})
+ROLES = (
+    ANONYMOUS,
+    OPERATOR_BANJAR,
+    OPERATOR_TAPIN,
+    VERIFIER,
+    PLANNER,
+    SECRETARY,
+    VIEWER,
+    SUPERUSER,
+    SECRETARY_BANJAR,
+    PLANNER_BANJAR,
+    VERIFIER_BANJAR,
+)
 SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
 
 # Outside the matrix on purpose: the Django admin guards itself (is_staff and model permissions, tests/test_admin.py);
@@ -175,13 +190,14 @@ EVERYONE = SIGNED_IN
 BANJAR_ONLY = {"hidden_from": roles(OPERATOR_TAPIN)}  # a Banjar object is invisible to the operator of Tapin
 READERS_OF_BANJAR = SIGNED_IN - {OPERATOR_TAPIN}
 OPERATOR = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, SUPERUSER)
-VERIFIERS = roles(VERIFIER, SUPERUSER)
-CARRIERS = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, PLANNER, SUPERUSER)
+# A kabupaten verifier verifies in their own kabupaten (Banjar's proposals here); a kabupaten planner carries over.
+VERIFIERS = roles(VERIFIER, SUPERUSER, VERIFIER_BANJAR)
+CARRIERS = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, PLANNER, SUPERUSER, PLANNER_BANJAR)
 SECRETARIAT = roles(SECRETARY, SUPERUSER)
 PROVINCIAL = roles(VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER)
 PLANNERS = roles(PLANNER, SUPERUSER)
-# A provincial agency's Renja lies outside the scope of kabupaten/kota operators (`WorkPlan.objects.for_user`).
-PROVINCE_ONLY = {"hidden_from": roles(OPERATOR_BANJAR, OPERATOR_TAPIN)}
+# A provincial agency's Renja lies outside the scope of kabupaten/kota staff (`WorkPlan.objects.for_user`).
+PROVINCE_ONLY = {"hidden_from": roles(OPERATOR_BANJAR, OPERATOR_TAPIN) | KABUPATEN_STAFF}
 
 
 def _pk(name: str) -> Callable[[Scene], dict]:
@@ -293,6 +309,8 @@ RULES: dict[str, list[Rule]] = {
             allowed=PLANNERS,
             data=lambda scene: {"agency": str(scene.pupr_kalsel.pk), "fiscal_year": "2028"},
             done=lambda scene: WorkPlan.objects.filter(agency=scene.pupr_kalsel, fiscal_year=2028).exists(),
+            # Plans in Banjar, not for the province: back to the list with the refusal, nothing created.
+            special={PLANNER_BANJAR: 302},
         )
     ],
     "workplans:workplan-detail": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
@@ -319,13 +337,16 @@ RULES: dict[str, list[Rule]] = {
     # A provincial meeting is in the scope of the province's kabupaten/kota operators too.
     "meetings:meeting-list": [Rule("GET", allowed=EVERYONE)],
     "meetings:meeting-detail": [Rule("GET", _pk("meeting"), allowed=EVERYONE)],
+    # A kabupaten secretary organises Banjar's meetings: the form opens, but offers no provincial organiser, so
+    # the provincial Rakornis posted here is refused by the form (200, nothing created).
     "meetings:meeting-create": [
-        Rule("GET", allowed=SECRETARIAT),
+        Rule("GET", allowed=SECRETARIAT | {SECRETARY_BANJAR}),
         Rule(
             "POST",
             allowed=SECRETARIAT,
             data=lambda scene: meeting_data(scene, title="Rakortek Baru"),
             done=lambda scene: Meeting.objects.filter(title="Rakortek Baru").exists(),
+            special={SECRETARY_BANJAR: 200},
         ),
     ],
     "meetings:meeting-update": [
@@ -398,7 +419,9 @@ RULES: dict[str, list[Rule]] = {
     # Excel: operators import into their own kabupaten/kota (the upload answers with its preview, 200); verifiers
     # and planners may hand out the template; every reader exports what they see; the meeting annex follows the
     # Berita Acara; a background job is its owner's alone (everyone else: 404).
-    "programs:proposal-template": [Rule("GET", allowed=OPERATOR | roles(VERIFIER, PLANNER))],
+    "programs:proposal-template": [
+        Rule("GET", allowed=OPERATOR | roles(VERIFIER, PLANNER) | KABUPATEN_STAFF - {SECRETARY_BANJAR})
+    ],
     "programs:proposal-import": [
         Rule("GET", allowed=OPERATOR),
         Rule(

@@ -108,3 +108,90 @@ def test_a_stale_instance_cannot_pass_a_transition_twice(operator_banjar, verifi
     with pytest.raises(services.TransitionError):
         services.proposal_verify(proposal=stale, user=verifier)
     assert AuditEntry.objects.for_object(proposal).count() == 1
+
+
+# One write path: numbering, renumbering, funding, bulk ------------------------------------------------------------
+
+
+def test_a_draft_moved_to_another_year_gets_the_next_number_of_that_year(operator_banjar, banjar, pupr_banjar):
+    ProposalFactory(region=banjar, agency=pupr_banjar, fiscal_year=2028, number="USL-2028-63.03-0007")
+    proposal = create(operator_banjar, banjar, pupr_banjar)
+    assert proposal.number == "USL-2027-63.03-0001"
+    lines = [(FundingSchemeFactory(code="APBD_KAB"), Decimal(750_000_000))]
+    services.proposal_update(
+        proposal=proposal, user=operator_banjar, data={"fiscal_year": 2028}, funding=lines, version=1
+    )
+    proposal.refresh_from_db()
+    assert (proposal.fiscal_year, proposal.number) == (2028, "USL-2028-63.03-0008")
+    entry = AuditEntry.objects.for_object(proposal).filter(action=AuditEntry.Action.CHANGED).get()
+    assert entry.changes["number"] == ["USL-2027-63.03-0001", "USL-2028-63.03-0008"]
+    assert entry.changes["fiscal_year"] == [2027, 2028]
+
+
+def test_a_returned_proposal_cannot_move_to_another_year(operator_banjar, banjar, pupr_banjar):
+    proposal = funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.RETURNED)
+    lines = [(FundingSchemeFactory(code="APBD_KAB"), Decimal(1_500_000_000))]
+    with pytest.raises(services.TransitionError, match="sudah pernah diajukan"):
+        services.proposal_update(
+            proposal=proposal, user=operator_banjar, data={"fiscal_year": 2028}, funding=lines, version=1
+        )
+    proposal.refresh_from_db()
+    assert proposal.fiscal_year == 2027
+    assert not AuditEntry.objects.for_object(proposal).exists()
+
+
+def test_a_zero_amount_line_is_not_stored(operator_banjar, banjar, pupr_banjar):
+    apbd, bkp = FundingSchemeFactory(code="APBD_KAB"), FundingSchemeFactory(code="BKP")
+    proposal = services.proposal_create(
+        user=operator_banjar,
+        data={
+            "fiscal_year": 2027,
+            "region": banjar,
+            "agency": pupr_banjar,
+            "sub_activity": sub_activity(),
+            "name": "Jalan",
+            "volume": Decimal(1),
+            "unit": "km",
+        },
+        funding=[(apbd, Decimal(5)), (bkp, Decimal(0))],
+    )
+    assert {line.scheme.code: line.amount for line in proposal.funding_lines.all()} == {"APBD_KAB": Decimal(5)}
+
+
+def test_bulk_create_numbers_each_series_in_input_order(operator_banjar, banjar, tapin, pupr_banjar, pupr_tapin):
+    scheme = FundingSchemeFactory(code="APBD_KAB")
+    ProposalFactory(region=banjar, agency=pupr_banjar, number="USL-2027-63.03-0003")
+
+    def item(region, agency, name):
+        data = {
+            "fiscal_year": 2027,
+            "region": region,
+            "agency": agency,
+            "sub_activity": sub_activity(),
+            "name": name,
+            "volume": Decimal(1),
+            "unit": "km",
+        }
+        return services.ProposalInput(data=data, funding={scheme.pk: Decimal(10)}, note=f"baris {name}")
+
+    created = services.proposal_create_bulk(
+        user=operator_banjar,
+        inputs=[item(banjar, pupr_banjar, "a"), item(tapin, pupr_tapin, "b"), item(banjar, pupr_banjar, "c")],
+    )
+    assert [p.number for p in created] == ["USL-2027-63.03-0004", "USL-2027-63.05-0001", "USL-2027-63.03-0005"]
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.IMPORTED).order_by("object_id")
+    assert [e.note for e in entries] == ["baris a", "baris b", "baris c"]
+    assert all(e.changes["funding"] == [None, {"APBD_KAB": "10"}] for e in entries)
+
+
+def test_bulk_update_refuses_the_whole_batch_when_one_changed_meanwhile(operator_banjar, banjar, pupr_banjar):
+    first, second = create(operator_banjar, banjar, pupr_banjar), create(operator_banjar, banjar, pupr_banjar)
+    scheme = FundingSchemeFactory(code="APBD_KAB")
+    updates = [
+        services.ProposalUpdate(first.pk, 1, {"name": "Baru 1"}, {scheme.pk: Decimal(1)}, label="baris 2"),
+        services.ProposalUpdate(second.pk, 0, {"name": "Baru 2"}, {scheme.pk: Decimal(1)}, label="baris 3"),
+    ]
+    with pytest.raises(services.BulkRefusal) as caught:
+        services.proposal_update_bulk(user=operator_banjar, updates=updates)
+    assert [label for label, _ in caught.value.problems] == ["baris 3"]
+    assert set(Proposal.objects.values_list("name", flat=True)) == {"Rehabilitasi Jalan Desa"}

@@ -1,0 +1,124 @@
+"""The access policy: each role applies in its agency's region, meeting and Renja roles included."""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import StaffRole
+from meetings.models import Meeting
+from rakornis import policy
+from rakornis.policy import Action
+from tests.factories import MeetingFactory, StaffRoleFactory, UserFactory, funded_proposal
+
+pytestmark = pytest.mark.django_db
+
+WITA = ZoneInfo("Asia/Makassar")
+
+
+@pytest.fixture
+def provincial_meeting(pupr_kalsel):
+    return MeetingFactory(
+        title="Rakornis Dinas PUPR Kalsel",
+        organiser=pupr_kalsel,
+        starts_at=datetime(2026, 1, 29, 9, tzinfo=WITA),
+        ends_at=datetime(2026, 1, 29, 16, tzinfo=WITA),
+        fiscal_year=2027,
+    )
+
+
+@pytest.fixture
+def banjar_meeting(pupr_banjar):
+    return MeetingFactory(
+        title="Forum PD Kab. Banjar",
+        organiser=pupr_banjar,
+        starts_at=datetime(2026, 2, 10, 9, tzinfo=WITA),
+        ends_at=datetime(2026, 2, 10, 16, tzinfo=WITA),
+        fiscal_year=2027,
+    )
+
+
+def test_kabupaten_secretary_cannot_close_the_provincial_rakornis(client, secretary_banjar, provincial_meeting):
+    client.force_login(secretary_banjar)
+    assert client.get(reverse("meetings:meeting-detail", args=[provincial_meeting.pk])).status_code == 200
+    response = client.post(reverse("meetings:meeting-close", args=[provincial_meeting.pk]))
+    assert response.status_code == 403
+    assert Meeting.objects.get(pk=provincial_meeting.pk).closed_at is None
+
+
+def test_kabupaten_secretary_closes_their_own_kabupaten_meeting(client, secretary_banjar, banjar_meeting):
+    client.force_login(secretary_banjar)
+    response = client.post(reverse("meetings:meeting-close", args=[banjar_meeting.pk]))
+    assert response.status_code == 302
+    assert Meeting.objects.get(pk=banjar_meeting.pk).closed_at is not None
+
+
+def test_provincial_secretary_manages_a_kabupaten_meeting_of_the_province(secretary, banjar_meeting):
+    assert policy.may_on_meeting(secretary, Action.MANAGE_MEETING, banjar_meeting)
+
+
+def test_kabupaten_secretary_is_offered_only_their_own_agencies_as_organiser(
+    client, secretary_banjar, pupr_banjar, pupr_kalsel
+):
+    client.force_login(secretary_banjar)
+    response = client.get(reverse("meetings:meeting-create"))
+    organisers = list(response.context["form"].fields["organiser"].queryset)
+    assert organisers == [pupr_banjar]
+
+
+def test_kabupaten_verifier_verifies_in_their_kabupaten_only(verifier_banjar, banjar, tapin, pupr_banjar, pupr_tapin):
+    banjar_proposal = funded_proposal(region=banjar, agency=pupr_banjar, status="submitted")
+    tapin_proposal = funded_proposal(region=tapin, agency=pupr_tapin, status="submitted")
+    assert policy.available_actions(verifier_banjar, banjar_proposal) == {Action.VERIFY, Action.RETURN}
+    assert policy.available_actions(verifier_banjar, tapin_proposal) == set()
+
+
+def test_a_role_of_a_central_agency_without_region_grants_nothing(pupr_kalsel):
+    from tests.factories import AgencyFactory
+
+    balai = AgencyFactory(short_name="BPJN Uji", level="pusat", region=None)
+    user = UserFactory(username="balai")
+    StaffRoleFactory(user=user, agency=balai, role=StaffRole.Role.SECRETARY)
+    assert policy.scope_codes(user) == []
+    assert not policy.may_anywhere(user, Action.MANAGE_MEETING)
+
+
+def test_an_inactive_role_grants_nothing(pupr_kalsel):
+    user = UserFactory(username="mantan")
+    StaffRoleFactory(user=user, agency=pupr_kalsel, role=StaffRole.Role.SECRETARY, is_active=False)
+    assert not policy.may_anywhere(user, Action.MANAGE_MEETING)
+    assert policy.scope_codes(user) == []
+
+
+def test_within_means_the_region_or_below_it():
+    assert policy.within("63.03.01", ["63.03"])
+    assert policy.within("63", ["63"])
+    assert not policy.within("63.031", ["63.03"])  # a prefix of digits is not a parent
+    assert not policy.within("63", ["63.03"])
+    assert not policy.within(None, ["63"])
+    assert policy.within(None, None)  # administrators: everywhere
+
+
+def test_no_role_is_checked_outside_the_policy():
+    """One rule in one place: the application's modules ask `rakornis.policy`, they never look at roles."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in sorted(root.glob("*/**/*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in {"tests", ".venv", "bench"} or "migrations" in relative.parts:
+            continue
+        if relative.as_posix() in {"rakornis/policy.py", "programs/workflow.py"}:
+            continue
+        if relative.parts[:2] == ("rakornis", "demo"):  # the demo gives its accounts their roles; it decides nothing
+            continue
+        text = path.read_text()
+        for needle in ("StaffRole.Role.", "Role.OPERATOR", "Role.SECRETARY", "has_role(", ".is_superuser"):
+            if needle in text:
+                offenders.append(f"{relative}: {needle}")
+    allowed = {
+        # The admin lists and filters users by these columns; no decision is taken on them.
+        "agencies/admin.py: .is_superuser",
+    }
+    assert sorted(set(offenders) - allowed) == []
