@@ -344,10 +344,10 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
         # The meetings' decisions through the reverse relation and string lookups: `meetings` builds on `programs`,
         # so this app does not import it.
         decision_model = proposal.decisions.model
-        funding_model = decision_model._meta.get_field("funding_lines").related_model
+        funding_lines = decision_model._meta.get_field("funding_lines").related_model._default_manager
         decisions = list(
             proposal.decisions.select_related("meeting", "desk", "executing_agency", "merged_into", "decided_by")
-            .prefetch_related(Prefetch("funding_lines", queryset=funding_model._default_manager.select_related("scheme")))
+            .prefetch_related(Prefetch("funding_lines", queryset=funding_lines.select_related("scheme")))
             .order_by("meeting__starts_at", "pk")
         )
         merged_from = list(
