@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -13,6 +12,14 @@ from django.forms import BaseFormSet, formset_factory
 
 from agencies.models import Agency, Region
 from programs.models import FundingScheme, Nomenclature, Proposal
+from rakornis.numbers import (
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    CoordinateField,
+    NumberInput,
+    RupiahField,
+    VolumeField,
+)
 
 # Schemes a kabupaten/kota spends on its own authority, and the province's own budget.
 REGENCY_SCHEMES = {"APBD_KAB", "BKP", "DAK_FISIK", "DAK_NONFISIK"}
@@ -37,47 +44,6 @@ def funding_level_warning(government_level: str, scheme_codes: set[str]) -> str 
             "diusulkan sebagai Bantuan Keuangan Provinsi (BKP)."
         )
     return None
-
-
-WHOLE_RUPIAH_RE = re.compile(r"^(\d+|\d{1,3}(\.\d{3})+)$")
-
-
-class RupiahField(forms.DecimalField):
-    """Whole rupiah, typed as `1500000000` or `1.500.000.000`; no sen, not negative."""
-
-    default_error_messages = {
-        "invalid": "Masukkan pagu dalam rupiah bulat, misalnya 1500000000 atau 1.500.000.000.",
-        "fraction": "Pagu harus dalam rupiah bulat, tanpa sen.",
-        "negative": "Pagu tidak boleh negatif.",
-    }
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_digits", 18)
-        kwargs.setdefault("decimal_places", 0)
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "numeric", "class": "text-end", "autocomplete": "off"})
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        text = str(value).strip().replace(" ", "").removeprefix("Rp").removeprefix("rp")
-        if text.startswith("-"):
-            raise ValidationError(self.error_messages["negative"], code="negative")
-        if WHOLE_RUPIAH_RE.match(text):
-            return Decimal(text.replace(".", ""))
-        if re.match(r"^\d[\d.]*[.,]\d+$", text):
-            raise ValidationError(self.error_messages["fraction"], code="fraction")
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
-
-    def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            return str(int(value))
-        return value
-
-    def validate(self, value):
-        forms.Field.validate(self, value)
 
 
 class SubActivityChoiceField(forms.ModelChoiceField):
@@ -106,7 +72,23 @@ class ProposalForm(forms.ModelForm):
         queryset=Nomenclature.objects.sub_activities().active().order_by("code"),
         required=False,
     )
+    # Every typed number through rakornis.numbers: text boxes that read `1,8` and `1.8` alike, never type=number.
+    volume = VolumeField(
+        label="Volume", help_text="Desimal dengan koma, mis. 2,5.", error_messages={"required": "Volume wajib diisi."}
+    )
+    forward_volume = VolumeField(
+        label="Prakiraan maju volume", noun="prakiraan maju volume", allow_zero=True, required=False
+    )
     forward_amount = RupiahField(label="Prakiraan maju pagu (Rp)", required=False)
+    # South of the equator a latitude is negative, and a phone's decimal keypad (inputmode=decimal) has no minus key.
+    latitude = CoordinateField(
+        label="Lintang (mis. -3,3186)",
+        noun="lintang",
+        limits=LATITUDE_RANGE,
+        required=False,
+        widget=NumberInput(inputmode="text"),
+    )
+    longitude = CoordinateField(label="Bujur (mis. 114,5903)", noun="bujur", limits=LONGITUDE_RANGE, required=False)
 
     class Meta:
         model = Proposal
@@ -114,20 +96,13 @@ class ProposalForm(forms.ModelForm):
         labels = {
             "out_of_catalogue": "Di luar nomenklatur (sub kegiatan belum ada di daftar)",
             "out_of_catalogue_reason": "Penjelasan di luar nomenklatur",
-            "latitude": "Lintang (mis. -3,3186)",
-            "longitude": "Bujur (mis. 114,5903)",
         }
         widgets = {
             "location": forms.TextInput(attrs={"placeholder": "Ruas jalan, STA, dusun, patokan"}),
             "out_of_catalogue_reason": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "latitude": forms.NumberInput(attrs={"step": "any"}),
-            "longitude": forms.NumberInput(attrs={"step": "any"}),
-            "volume": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
-            "forward_volume": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
         }
         error_messages = {
-            "volume": {"required": "Volume wajib diisi."},
             "name": {"required": "Nama usulan wajib diisi."},
             "unit": {"required": "Satuan wajib diisi, misalnya km, unit, Ha."},
         }
@@ -162,7 +137,6 @@ class ProposalForm(forms.ModelForm):
             "Kode .1. = dikerjakan Provinsi (mis. jalan provinsi, didanai APBD Provinsi); "
             "kode .2. = dikerjakan Kabupaten/Kota (APBD Kab/Kota, BKP, DAK)."
         )
-        self.fields["volume"].min_value = None
         self.fields["priority"].choices = Proposal.Priority.choices
         self.fields["origin"].choices = Proposal.Origin.choices
         if self.instance.pk is None:
@@ -233,18 +207,6 @@ class ProposalForm(forms.ModelForm):
         )
         return helper
 
-    def clean_volume(self):
-        volume = self.cleaned_data.get("volume")
-        if volume is not None and volume <= 0:
-            raise ValidationError("Volume harus lebih dari 0.")
-        return volume
-
-    def clean_forward_volume(self):
-        volume = self.cleaned_data.get("forward_volume")
-        if volume is not None and volume < 0:
-            raise ValidationError("Prakiraan maju volume tidak boleh negatif.")
-        return volume
-
     def clean(self):
         cleaned = super().clean()
         region: Region | None = cleaned.get("region")
@@ -272,14 +234,11 @@ class ProposalForm(forms.ModelForm):
             )
         else:
             cleaned["out_of_catalogue_reason"] = ""
+        # Each coordinate is checked by its field (inside Indonesia); here only that they come as a pair.
         latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if (latitude is None) != (longitude is None):
+        if (latitude is None) != (longitude is None) and not {"latitude", "longitude"} & set(self.errors):
             self.add_error(
                 "longitude" if longitude is None else "latitude", "Isi lintang dan bujur, atau kosongkan keduanya."
-            )
-        elif latitude is not None and not (-11.5 <= latitude <= 6.5 and 94 <= longitude <= 141.5):
-            self.add_error(
-                "latitude", "Koordinat berada di luar wilayah Indonesia (lintang -11,5..6,5; bujur 94..141,5)."
             )
         return cleaned
 

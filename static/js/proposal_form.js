@@ -12,16 +12,9 @@
   var schemeCodes = readJSON("scheme-codes");
   var regionCodes = readJSON("region-codes");
 
-  // Rupiah ---------------------------------------------------------------------------------------------------------
-  function parseRupiah(text) {
-    var value = String(text || "").replace(/\s|Rp/gi, "");
-    if (/^\d+$/.test(value)) return Number(value);
-    if (/^\d{1,3}(\.\d{3})+$/.test(value)) return Number(value.replace(/\./g, ""));
-    return null;
-  }
-  function formatRupiah(value) {
-    return "Rp " + String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-  }
+  // Rupiah: read as the server reads them (static/js/numbers.js) ---------------------------------------------------
+  var parseRupiah = window.RakornisNumbers.parseRupiah;
+  var formatRupiah = window.RakornisNumbers.formatRupiah;
 
   // Funding rows ---------------------------------------------------------------------------------------------------
   var rows = document.getElementById("funding-rows");
@@ -35,15 +28,14 @@
     });
   }
   function updateTotal() {
-    var total = 0;
+    var total = 0n;
     var invalid = false;
     activeRows().forEach(function (row) {
       var input = row.querySelector(".funding-amount");
-      if (input.value.trim() === "") return;
       var amount = parseRupiah(input.value);
       input.classList.toggle("is-invalid", amount === null);
       if (amount === null) invalid = true;
-      else total += amount;
+      else if (amount !== undefined) total += amount;
     });
     totalCell.textContent = invalid ? "periksa pagu (rupiah bulat)" : formatRupiah(total);
     totalCell.classList.toggle("text-danger", invalid);

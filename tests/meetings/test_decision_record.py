@@ -1,3 +1,6 @@
+import re
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +65,47 @@ def test_agreed_with_changes_takes_typed_amounts_with_dots(client, secretary, me
     entry = AuditEntry.objects.for_object(banjar_proposal).get()
     assert entry.changes["status"] == ["verified", "agreed_with_changes"]
     assert entry.changes["agreed_funding"] == [None, {"APBD_KAB": "1000000000", "BKP": "250000000"}]
+
+
+@pytest.mark.parametrize("volume", ["1,5", "1.5"])
+def test_agreed_volume_and_amounts_are_read_by_the_number_parser(client, secretary, meeting, banjar_proposal, volume):
+    client.force_login(secretary)
+    page = client.get(_url(meeting, banjar_proposal)).text
+    assert 'type="number"' not in page
+    assert re.search(r'name="agreed_volume"[^>]*inputmode="decimal"', page)
+    response = _post(
+        client,
+        meeting,
+        banjar_proposal,
+        outcome=Decision.Outcome.AGREED_WITH_CHANGES,
+        amount_APBD_KAB="1.500.000",
+        agreed_volume=volume,
+    )
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert decision.agreed_volume == Decimal("1.5")
+    assert decision.funding_lines.get().amount == 1_500_000
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("agreed_volume", "1,555", "Volume disepakati paling banyak 2 angka di belakang koma (1,555)."),
+        ("agreed_volume", "0", "Volume disepakati harus lebih dari 0."),
+        ("amount_APBD_KAB", "1.500.000,50", "Pagu harus dalam rupiah bulat tanpa sen (Rp 1.500.000,50)."),
+        ("amount_APBD_KAB", "-5", "Pagu tidak boleh negatif (Rp -5)."),
+        ("amount_APBD_KAB", "satu juta", "'satu juta' bukan angka."),
+    ],
+)
+def test_bad_numbers_in_the_decision_form_are_refused_with_the_parsers_message(
+    client, secretary, meeting, banjar_proposal, field, typed, message
+):
+    client.force_login(secretary)
+    data = {"amount_APBD_KAB": "1.000.000", "agreed_volume": "2", field: typed}
+    response = _post(client, meeting, banjar_proposal, outcome=Decision.Outcome.AGREED_WITH_CHANGES, **data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert not Decision.objects.exists()
 
 
 def test_agreed_with_changes_that_changes_nothing_asks_for_agreed(client, secretary, meeting, banjar_proposal):

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -87,9 +88,17 @@ def test_agency_of_another_kabupaten_is_refused(client, operator_banjar, banjar,
     ("overrides", "funding", "message"),
     [
         ({"volume": "0"}, [("APBD_KAB", "100")], "Volume harus lebih dari 0."),
-        ({}, [("APBD_KAB", "-5")], "Pagu tidak boleh negatif."),
-        ({}, [("APBD_KAB", "1000,50")], "Pagu harus dalam rupiah bulat, tanpa sen."),
-        ({}, [("APBD_KAB", "1500.5")], "Pagu harus dalam rupiah bulat, tanpa sen."),
+        # The messages of the number parser, the same as the import's (rakornis/numbers.py).
+        ({}, [("APBD_KAB", "-5")], "Pagu tidak boleh negatif (Rp -5)."),
+        ({}, [("APBD_KAB", "1000,50")], "Pagu harus dalam rupiah bulat tanpa sen (Rp 1.000,50)."),
+        ({}, [("APBD_KAB", "1500.5")], "Pagu harus dalam rupiah bulat tanpa sen (Rp 1.500,5)."),
+        ({"volume": "1,8,5"}, [("APBD_KAB", "100")], "&#x27;1,8,5&#x27; bukan angka yang dapat dibaca."),
+        ({"volume": "2,555"}, [("APBD_KAB", "100")], "Volume paling banyak 2 angka di belakang koma (2,555)."),
+        (
+            {"latitude": "-3,4128", "longitude": "1.145,903"},
+            [("APBD_KAB", "100")],
+            "&#x27;1.145,903&#x27; bukan angka yang dapat dibaca.",
+        ),
         ({}, [("APBD_KAB", "100"), ("APBD_KAB", "200")], "sudah dipakai di baris lain"),
         ({}, [("APBD_KAB", "0")], "Isi minimal satu sumber dana dengan pagu lebih dari Rp 0."),
         (
@@ -111,6 +120,38 @@ def test_bad_input_is_refused_in_indonesian_and_nothing_saved(
     assert message in response.text
     assert not Proposal.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_decimal_comma_volume_and_coordinates_are_stored_as_typed(client, operator_banjar, banjar, pupr_banjar):
+    """`1,8` was saved as 18 by the browser's number input; `-3,4128` failed with Django's "max digits"."""
+    client.force_login(operator_banjar)
+    page = client.get(URL).text
+    for name in ("volume", "forward_volume", "longitude"):
+        assert re.search(rf'<input type="text" name="{name}"[^>]*inputmode="decimal"', page), name
+    for name in ("latitude", "forward_amount"):  # a minus sign; whole rupiah
+        assert re.search(rf'<input type="text" name="{name}"[^>]*inputmode="(text|numeric)"', page), name
+    data = proposal_form_data(
+        region=banjar,
+        agency=pupr_banjar,
+        funding=[("APBD_KAB", "Rp 1.500.000.000")],
+        volume="1,8",
+        latitude="-3,4128",
+        longitude="114.591",
+        forward_volume="2.500",
+        forward_amount="1.250.000.000",
+    )
+    assert client.post(URL, data).status_code == 302
+    proposal = Proposal.objects.get()
+    assert (proposal.volume, proposal.latitude, proposal.longitude) == (
+        Decimal("1.8"),
+        Decimal("-3.4128"),
+        Decimal("114.591"),
+    )
+    assert (proposal.forward_volume, proposal.forward_amount) == (Decimal(2500), Decimal(1_250_000_000))
+    # The edit form shows them back the Indonesian way.
+    edit = client.get(reverse("programs:proposal-update", args=[proposal.pk])).text
+    assert 'value="1,8"' in edit
+    assert 'value="-3,4128"' in edit
 
 
 def test_out_of_catalogue_with_explanation_is_saved_without_a_code(client, operator_banjar, banjar, pupr_banjar):
