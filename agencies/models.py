@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -26,7 +27,7 @@ class RegionScopedQuerySet(models.QuerySet):
 
     region_field: str = "region__code"
 
-    def for_user(self, user):
+    def for_user(self, user: Any) -> Self:
         from rakornis import policy  # the policy reads these models: import it when asked, not at load time
 
         return policy.visible(self, user, self.region_field)
@@ -48,7 +49,7 @@ class RegionQuerySet(models.QuerySet):
     def within(self, *codes: str) -> RegionQuerySet:
         return self.filter(region_code_q(codes))
 
-    def for_user(self, user) -> RegionQuerySet:
+    def for_user(self, user: Any) -> Self:
         from rakornis import policy
 
         return policy.visible(self, user, "code")
@@ -101,7 +102,7 @@ class Region(models.Model):
 
 
 class AgencyQuerySet(models.QuerySet):
-    def for_user(self, user) -> AgencyQuerySet:
+    def for_user(self, user: Any) -> Self:
         """Agencies of the user's regions, plus those above them (province, central Balai) that they work with."""
         from rakornis import policy
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,7 +13,7 @@ from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nom
 
 
 class MeetingQuerySet(models.QuerySet):
-    def for_user(self, user) -> MeetingQuerySet:
+    def for_user(self, user: Any) -> Self:
         """A meeting belongs to its organiser's region; kabupaten/kota staff also see their province's meetings."""
         from rakornis import policy  # the policy reads these models: import it when asked, not at load time
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -21,6 +22,7 @@ from programs.services import proposal_decide
 from programs.workflow import Event
 from rakornis.audit import audit_log, audit_value, diff, snapshot
 from rakornis.models import AuditEntry
+from rakornis.types import Actor, person
 
 MEETING_FIELDS = ["kind", "title", "organiser", "starts_at", "ends_at", "venue", "city", "fiscal_year", "purpose"]
 ATTENDANCE_FIELDS = ["name", "position", "agency", "capacity", "represents"]
@@ -45,7 +47,7 @@ def _locked_open_meeting(meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def meeting_create(*, user, values: dict[str, Any]) -> Meeting:
+def meeting_create(*, user: Actor, values: dict[str, Any]) -> Meeting:
     meeting = Meeting(**{field: values[field] for field in MEETING_FIELDS if field in values})
     meeting.full_clean()
     meeting.save()
@@ -56,7 +58,7 @@ def meeting_create(*, user, values: dict[str, Any]) -> Meeting:
 
 
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, values: dict[str, Any], user) -> Meeting:
+def meeting_update(*, meeting: Meeting, values: dict[str, Any], user: Actor) -> Meeting:
     meeting = _locked_open_meeting(meeting)
     # Compare the values themselves: the same instant typed in WITA and read back in UTC is no change.
     changes = {
@@ -74,11 +76,11 @@ def meeting_update(*, meeting: Meeting, values: dict[str, Any], user) -> Meeting
 
 
 @transaction.atomic
-def meeting_close(*, meeting: Meeting, user) -> Meeting:
+def meeting_close(*, meeting: Meeting, user: Actor) -> Meeting:
     """Close the meeting: its attendance, agenda and decisions are frozen from now on."""
     meeting = _locked_open_meeting(meeting)
     meeting.closed_at = timezone.now()
-    meeting.closed_by = user if user is not None and user.is_authenticated else None
+    meeting.closed_by = person(user)
     meeting.save(update_fields=["closed_at", "closed_by"])
     audit_log(
         user=user,
@@ -94,7 +96,7 @@ def meeting_close(*, meeting: Meeting, user) -> Meeting:
 def attendance_add(
     *,
     meeting: Meeting,
-    user,
+    user: Actor,
     name: str,
     position: str = "",
     agency: Agency | None = None,
@@ -123,7 +125,7 @@ def attendance_add(
 
 
 @transaction.atomic
-def attendance_delete(*, meeting: Meeting, attendance: Attendance, user) -> None:
+def attendance_delete(*, meeting: Meeting, attendance: Attendance, user: Actor) -> None:
     meeting = _locked_open_meeting(meeting)
     attendance = Attendance.objects.select_for_update().get(pk=attendance.pk, meeting=meeting)
     audit_log(
@@ -136,7 +138,7 @@ def attendance_delete(*, meeting: Meeting, attendance: Attendance, user) -> None
     attendance.delete()
 
 
-def agenda_candidates(meeting: Meeting):
+def agenda_candidates(meeting: Meeting) -> QuerySet[Proposal]:
     """Proposals that may go on this meeting's agenda: verified, of its province and planned fiscal year."""
     proposals = Proposal.objects.filter(status=Proposal.Status.VERIFIED, fiscal_year=meeting.fiscal_year)
     province = meeting.province_code
@@ -146,7 +148,7 @@ def agenda_candidates(meeting: Meeting):
 
 
 @transaction.atomic
-def agenda_add(*, meeting: Meeting, proposals: Iterable[Proposal], user) -> list[Proposal]:
+def agenda_add(*, meeting: Meeting, proposals: Iterable[Proposal], user: Actor) -> list[Proposal]:
     """Put the given proposals on the agenda; those not eligible or already there are skipped. Returns the added."""
     meeting = _locked_open_meeting(meeting)
     ids = [proposal.pk for proposal in proposals]
@@ -158,7 +160,7 @@ def agenda_add(*, meeting: Meeting, proposals: Iterable[Proposal], user) -> list
         .order_by("region__code", "number")
     )
     added = list(eligible)
-    AgendaItem.objects.bulk_create([AgendaItem(meeting=meeting, proposal=p, added_by=user) for p in added])
+    AgendaItem.objects.bulk_create([AgendaItem(meeting=meeting, proposal=p, added_by=person(user)) for p in added])
     if added:
         numbers = [p.number for p in added]
         shown = ", ".join(numbers[:50]) + (f" dan {len(numbers) - 50} lainnya" if len(numbers) > 50 else "")
@@ -173,7 +175,7 @@ def agenda_add(*, meeting: Meeting, proposals: Iterable[Proposal], user) -> list
 
 
 @transaction.atomic
-def agenda_remove(*, meeting: Meeting, item: AgendaItem, user) -> None:
+def agenda_remove(*, meeting: Meeting, item: AgendaItem, user: Actor) -> None:
     meeting = _locked_open_meeting(meeting)
     item = (
         AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=item.pk, meeting=meeting)
@@ -235,7 +237,7 @@ def decision_record(
     executing_agency: Agency | None = None,
     merged_into: Proposal | None = None,
     reason: str = "",
-    user,
+    user: Actor,
     expected_version: int | None = None,
 ) -> Decision:
     """Record (or correct) what an open meeting decided on a verified proposal, and move the proposal on.
@@ -333,7 +335,7 @@ def decision_record(
     decision.executing_agency = executing_agency
     decision.merged_into = merged_into
     decision.reason = reason
-    decision.decided_by = user if user is not None and user.is_authenticated else None
+    decision.decided_by = person(user)
     created = decision.pk is None
     decision.save()
     decision.funding_lines.all().delete()

@@ -14,8 +14,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models.functions import Length
 from django.utils.formats import date_format
@@ -27,6 +25,7 @@ from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
 from rakornis.models import AuditEntry
+from rakornis.types import Actor, person
 
 __all__ = [
     "PROPOSAL_FIELDS",
@@ -48,7 +47,6 @@ __all__ = [
     "proposal_withdraw",
 ]
 
-User = AbstractBaseUser | AnonymousUser | None
 PROPOSAL_FIELDS = Proposal.EDITABLE_FIELDS
 # A proposal's number holds its fiscal year and kabupaten/kota: changing either renumbers a draft.
 NUMBERED_FIELDS = ("fiscal_year", "region")
@@ -130,7 +128,9 @@ def _funding_snapshot(amounts: Mapping[int, Decimal], schemes: Mapping[int, tupl
     return {schemes[pk][1]: audit_value(amount) for pk, amount in ordered}
 
 
-def _snapshot(proposal: Proposal, amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]) -> dict:
+def _snapshot(
+    proposal: Proposal, amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]
+) -> dict[str, Any]:
     values = {name: audit_value(getattr(proposal, name)) for name in PROPOSAL_FIELDS}
     values["funding"] = _funding_snapshot(amounts, schemes)
     return values
@@ -193,7 +193,7 @@ def proposal_next_number(*, fiscal_year: int, region: Region) -> str:
 @transaction.atomic
 def proposal_create_bulk(
     *,
-    user: User,
+    user: Actor,
     inputs: list[ProposalInput],
     action: str = AuditEntry.Action.IMPORTED,
     extra: Mapping[str, Any] | None = None,
@@ -201,7 +201,7 @@ def proposal_create_bulk(
     """New drafts with their numbers (consecutive per kabupaten/kota and year, in input order), funding lines and
     audit entries, in a few INSERTs whatever their number. `extra` sets fields outside the editable ones."""
     workflow.check(Event.CREATE, None)
-    created_by = user if user is not None and user.is_authenticated else None
+    created_by = person(user)
     proposals = [
         Proposal(
             **{name: item.data[name] for name in PROPOSAL_FIELDS if name in item.data},
@@ -246,7 +246,7 @@ def proposal_create_bulk(
 
 
 def proposal_create(
-    *, user: User, data: dict[str, Any], funding: Funding, creation_token: str | None = None
+    *, user: Actor, data: dict[str, Any], funding: Funding, creation_token: str | None = None
 ) -> Proposal:
     """A new draft with its funding lines and number, audited as CREATED.
 
@@ -290,16 +290,6 @@ def _numbering_refusal(proposal: Proposal, data: Mapping[str, Any]) -> str | Non
     return None
 
 
-def _renumbers(proposal: Proposal, data: Mapping[str, Any]) -> bool:
-    """Whether `data` moves the proposal to another fiscal year or kabupaten/kota (another number series)."""
-    return any(
-        name in data and getattr(data[name], "pk", data[name]) != getattr(getattr(proposal, name), "pk", None)
-        if name == "region"
-        else name in data and data[name] != getattr(proposal, name)
-        for name in NUMBERED_FIELDS
-    )
-
-
 def _apply(
     *, proposal: Proposal, data: Mapping[str, Any], funding: Funding, schemes: Mapping[int, tuple[int, str]]
 ) -> dict[str, list[Any]]:
@@ -326,7 +316,7 @@ def _apply(
 
 @transaction.atomic
 def proposal_update(
-    *, proposal: Proposal, user: User, data: dict[str, Any], funding: Funding, version: int
+    *, proposal: Proposal, user: Actor, data: dict[str, Any], funding: Funding, version: int
 ) -> Proposal:
     """Save the edited fields and funding lines, if nobody saved since `version` was loaded; audited as CHANGED.
 
@@ -347,7 +337,7 @@ def proposal_update(
 
 @transaction.atomic
 def proposal_update_bulk(
-    *, user: User, updates: list[ProposalUpdate], action: str = AuditEntry.Action.IMPORTED
+    *, user: Actor, updates: list[ProposalUpdate], action: str = AuditEntry.Action.IMPORTED
 ) -> list[Proposal]:
     """Apply several changes, all or nothing: any proposal changed by someone else since it was loaded, or no longer
     editable, refuses the whole batch with every problem named (`BulkRefusal`)."""
@@ -399,7 +389,7 @@ def _lock(proposal: Proposal) -> Proposal:
 def _move(
     *,
     proposal: Proposal,
-    user: User,
+    user: Actor,
     event: Event,
     audit_action: str,
     target: str | None = None,
@@ -421,7 +411,7 @@ def _move(
 
 
 @transaction.atomic
-def proposal_submit(*, proposal: Proposal, user: User) -> Proposal:
+def proposal_submit(*, proposal: Proposal, user: Actor) -> Proposal:
     """Draft or returned -> submitted, once at least one funding line has an amount."""
     locked = _lock(proposal)
     workflow.check(Event.SUBMIT, locked.status)
@@ -431,13 +421,13 @@ def proposal_submit(*, proposal: Proposal, user: User) -> Proposal:
 
 
 @transaction.atomic
-def proposal_withdraw(*, proposal: Proposal, user: User) -> Proposal:
+def proposal_withdraw(*, proposal: Proposal, user: Actor) -> Proposal:
     """Submitted -> draft, while the province has not verified it yet."""
     return _move(proposal=_lock(proposal), user=user, event=Event.WITHDRAW, audit_action=AuditEntry.Action.WITHDRAWN)
 
 
 @transaction.atomic
-def proposal_return(*, proposal: Proposal, user: User, note: str) -> Proposal:
+def proposal_return(*, proposal: Proposal, user: Actor, note: str) -> Proposal:
     """Submitted -> returned for revision; the note tells the operator what to fix."""
     note = note.strip()
     if not note:
@@ -448,7 +438,7 @@ def proposal_return(*, proposal: Proposal, user: User, note: str) -> Proposal:
 
 
 @transaction.atomic
-def proposal_verify(*, proposal: Proposal, user: User) -> Proposal:
+def proposal_verify(*, proposal: Proposal, user: Actor) -> Proposal:
     """Submitted -> verified by the province."""
     return _move(proposal=_lock(proposal), user=user, event=Event.VERIFY, audit_action=AuditEntry.Action.VERIFIED)
 
@@ -456,7 +446,7 @@ def proposal_verify(*, proposal: Proposal, user: User) -> Proposal:
 def proposal_decide(
     *,
     proposal: Proposal,
-    user: User,
+    user: Actor,
     status: str,
     correction: bool,
     changes: dict[str, list[Any]] | None = None,
@@ -486,7 +476,7 @@ CARRY_OVER_FIELDS = [
 
 
 @transaction.atomic
-def proposal_carry_over(*, proposal: Proposal, user: User) -> Proposal:
+def proposal_carry_over(*, proposal: Proposal, user: Actor) -> Proposal:
     """A deferred proposal becomes a new draft of the next fiscal year, linked to it, with the same funding lines."""
     locked = _lock(proposal)
     try:
@@ -520,6 +510,174 @@ def proposal_carry_over(*, proposal: Proposal, user: User) -> Proposal:
 
 
 @transaction.atomic
-def proposal_carry_over_bulk(*, proposals: Iterable[Proposal], user: User) -> list[Proposal]:
+def proposal_carry_over_bulk(*, proposals: Iterable[Proposal], user: Actor) -> list[Proposal]:
     """Carry several deferred proposals over, all or nothing: one refusal rolls every copy back."""
     return [proposal_carry_over(proposal=proposal, user=user) for proposal in proposals]
+
+
+# Bulk forms for seed and import ===============================================================================
+# Appended for `seed_demo` at benchmark sizes (issue 7); they suit imports as well. Each is a one-proposal service
+# above applied to many proposals at once: the same checks against `programs.workflow`, the same rows and audit
+# entries, in a few statements per thousand proposals instead of a few per proposal. All or nothing: one refused
+# proposal refuses the whole batch with every problem named (`BulkRefusal`), and nothing is written.
+
+from collections.abc import Sequence  # noqa: E402 (this section is appended to the module)
+
+from django.db.models import F  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+# The audit action of each event, as the one-proposal services write it.
+EVENT_AUDIT_ACTIONS: dict[Event, str] = {
+    Event.SUBMIT: AuditEntry.Action.SUBMITTED,
+    Event.WITHDRAW: AuditEntry.Action.WITHDRAWN,
+    Event.RETURN: AuditEntry.Action.RETURNED,
+    Event.VERIFY: AuditEntry.Action.VERIFIED,
+    Event.DECIDE: AuditEntry.Action.DECIDED,
+    Event.CORRECT_DECISION: AuditEntry.Action.DECIDED,
+    Event.CARRY_OVER: AuditEntry.Action.CARRIED_OVER,
+}
+
+
+@dataclass(frozen=True)
+class ProposalMove:
+    """One proposal's part in `proposal_move_bulk`: the status it goes to when the event has several (a decision),
+    the note of its audit entry, and changes recorded beside the status (a decision's agreed funding)."""
+
+    proposal: Proposal
+    target: str | None = None
+    note: str = ""
+    changes: dict[str, list[Any]] | None = None
+
+
+def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), BATCH_SIZE):
+        yield ids[start : start + BATCH_SIZE]
+
+
+def _move_problem(event: Event, move: ProposalMove, status: str, funded: bool) -> str | None:
+    """Why `move` cannot happen now (the checks of `proposal_submit`, `proposal_return` and `_move`), or None."""
+    try:
+        workflow.check(event, status, move.target)
+    except TransitionError as exc:
+        return str(exc)
+    if event == Event.SUBMIT and not funded:
+        return "Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0."
+    if event == Event.RETURN and not move.note.strip():
+        return "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."
+    return None
+
+
+@transaction.atomic
+def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMove]) -> list[Proposal]:
+    """One workflow event for many proposals, as `proposal_submit`, `proposal_return`, `proposal_verify`,
+    `proposal_withdraw` or `proposal_decide` would apply it to each: rows locked, the transition checked against the
+    state machine, status and version saved, one audit entry each (`{"status": [old, new], **changes}`).
+
+    The given instances are brought up to date (status, version) and returned.
+    """
+    ids = [move.proposal.pk for move in moves]
+    locked: dict[int, tuple[str, int, str, str]] = {}
+    funded: set[int] = set()
+    for batch in _batches(ids):
+        rows = Proposal.objects.select_for_update().filter(pk__in=batch)
+        for pk, status, version, number, name in rows.values_list("pk", "status", "version", "number", "name"):
+            locked[pk] = (status, version, number, name)
+        if event == Event.SUBMIT:
+            lines = ProposalFunding.objects.filter(proposal_id__in=batch, amount__gt=0)
+            funded.update(lines.values_list("proposal_id", flat=True))
+    refusal = BulkRefusal()
+    seen: set[int] = set()
+    for move in moves:
+        pk = move.proposal.pk
+        if pk not in locked or pk in seen:
+            refusal.problems.append((move.proposal.number, "usulan tidak ditemukan atau disebut dua kali"))
+        elif problem := _move_problem(event, move, locked[pk][0], pk in funded):
+            refusal.problems.append((locked[pk][2], problem))
+        seen.add(pk)
+    if refusal.problems:
+        raise refusal
+
+    now = timezone.now()
+    by_target: dict[str, list[int]] = defaultdict(list)
+    entries = []
+    for move in moves:
+        proposal = move.proposal
+        old, version, proposal.number, proposal.name = locked[proposal.pk]
+        new = workflow.check(event, old, move.target)
+        changes = dict(move.changes or {})
+        if new is not None:
+            by_target[new].append(proposal.pk)
+            proposal.status, proposal.version, proposal.updated_at = new, version + 1, now
+            if new != old:
+                changes = {"status": [old, new], **changes}
+        entries.append(
+            audit_entry(user=user, obj=proposal, action=EVENT_AUDIT_ACTIONS[event], changes=changes, note=move.note)
+        )
+    for new, pks in by_target.items():
+        for batch in _batches(pks):
+            Proposal.objects.filter(pk__in=batch).update(status=new, version=F("version") + 1, updated_at=now)
+    audit_log_bulk(entries)
+    return [move.proposal for move in moves]
+
+
+@transaction.atomic
+def proposal_carry_over_many(*, proposals: Sequence[Proposal], user: Actor) -> list[Proposal]:
+    """`proposal_carry_over` for many deferred proposals at once: each becomes a draft of the next fiscal year,
+    linked to it, with the same funding lines; numbers follow the order given. Returns the copies, in that order."""
+    ids = [proposal.pk for proposal in proposals]
+    locked: dict[int, Proposal] = {}
+    earlier: dict[int, str] = {}
+    for batch in _batches(ids):
+        rows = (
+            Proposal.objects.select_for_update(of=("self",))
+            .select_related("region", "agency", "district", "village", "sub_activity")
+            .prefetch_related("funding_lines")
+            .filter(pk__in=batch)
+        )
+        locked.update((proposal.pk, proposal) for proposal in rows)
+        carried = Proposal.objects.filter(carried_over_from_id__in=batch).order_by("-pk")
+        earlier.update(carried.values_list("carried_over_from_id", "number"))
+    refusal = BulkRefusal()
+    for proposal in proposals:
+        original = locked.get(proposal.pk)
+        if original is None:
+            refusal.problems.append((proposal.number, "usulan tidak ditemukan"))
+        elif not workflow.allows(Event.CARRY_OVER, original.status):
+            refusal.problems.append(
+                (
+                    original.number,
+                    f"Usulan {original.number} berstatus {original.get_status_display()}; "
+                    "hanya usulan Ditangguhkan yang dapat dilanjutkan ke tahun berikutnya.",
+                )
+            )
+        elif original.pk in earlier:
+            message = f"Usulan {original.number} sudah dilanjutkan menjadi {earlier[original.pk]}."
+            refusal.problems.append((original.number, message))
+    if refusal.problems:
+        raise refusal
+
+    originals = [locked[pk] for pk in ids]
+    inputs = [
+        ProposalInput(
+            data={
+                **{name: getattr(original, name) for name in CARRY_OVER_FIELDS},
+                "fiscal_year": original.fiscal_year + 1,
+            },
+            funding=_stored_amounts(original),
+            note=f"Lanjutan dari {original.number} (TA {original.fiscal_year}).",
+        )
+        for original in originals
+    ]
+    copies = proposal_create_bulk(user=user, inputs=inputs, action=AuditEntry.Action.CARRIED_OVER)
+    for copy, original in zip(copies, originals, strict=True):
+        copy.carried_over_from = original
+    Proposal.objects.bulk_update(copies, ["carried_over_from"], batch_size=BATCH_SIZE)
+    proposal_move_bulk(
+        user=user,
+        event=Event.CARRY_OVER,
+        moves=[
+            ProposalMove(original, note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.")
+            for original, copy in zip(originals, copies, strict=True)
+        ],
+    )
+    return copies

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from rakornis.models import AuditEntry
+from rakornis.types import Actor, person
 
 
 def audit_value(value: Any) -> Any:
@@ -36,7 +37,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 def audit_log(
     *,
-    user,
+    user: Actor,
     obj: models.Model,
     action: str,
     changes: dict[str, list[Any]] | None = None,
@@ -49,7 +50,7 @@ def audit_log(
 
 def audit_entry(
     *,
-    user,
+    user: Actor,
     obj: models.Model,
     action: str,
     changes: dict[str, list[Any]] | None = None,
@@ -61,7 +62,7 @@ def audit_entry(
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         action=action,
-        user=user if user is not None and user.is_authenticated else None,
+        user=person(user),
         changes=changes or {},
         note=note,
     )

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Agency, Region, StaffRole, region_code_q, region_within
@@ -158,13 +158,13 @@ def _deny(user: Any, action: Action, region_code: str | None, message: str) -> N
 # What a user sees -----------------------------------------------------------------------------------------------------
 
 
-def visible[M: Model](queryset: QuerySet[M], user: Any, region_field: str) -> QuerySet[M]:
+def visible[QS: QuerySet[Any]](queryset: QS, user: Any, region_field: str) -> QS:
     """Rows whose region (at `region_field`, a path ending in a region code) lies in the user's scope."""
     codes = scope_codes(user)
     return queryset if codes is None else queryset.filter(region_code_q(codes, region_field))
 
 
-def visible_with_province[M: Model](queryset: QuerySet[M], user: Any, region_field: str) -> QuerySet[M]:
+def visible_with_province[QS: QuerySet[Any]](queryset: QS, user: Any, region_field: str) -> QS:
     """As `visible`, plus the rows of the provinces above the user's regions (meetings and agencies that a
     kabupaten/kota works with)."""
     codes = scope_codes(user)
@@ -174,7 +174,7 @@ def visible_with_province[M: Model](queryset: QuerySet[M], user: Any, region_fie
     return queryset.filter(region_code_q(codes, region_field) | Q(**{f"{region_field}__in": provinces}))
 
 
-def visible_agencies(queryset: QuerySet[Agency], user: Any) -> QuerySet[Agency]:
+def visible_agencies[QS: QuerySet[Any]](queryset: QS, user: Any) -> QS:
     """Agencies of the user's regions and their provinces, and the central bodies without a region they meet."""
     codes = scope_codes(user)
     if codes is None:
