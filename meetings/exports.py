@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from meetings.models import Decision, Meeting
-from meetings.selectors import DecisionSummary, RegencyDecisions, meeting_decision_summary
+from meetings.selectors import DecisionRow, DecisionSummary, RegencyDecisions, meeting_decision_summary
 from programs.xlsx.cells import blank_zero, text
 from programs.xlsx.render import Column, Kind, Row, SheetSpec, Style, render_workbook
 
@@ -35,7 +35,8 @@ TAIL = [
 ]
 
 
-def _decision_row(number: int, decision: Decision) -> list[Any]:
+def _decision_row(number: int, row: DecisionRow) -> list[Any]:
+    decision = row.decision
     proposal = decision.proposal
     counted = decision.is_counted
     note = decision.reason
@@ -48,12 +49,12 @@ def _decision_row(number: int, decision: Decision) -> list[Any]:
         proposal.name,
         text(proposal.location),
         proposal.agency.short_name,
-        decision.proposed_amount,
+        row.proposed_amount,
         decision.get_outcome_display(),
         (decision.agreed_volume or proposal.volume) if counted else None,
         proposal.unit if counted else "",
-        *decision.scheme_amounts,
-        decision.total_amount,
+        *row.scheme_amounts,
+        row.total_amount,
         decision.executing_agency.short_name if decision.executing_agency else "",
         text(note),
     ]
@@ -81,10 +82,10 @@ def meeting_annex_sheets(*, meeting: Meeting, decisions: QuerySet[Decision] | No
             region = group.region
             # In the ID column, left-aligned, running on over the empty cells to its right.
             yield Row(["", f"{region.code} {region.name}"] + [""] * (len(columns) - 2), Style.GROUP2)
-            for decision in group.decisions:
+            for row in group.rows:
                 number += 1
-                yield _decision_row(number, decision)
-            yield _sum_row(f"Jumlah {region.name}", group, len(group.decisions), Style.SUBTOTAL)
+                yield _decision_row(number, row)
+            yield _sum_row(f"Jumlah {region.name}", group, len(group.rows), Style.SUBTOTAL)
         yield _sum_row("JUMLAH", summary, summary.count, Style.TOTAL)
 
     starts = timezone.localtime(meeting.starts_at)

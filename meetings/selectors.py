@@ -67,11 +67,22 @@ def agreed_funding(*, fiscal_year: int, proposals: QuerySet[Proposal] | None = N
 
 
 @dataclass
+class DecisionRow:
+    """One decision as the tables show it: its agreed amounts per scheme of the summary (None when it does not
+    count, or has nothing for that scheme), their total (None when it does not count) and its proposal's own total."""
+
+    decision: Decision
+    scheme_amounts: list[Decimal | None]
+    total_amount: Decimal | None
+    proposed_amount: Decimal
+
+
+@dataclass
 class RegencyDecisions:
     """The decisions on one kabupaten/kota's proposals, with their subtotals."""
 
     region: Region
-    decisions: list[Decision] = field(default_factory=list)
+    rows: list[DecisionRow] = field(default_factory=list)
     totals: list[Decimal] = field(default_factory=list)  # agreed, one per scheme of the summary
     total: Decimal = ZERO  # agreed
     proposed: Decimal = ZERO  # the proposals' own amounts
@@ -116,8 +127,7 @@ def summarise_decisions(decisions: list[Decision]) -> DecisionSummary:
     decisions come from `meeting_decisions`.
 
     Only agreed decisions (with or without changes) carry amounts into the totals and decide the scheme columns;
-    the others are listed bare. Each decision gets `scheme_amounts` (one per scheme, None when not counted),
-    `total_amount` (None when not counted) and `proposed_amount` (the proposal's own total).
+    the others are listed bare (a `DecisionRow` per decision).
     """
     schemes = sorted(
         {line.scheme for d in decisions if d.is_counted for line in d.funding_lines.all()},
@@ -127,15 +137,18 @@ def summarise_decisions(decisions: list[Decision]) -> DecisionSummary:
     for decision in decisions:
         counted = decision.is_counted
         by_scheme = {line.scheme_id: line.amount for line in decision.funding_lines.all()} if counted else {}
-        decision.scheme_amounts = [by_scheme.get(s.pk) for s in schemes]
-        decision.total_amount = sum(by_scheme.values(), ZERO) if counted else None
-        decision.proposed_amount = sum((line.amount for line in decision.proposal.funding_lines.all()), ZERO)
+        row = DecisionRow(
+            decision=decision,
+            scheme_amounts=[by_scheme.get(s.pk) for s in schemes],
+            total_amount=sum(by_scheme.values(), ZERO) if counted else None,
+            proposed_amount=sum((line.amount for line in decision.proposal.funding_lines.all()), ZERO),
+        )
         region = decision.proposal.region
         group = groups.setdefault(region.pk, RegencyDecisions(region=region, totals=[ZERO] * len(schemes)))
-        group.decisions.append(decision)
-        group.totals = [t + (a or 0) for t, a in zip(group.totals, decision.scheme_amounts, strict=True)]
-        group.total += decision.total_amount or 0
-        group.proposed += decision.proposed_amount
+        group.rows.append(row)
+        group.totals = [t + (a or 0) for t, a in zip(group.totals, row.scheme_amounts, strict=True)]
+        group.total += row.total_amount or 0
+        group.proposed += row.proposed_amount
         group.counted += counted
     ordered = list(groups.values())
     totals = [sum((g.totals[i] for g in ordered), ZERO) for i in range(len(schemes))]

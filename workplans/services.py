@@ -266,9 +266,16 @@ def _update_rows(model: type[models.Model], fields: list[str], rows: list[tuple[
         return
     qn = connection.ops.quote_name
     opts = model._meta
-    columns = [opts.get_field(name) for name in fields]
-    assignments = ", ".join(f"{qn(column.column)} = %s" for column in columns)
-    sql = f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {qn(opts.pk.column)} = %s"
+    columns: list[models.Field[Any, Any]] = []
+    assignments: list[str] = []
+    for name in fields:
+        column = opts.get_field(name)
+        assert isinstance(column, models.Field) and column.column  # a column of this table, not a reverse relation
+        columns.append(column)
+        assignments.append(f"{qn(column.column)} = %s")
+    pk_column = opts.pk.column if opts.pk is not None else None
+    assert pk_column
+    sql = f"UPDATE {qn(opts.db_table)} SET {', '.join(assignments)} WHERE {qn(pk_column)} = %s"
     params = [
         [column.get_db_prep_save(values[column.name], connection) for column in columns] + [pk] for pk, values in rows
     ]
@@ -282,17 +289,18 @@ def _create_lines(work_plan: WorkPlan, lines: list[RenjaLine]) -> None:
         for line in lines
     ]
     WorkPlanItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
-    for line, item in zip(lines, items, strict=True):
+    created = list(zip(lines, items, strict=True))
+    for line, item in created:
         line.item_id = item.pk
     WorkPlanItemFunding.objects.bulk_create(
         [
-            WorkPlanItemFunding(item_id=line.item_id, scheme=scheme, amount=amount)
-            for line in lines
+            WorkPlanItemFunding(item=item, scheme=scheme, amount=amount)
+            for line, item in created
             for scheme, amount in line.funding.items()
         ],
         batch_size=BATCH_SIZE,
     )
-    _insert_links([(line.item_id, pk) for line in lines for pk in line.sources])
+    _insert_links([(item.pk, pk) for line, item in created for pk in line.sources])
 
 
 def _update_lines(changes: list[LineChange]) -> None:

@@ -53,7 +53,7 @@ def test_the_summary_groups_by_kabupaten_and_counts_agreed_amounts_only(decided)
     assert [group.region.name for group in summary.groups] == ["Kabupaten Banjar", "Kabupaten Tapin"]
     banjar, tapin = summary.groups
     assert banjar.totals == [Decimal(0), Decimal(1_500_000_000), Decimal(600_000_000)]
-    assert (banjar.total, banjar.counted, len(banjar.decisions)) == (Decimal(2_100_000_000), 2, 3)
+    assert (banjar.total, banjar.counted, len(banjar.rows)) == (Decimal(2_100_000_000), 2, 3)
     assert banjar.proposed == Decimal(1_500_000_000 + 800_000_000 + 900_000_000)
     assert (tapin.total, tapin.counted) == (Decimal(2_500_000_000), 1)
     assert summary.totals == [Decimal(2_000_000_000), Decimal(1_500_000_000), Decimal(1_100_000_000)]

@@ -89,10 +89,10 @@ def plan_text(plan: SyncPlan) -> list[str]:
                 "forward_amount": "prakiraan maju pagu",
             }
             for name in change.changed_scalars:
-                old, new = change.old.scalars()[name], change.new.scalars()[name]
+                before, after = change.old.scalars()[name], change.new.scalars()[name]
                 if name == "forward_amount":
-                    old, new = format_rupiah(old), format_rupiah(new)
-                out.append(f"      {labels[name]}: {old or '-'} -> {new or '-'}")
+                    before, after = format_rupiah(before), format_rupiah(after)
+                out.append(f"      {labels[name]}: {before or '-'} -> {after or '-'}")
             if change.sources_added:
                 out.append(f"      usulan ditambah: {', '.join(change.sources_added)}")
             if change.sources_removed:
