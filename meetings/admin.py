@@ -10,6 +10,7 @@ from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, D
 from rakornis.admin_scope import (
     CompactInlineMixin,
     LockableAdminMixin,
+    ReadOnlyAdminMixin,
     ScopedAdminMixin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
@@ -21,7 +22,8 @@ from rakornis.admin_scope import (
 
 
 class MeetingLockMixin(LockableAdminMixin):
-    """A closed meeting (minutes signed) is read-only for everyone but superusers, with all it decided."""
+    """A closed meeting (minutes signed) is read-only for everyone, superusers included, with all under it:
+    desks, attendance, agenda and decisions (`LockableAdminMixin` says why)."""
 
     def is_locked(self, obj) -> bool:
         if isinstance(obj, DecisionFunding):
@@ -32,17 +34,14 @@ class MeetingLockMixin(LockableAdminMixin):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and not request.user.is_superuser:
-            # New rows go into open meetings only.
-            if db_field.related_model is Meeting:
-                formfield.queryset = formfield.queryset.filter(closed_at__isnull=True)
-            elif db_field.related_model is Decision and db_field.model is DecisionFunding:
-                formfield.queryset = formfield.queryset.filter(meeting__closed_at__isnull=True)
+        if formfield is not None and db_field.related_model is Meeting:
+            # Rows go into (or move to) open meetings only.
+            formfield.queryset = formfield.queryset.filter(closed_at__isnull=True)
         return formfield
 
 
 class DeskOfMeetingForm(forms.ModelForm):
-    """A desk must belong to the meeting of the row (attendance, decision)."""
+    """A desk must belong to the meeting of the row (attendance)."""
 
     def clean(self):
         cleaned = super().clean()
@@ -86,12 +85,12 @@ class AttendanceInline(CompactInlineMixin, MeetingInlineMixin, admin.TabularInli
         return super().get_queryset(request).select_related("agency", "desk")
 
 
-class DecisionInline(MeetingInlineMixin, ScopedAdminMixin, admin.TabularInline):
-    """The meeting's decisions, read-only, each linked to its own page where it is edited with its funding lines.
+class DecisionInline(ReadOnlyAdminMixin, MeetingInlineMixin, ScopedAdminMixin, admin.TabularInline):
+    """The meeting's decisions, read-only, each linked to its own (read-only) page with its funding lines.
 
-    Read-only because a Rakornis decides on hundreds of proposals: editable rows (three autocomplete widgets each)
-    made a 2 MB page of 600 queries. Scoped itself: a kabupaten operator sees a provincial meeting, but only the
-    decisions on its own proposals.
+    Decisions are recorded and corrected on the meeting pages only (`meetings.services.decision_record`, which moves
+    the proposal's status). Scoped itself: a kabupaten operator sees a provincial meeting, but only the decisions
+    on its own proposals.
     """
 
     model = Decision
@@ -106,15 +105,6 @@ class DecisionInline(MeetingInlineMixin, ScopedAdminMixin, admin.TabularInline):
             .select_related("proposal__region", "desk")
             .annotate(total_amount=total_subquery(DecisionFunding.objects.all(), "decision"))
         )
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="kabupaten/kota")
     def region(self, decision: Decision) -> str:
@@ -216,7 +206,7 @@ class AttendanceAdmin(MeetingLockMixin, ScopedModelAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(MeetingLockMixin, ScopedModelAdmin):
+class AgendaItemAdmin(ReadOnlyAdminMixin, MeetingLockMixin, ScopedModelAdmin):
     list_display = ["proposal_number", "proposal_name", "region", "meeting", "added_by", "added_at"]
     list_filter = [
         ("meeting", admin.RelatedOnlyFieldListFilter),
@@ -226,18 +216,9 @@ class AgendaItemAdmin(MeetingLockMixin, ScopedModelAdmin):
     list_select_related = ["proposal__region", "meeting", "added_by"]
     ordering = ["meeting", "proposal__region__code", "proposal__number"]
     readonly_fields = ["added_by", "added_at"]
-
     # Read-only: proposals go on and off the agenda on the meeting page (meetings.services.agenda_add and
     # agenda_remove), which check that they are verified, of the meeting's year and province, not yet decided,
     # and audit it.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="nomor usulan", ordering="proposal__number")
     def proposal_number(self, item: AgendaItem) -> str:
@@ -252,16 +233,18 @@ class AgendaItemAdmin(MeetingLockMixin, ScopedModelAdmin):
         return item.proposal.region.name
 
 
-class DecisionFundingInline(CompactInlineMixin, MeetingLockMixin, ScopedChoicesMixin, admin.TabularInline):
+class DecisionFundingInline(ReadOnlyAdminMixin, ScopedChoicesMixin, admin.TabularInline):
     model = DecisionFunding
     fields = ["scheme", "amount"]
-    autocomplete_fields = ["scheme"]
     extra = 0
 
 
 @admin.register(Decision)
-class DecisionAdmin(MeetingLockMixin, ScopedModelAdmin):
-    form = DeskOfMeetingForm
+class DecisionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only for everyone: a decision is recorded and corrected on the meeting's pages through
+    `meetings.services.decision_record`, which checks the meeting is open and moves the proposal to the status of
+    the outcome in the same transaction. An edit here would change the outcome and leave the status behind."""
+
     inlines = [DecisionFundingInline]
     # The meeting's long title last, so the outcome and the amount stay in view on a laptop screen.
     list_display = ["proposal_number", "proposal_name", "region", "outcome", "total", "executing_agency", "meeting"]
@@ -272,14 +255,12 @@ class DecisionAdmin(MeetingLockMixin, ScopedModelAdmin):
         ("proposal__region", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["proposal__number", "proposal__name", "meeting__title"]
-    # Which meeting decided on which proposal is fixed once recorded; the rest can be corrected.
-    autocomplete_fields = ["desk", "executing_agency", "merged_into"]
     list_select_related = ["proposal__region", "meeting", "executing_agency"]
     # Newest first, answered by the primary key index even with a million proposals (sorting every decision by
     # meeting and number took half a second at 65,000); the column headers sort by meeting or number.
     ordering = ["-pk"]
     date_hierarchy = "decided_at"
-    readonly_fields = ["meeting", "proposal", "total", "decided_by", "decided_at"]
+    readonly_fields = ["total"]
 
     def get_queryset(self, request: HttpRequest):
         return (
@@ -287,11 +268,6 @@ class DecisionAdmin(MeetingLockMixin, ScopedModelAdmin):
             .get_queryset(request)
             .annotate(total_amount=total_subquery(DecisionFunding.objects.all(), "decision"))
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Decisions are recorded on the meeting page (meetings.services.decision_record), which also moves the
-        # proposal to its new status; here they are read, and corrected by those allowed to change them.
-        return False
 
     @admin.display(description="nomor usulan", ordering="proposal__number")
     def proposal_number(self, decision: Decision) -> str:
@@ -311,18 +287,15 @@ class DecisionAdmin(MeetingLockMixin, ScopedModelAdmin):
 
 
 @admin.register(DecisionFunding)
-class DecisionFundingAdmin(MeetingLockMixin, ScopedModelAdmin):
+class DecisionFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: the lines belong to a decision, written with it by `meetings.services.decision_record`."""
+
     scope_through = "decision"
     list_display = ["decision", "meeting", "scheme", "amount_rupiah"]
     list_filter = ["scheme", ("decision__meeting", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["decision__proposal__number", "decision__proposal__name", "decision__meeting__title"]
-    autocomplete_fields = ["scheme"]
-    readonly_fields = ["decision"]
     list_select_related = ["decision__proposal", "decision__meeting", "scheme"]
     ordering = ["-decision_id", "-scheme_id"]  # the (decision, scheme) unique index, newest decisions first
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # lines belong to a decision: added on the meeting page, or corrected on the decision's page
 
     @admin.display(description="rapat", ordering="decision__meeting")
     def meeting(self, line: DecisionFunding) -> str:

@@ -13,7 +13,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from agencies.models import Agency
-from rakornis.admin_scope import ScopedAdminMixin, SuperuserOnlyAdminMixin
+from rakornis import policy
+from rakornis.admin_scope import ReadOnlyAdminMixin, ScopedAdminMixin, SuperuserOnlyAdminMixin
 from rakornis.formatting import format_thousands
 from rakornis.models import AuditEntry
 
@@ -72,7 +73,7 @@ class KindFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         kinds = []
         for model, registered in model_admin.admin_site._registry.items():
-            if isinstance(registered, SuperuserOnlyAdminMixin) and not request.user.is_superuser:
+            if isinstance(registered, SuperuserOnlyAdminMixin) and not policy.is_administrator(request.user):
                 continue
             kinds.append((str(ContentType.objects.get_for_model(model).pk), str(model._meta.verbose_name)))
         return sorted(kinds, key=lambda kind: kind[1].lower())
@@ -89,7 +90,7 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         users = get_user_model().objects.order_by("username")
-        if request.user.is_superuser:
+        if policy.is_administrator(request.user):
             users = users.filter(Q(is_staff=True) | Q(staff_roles__isnull=False))
         else:
             users = users.filter(staff_roles__agency__in=Agency.objects.for_user(request.user))
@@ -100,7 +101,7 @@ class UserFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: entries are written by the services and the admin, never edited."""
 
     list_display = ["at", "user", "action", "kind", "target_link", "changes_summary"]
@@ -114,18 +115,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = fields
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
+        if policy.is_administrator(request.user):
             return queryset
         return queryset.filter(self._visible_targets(request))
 

@@ -1,8 +1,9 @@
-"""Shared pieces of the admin: region scoping for non-superuser staff, audit entries, superuser-only admins.
+"""Shared pieces of the admin: region scoping for non-superuser staff, locks, audit entries, superuser-only admins.
 
 Scoping reuses the models' own `for_user(user)` querysets, so the admin and the application agree on who sees
 what: a staff operator of Kab. Banjar (63.03) never meets a row, a choice or an autocomplete answer of Kab. Tapin
-(63.05). Superusers see everything (`for_user` returns everything for them).
+(63.05). Superusers see everything. Who sees and who is an administrator is `rakornis.policy`'s answer; nothing here
+looks at `is_superuser` itself.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from rakornis import policy
 from rakornis.audit import audit_log, diff, snapshot
 from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
@@ -33,7 +35,7 @@ def scope_parent_model(model: type[models.Model], path: str) -> type[models.Mode
 
 def scope_queryset(queryset: models.QuerySet, user, through: str | None = None) -> models.QuerySet:
     """Rows of `queryset` that `user` may see: through the model's own `for_user`, or its parent's at `through`."""
-    if user.is_superuser:
+    if policy.scope_codes(user) is None:  # sees every region: no subquery that would keep every row anyway
         return queryset
     if through is None:
         return queryset.for_user(user)
@@ -81,10 +83,14 @@ class ScopedAdminMixin(ScopedChoicesMixin):
 
 
 class LockableAdminMixin:
-    """Read-only for non-superusers once `is_locked(obj)` holds (a final Renja, a closed meeting).
+    """Read-only for everyone, superusers included, once `is_locked(obj)` holds (a closed meeting, a final Renja,
+    a proposal its status no longer lets anyone edit).
 
-    Superusers keep the right to correct a locked row; every change they make is audited. Inlines pass the
-    parent object as `obj`, so they implement `is_locked` for the parent.
+    Superusers included because a closed meeting's Berita Acara is signed and a final Renja is the agency's adopted
+    plan: an edit here would change a signed document behind the services that froze it, with rules of its own
+    (no status check, no reason asked), which is the second write path issue 7 removes. Frozen data is corrected
+    through the application, not around it. Inlines receive the parent object as `obj`, so they implement
+    `is_locked` for the parent.
     """
 
     def is_locked(self, obj: models.Model | None) -> bool:
@@ -92,19 +98,34 @@ class LockableAdminMixin:
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:
         # Inlines receive the parent as a second argument; a ModelAdmin receives only the request.
-        if args and args[0] is not None and not request.user.is_superuser and self.is_locked(args[0]):
+        if args and args[0] is not None and self.is_locked(args[0]):
             return False
         return super().has_add_permission(request, *args)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None and not request.user.is_superuser and self.is_locked(obj):
+        if obj is not None and self.is_locked(obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None and not request.user.is_superuser and self.is_locked(obj):
+        if obj is not None and self.is_locked(obj):
             return False
         return super().has_delete_permission(request, obj)
+
+
+class ReadOnlyAdminMixin:
+    """Rows the admin shows but never adds, changes or deletes, for anyone: a service writes them (decisions and
+    agenda items on the meeting pages, which move the proposal's status), or nobody does (the audit trail).
+    Works on ModelAdmin and inlines."""
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 # The note on audit entries written by the admin, so a reader can tell them from the application's own writes.
@@ -200,19 +221,19 @@ class SuperuserOnlyAdminMixin:
     """
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return policy.is_administrator(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return policy.is_administrator(request.user)
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return policy.is_administrator(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return policy.is_administrator(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return policy.is_administrator(request.user)
 
 
 def total_subquery(lines: models.QuerySet, parent_path: str, amount: str = "amount") -> Coalesce:

@@ -54,7 +54,7 @@ def sync_work_plans_action(modeladmin: admin.ModelAdmin, request: HttpRequest, q
 
 
 class WorkPlanLockMixin(LockableAdminMixin):
-    """A final Renja is locked: read-only for everyone but superusers."""
+    """A final Renja is locked: read-only for everyone, superusers included (`LockableAdminMixin` says why)."""
 
     def is_locked(self, obj) -> bool:
         if isinstance(obj, WorkPlanItemFunding):
@@ -65,7 +65,7 @@ class WorkPlanLockMixin(LockableAdminMixin):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and not request.user.is_superuser:
+        if formfield is not None:
             # New rows go into draft Renja only.
             if db_field.related_model is WorkPlan:
                 formfield.queryset = formfield.queryset.filter(status=WorkPlan.Status.DRAFT)
