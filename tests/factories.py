@@ -1,16 +1,32 @@
 """factory_boy factories for the registry. Reference rows (regions, schemes) are looked up or created by code."""
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from factory.django import DjangoModelFactory
 
 from agencies.models import Agency, Region, StaffRole
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
+class ModelFactory[T](DjangoModelFactory[T]):
+    """A Django model factory whose call is typed as the model it builds, as `.create()` already is."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory_boy builds through an untyped metaclass __call__, so mypy would type `RegionFactory()` as a
+        # RegionFactory. Declared for the type checker only; mypy wants __new__ to return the class's own type.
+        def __new__(cls, *args: Any, **kwargs: Any) -> T: ...  # type: ignore[misc]
+
+
+class RegionFactory(ModelFactory[Region]):
     class Meta:
         model = Region
         django_get_or_create = ("code",)
@@ -33,7 +49,7 @@ def district(code: str = "63.03.01", name: str = "Aluh-Aluh") -> Region:
     return RegionFactory(code=code, name=name, level=Region.Level.DISTRICT, parent=regency(code[:5]))
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(ModelFactory[Agency]):
     class Meta:
         model = Agency
         django_get_or_create = ("short_name",)
@@ -45,7 +61,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     region = factory.LazyFunction(regency)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -60,7 +76,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class StaffRoleFactory(factory.django.DjangoModelFactory):
+class StaffRoleFactory(ModelFactory[StaffRole]):
     class Meta:
         model = StaffRole
 
@@ -69,7 +85,7 @@ class StaffRoleFactory(factory.django.DjangoModelFactory):
     role = StaffRole.Role.OPERATOR
 
 
-class FundingSchemeFactory(factory.django.DjangoModelFactory):
+class FundingSchemeFactory(ModelFactory[FundingScheme]):
     class Meta:
         model = FundingScheme
         django_get_or_create = ("code",)
@@ -82,11 +98,12 @@ class FundingSchemeFactory(factory.django.DjangoModelFactory):
 
 def sub_activity(code: str = "1.03.10.2.01.0053", name: str = "Pembangunan Jalan") -> Nomenclature:
     """A sub kegiatan with its ancestors, created as needed."""
-    parent = None
+    parent: Nomenclature | None = None
     parts = code.split(".")
     for depth in (1, 2, 3, 5, 6):
         node_code = ".".join(parts[:depth])
         level = Nomenclature.level_for_code(node_code)
+        assert level is not None, f"malformed nomenclature code {node_code!r}"
         parent, _ = Nomenclature.objects.get_or_create(
             code=node_code,
             defaults={
@@ -96,10 +113,11 @@ def sub_activity(code: str = "1.03.10.2.01.0053", name: str = "Pembangunan Jalan
                 "government_level": Nomenclature.government_level_for_code(node_code),
             },
         )
+    assert parent is not None
     return parent
 
 
-class ProposalFactory(factory.django.DjangoModelFactory):
+class ProposalFactory(ModelFactory[Proposal]):
     class Meta:
         model = Proposal
 
@@ -113,7 +131,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     unit = "km"
 
 
-class ProposalFundingFactory(factory.django.DjangoModelFactory):
+class ProposalFundingFactory(ModelFactory[ProposalFunding]):
     class Meta:
         model = ProposalFunding
 
@@ -122,7 +140,7 @@ class ProposalFundingFactory(factory.django.DjangoModelFactory):
     amount = Decimal("1500000000")
 
 
-class MeetingFactory(factory.django.DjangoModelFactory):
+class MeetingFactory(ModelFactory[Meeting]):
     class Meta:
         model = Meeting
 
@@ -135,7 +153,7 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     fiscal_year = 2027
 
 
-class AttendanceFactory(factory.django.DjangoModelFactory):
+class AttendanceFactory(ModelFactory[Attendance]):
     class Meta:
         model = Attendance
 
@@ -143,7 +161,7 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name", locale="id_ID")
 
 
-class DecisionFactory(factory.django.DjangoModelFactory):
+class DecisionFactory(ModelFactory[Decision]):
     class Meta:
         model = Decision
 
@@ -152,7 +170,7 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     outcome = Decision.Outcome.AGREED
 
 
-class AgendaItemFactory(factory.django.DjangoModelFactory):
+class AgendaItemFactory(ModelFactory[AgendaItem]):
     class Meta:
         model = AgendaItem
 
@@ -160,7 +178,7 @@ class AgendaItemFactory(factory.django.DjangoModelFactory):
     proposal = factory.SubFactory(ProposalFactory, status=Proposal.Status.VERIFIED)
 
 
-class DecisionFundingFactory(factory.django.DjangoModelFactory):
+class DecisionFundingFactory(ModelFactory[DecisionFunding]):
     class Meta:
         model = DecisionFunding
 
@@ -266,7 +284,7 @@ import io  # noqa: E402
 from programs.models import WorkPlan, WorkPlanItem, WorkPlanItemFunding  # noqa: E402
 
 
-class WorkPlanFactory(factory.django.DjangoModelFactory):
+class WorkPlanFactory(ModelFactory[WorkPlan]):
     class Meta:
         model = WorkPlan
 
@@ -305,7 +323,7 @@ def xlsx_bytes(rows: list[list], *, sheet: str = "Usulan", before: tuple[str, ..
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     for name in before:
         workbook.create_sheet(name)["A1"] = "Petunjuk pengisian"
     worksheet = workbook.create_sheet(sheet)
@@ -316,7 +334,7 @@ def xlsx_bytes(rows: list[list], *, sheet: str = "Usulan", before: tuple[str, ..
     return buffer.getvalue()
 
 
-def usulan_xlsx(records: list[dict], *, header: list[str] | None = None, title_rows: list[list] = ()) -> bytes:
+def usulan_xlsx(records: list[dict], *, header: list[str] | None = None, title_rows: Sequence[list] = ()) -> bytes:
     """The proposal workbook with `records` (column label -> value) below `title_rows` and the header."""
     header = header or list(dict.fromkeys(label for record in records for label in record))
     rows = [*title_rows, header, *([record.get(label) for label in header] for record in records)]
