@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -186,8 +187,14 @@ def roles(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+class Hidden(TypedDict):
+    """Keyword arguments of `Rule` shared by many rules: `Rule(..., **BANJAR_ONLY)`."""
+
+    hidden_from: frozenset[str]
+
+
 EVERYONE = SIGNED_IN
-BANJAR_ONLY = {"hidden_from": roles(OPERATOR_TAPIN)}  # a Banjar object is invisible to the operator of Tapin
+BANJAR_ONLY: Hidden = {"hidden_from": roles(OPERATOR_TAPIN)}  # a Banjar object is invisible to the operator of Tapin
 READERS_OF_BANJAR = SIGNED_IN - {OPERATOR_TAPIN}
 OPERATOR = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, SUPERUSER)
 # A kabupaten verifier verifies in their own kabupaten (Banjar's proposals here); a kabupaten planner carries over.
@@ -197,7 +204,7 @@ SECRETARIAT = roles(SECRETARY, SUPERUSER)
 PROVINCIAL = roles(VERIFIER, PLANNER, SECRETARY, VIEWER, SUPERUSER)
 PLANNERS = roles(PLANNER, SUPERUSER)
 # A provincial agency's Renja lies outside the scope of kabupaten/kota staff (`WorkPlan.objects.for_user`).
-PROVINCE_ONLY = {"hidden_from": roles(OPERATOR_BANJAR, OPERATOR_TAPIN) | KABUPATEN_STAFF}
+PROVINCE_ONLY: Hidden = {"hidden_from": roles(OPERATOR_BANJAR, OPERATOR_TAPIN) | KABUPATEN_STAFF}
 
 
 def _pk(name: str) -> Callable[[Scene], dict]:
@@ -502,6 +509,7 @@ def test_permission(client, request, scene, name: str, rule: Rule | None, role: 
             f"URL {name!r} has no rule in RULES ({__name__}): add who may GET/POST it and how to build its "
             "arguments, so that no URL ships without an access rule."
         )
+    assert role is not None  # _cases() leaves the role out only with the rule
     url = _url(name, rule, scene)
     _login_as(client, request, role)
     if rule.method == "GET":
@@ -536,6 +544,7 @@ def test_get_on_an_action_is_refused(client, request, scene, name: str, role: st
     _login_as(client, request, role)
     response = client.get(url)
     assert response.status_code == 405
+    assert rule.done is not None, f"{name}: a POST rule says how to tell that it took effect"
     assert rule.done(scene) is False
 
 
