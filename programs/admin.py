@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any, cast
+
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import models
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
 
+from programs import workflow
 from programs.models import (
     ExcelJob,
     FundingScheme,
@@ -14,15 +20,20 @@ from programs.models import (
     Proposal,
     ProposalFunding,
 )
-from programs.services import proposal_next_number
+from programs.services import ProposalConflict, proposal_create, proposal_update
+from programs.workflow import Event, TransitionError
+from rakornis import policy
 from rakornis.admin_scope import (
     CompactInlineMixin,
+    LockableAdminMixin,
+    ReadOnlyAdminMixin,
     ReferenceModelAdmin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
     SuperuserOnlyAdminMixin,
     rupiah_html,
 )
+from rakornis.policy import Action
 
 # --- Reference data: the same for every staff member with view permission --------------------------------------
 
@@ -83,6 +94,17 @@ class IndicatorAdmin(ReferenceModelAdmin):
 
 
 class ProposalAdminForm(forms.ModelForm):
+    """Validates and normalises only; `ProposalAdmin.save_related` hands the result to the services."""
+
+    # The version the form was opened at, sent back with the POST: the services refuse the save when someone
+    # saved the proposal since (`ProposalConflict`). Only on the change form (`ProposalAdmin.get_fieldsets`).
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    user: Any = None  # the admin's request user, set by `ProposalAdmin.get_form`
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version if self.instance.pk else None
+
     def clean(self):
         cleaned = super().clean()
         region, district, village = cleaned.get("region"), cleaned.get("district"), cleaned.get("village")
@@ -90,18 +112,56 @@ class ProposalAdminForm(forms.ModelForm):
             self.add_error("district", f"Kecamatan ini tidak berada di {region.name}.")
         if village and (district or region) and not (district or region).contains(village.code):
             self.add_error("village", f"Desa/kelurahan ini tidak berada di {(district or region).name}.")
+        action = Action.EDIT if self.instance.pk else Action.CREATE
+        if region and self.user is not None and not policy.may(self.user, action, region.code):
+            self.add_error("region", f"Peran Anda tidak mengizinkan mengisi usulan untuk {region.name}.")
         return cleaned
 
 
 class ProposalFundingInline(CompactInlineMixin, ScopedChoicesMixin, admin.TabularInline):
+    """Read with the proposal and saved with it by the services; read-only whenever the proposal is."""
+
     model = ProposalFunding
     fields = ["scheme", "amount"]
     autocomplete_fields = ["scheme"]
     extra = 1
 
 
+def _edit_refusal(proposal: Proposal) -> str:
+    """The state machine's own words for why a proposal can no longer be edited."""
+    try:
+        workflow.check(Event.EDIT, proposal.status)
+    except TransitionError as refusal:
+        return str(refusal)
+    return ""
+
+
+def _funding_lines(formsets, proposal: Proposal) -> list[tuple[FundingScheme, Decimal]]:
+    """The funding the admin's inline leaves: kept and edited rows plus new ones (the stored lines without it).
+
+    `formset.save(commit=False)` writes nothing; it fills `new_objects`, `changed_objects` and `deleted_objects`,
+    which the admin's change message (LogEntry) reads.
+    """
+    funding = next((formset for formset in formsets if formset.model is ProposalFunding), None)
+    if funding is None:  # a staff member without the right to see funding lines: they stay as stored
+        return [(line.scheme, line.amount) for line in proposal.funding_lines.all()] if proposal.pk else []
+    funding.save(commit=False)
+    kept = [form.instance for form in funding.initial_forms if form.instance not in funding.deleted_objects]
+    return [(line.scheme, line.amount) for line in [*kept, *funding.new_objects]]
+
+
 @admin.register(Proposal)
-class ProposalAdmin(ScopedModelAdmin):
+class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
+    """Proposals are created and changed here only through `programs.services` (number, funding lines, the audit
+    entry, the state machine's and the numbering rules), as in the form and the import.
+
+    `save_model` writes nothing and `save_related` calls the service, so `AuditedAdminMixin` does not audit
+    proposals or their funding a second time (it still audits a deletion, which has no service). The status is
+    read-only for everyone: it moves through the workflow (submit, verify, decide). A proposal that the state
+    machine does not let anyone edit any more is read-only whole, funding included; a POST to it (a form opened
+    before it was submitted) is answered with the reason and changes nothing.
+    """
+
     form = ProposalAdminForm
     inlines = [ProposalFundingInline]
     # The year is in the number (USL-2027-...); short headers and the kab/kota by name only (headers never wrap),
@@ -118,11 +178,21 @@ class ProposalAdmin(ScopedModelAdmin):
         ("agency", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["number", "name", "location", "region__name", "agency__short_name", "sub_activity__code"]
-    autocomplete_fields = ["region", "district", "village", "agency", "sub_activity", "carried_over_from"]
+    autocomplete_fields = ["region", "district", "village", "agency", "sub_activity"]
     list_select_related = ["region", "agency"]
     ordering = ["-fiscal_year", "number"]
     show_full_result_count = False
-    readonly_fields = ["number", "total_pagu", "version", "created_by", "created_at", "updated_at"]
+    # Status: the workflow's; carried over from: the carry-over service's; the rest: the services' bookkeeping.
+    readonly_fields = [
+        "number",
+        "status",
+        "total_pagu",
+        "carried_over_from",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         ("Identitas", {"fields": ["number", "fiscal_year", "status", "priority", "origin"]}),
         ("Lokasi", {"fields": ["region", "district", "village", "location", ("latitude", "longitude")]}),
@@ -138,29 +208,64 @@ class ProposalAdmin(ScopedModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).with_funding_total()
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        # Status moves through the workflow (submit, verify, decide), each step audited; only a superuser corrects it.
-        if not request.user.is_superuser:
-            fields.append("status")
-        return fields
+    def is_locked(self, obj: models.Model | None) -> bool:
+        return isinstance(obj, Proposal) and not workflow.allows(Event.EDIT, obj.status)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and policy.may_anywhere(request.user, Action.CREATE)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or policy.may(request.user, Action.EDIT, obj.region.code))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or policy.may(request.user, Action.EDIT, obj.region.code))
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "loaded_version"]}), *rest]
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        carried = form.base_fields.get("carried_over_from")
-        if obj is not None and carried is not None:
-            # The database forbids a proposal carried over from itself; say so in the form instead of a 500.
-            carried.queryset = carried.queryset.exclude(pk=obj.pk)
+        form = cast(type[ProposalAdminForm], super().get_form(request, obj, change=change, **kwargs))
+        form.user = request.user  # a class of its own, made for this request by modelform_factory
         return form
 
-    def save_model(self, request: HttpRequest, obj: Proposal, form, change: bool) -> None:
-        if not change:
-            # Admin saves run in a transaction (ModelAdmin.changeform_view), so the region lock holds.
-            obj.number = proposal_next_number(fiscal_year=obj.fiscal_year, region=obj.region)
-            obj.created_by = request.user
-        elif form.changed_data:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            proposal = self.get_object(request, unquote(object_id))
+            if proposal is not None and self.has_view_permission(request, proposal) and self.is_locked(proposal):
+                return self._refuse(request, _edit_refusal(proposal))
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ProposalConflict, TransitionError) as refusal:
+            # Raised by the service inside the admin's transaction, which has rolled back; nothing was written.
+            return self._refuse(request, str(refusal))
+
+    def _refuse(self, request: HttpRequest, message: str) -> HttpResponseRedirect:
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(request.path)
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
+        """Nothing: `save_related` saves the proposal with its funding lines in one service call."""
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        proposal: Proposal = form.instance
+        data = {name: form.cleaned_data[name] for name in Proposal.EDITABLE_FIELDS if name in form.cleaned_data}
+        funding = _funding_lines(formsets, proposal)
+        if change:
+            # A POST without the version it was opened at (forged) is refused as a conflict: versions start at 1.
+            version = form.cleaned_data.get("loaded_version") or 0
+            saved = proposal_update(proposal=proposal, user=request.user, data=data, funding=funding, version=version)
+        else:
+            saved = proposal_create(user=request.user, data=data, funding=funding)
+        # The admin's redirect, its LogEntry and its change message read the object it holds.
+        for field in Proposal._meta.concrete_fields:
+            setattr(proposal, field.attname, getattr(saved, field.attname))
+        proposal._state.adding = False
 
     @admin.display(description="nomor usulan", ordering="number")
     def number_nowrap(self, proposal: Proposal) -> str:
@@ -180,12 +285,13 @@ class ProposalAdmin(ScopedModelAdmin):
 
 
 @admin.register(ProposalFunding)
-class ProposalFundingAdmin(ScopedModelAdmin):
+class ProposalFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: the lines are written with their proposal by the services (on the proposal's page here)."""
+
     scope_through = "proposal"
     list_display = ["proposal", "proposal_region", "scheme", "amount_rupiah"]
     list_filter = ["scheme", "proposal__fiscal_year", ("proposal__region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["proposal__number", "proposal__name"]
-    autocomplete_fields = ["proposal", "scheme"]
     list_select_related = ["proposal__region", "scheme"]
     ordering = ["-proposal_id", "-scheme_id"]  # the (proposal, scheme) unique index, newest proposals first
 
