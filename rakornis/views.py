@@ -2,57 +2,89 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from agencies.models import StaffRole, has_role
+from agencies.models import StaffRole
+from meetings import selectors
 from meetings.models import Meeting
 from programs.models import FundingScheme, Proposal, ProposalFunding
+from rakornis.fiscal_year import planning_year
+from rakornis.policy import Action, may_anywhere
 
 HOME_LIST_LIMIT = 10
+
+
+def _by_scheme(funding: QuerySet) -> dict[int, Decimal]:
+    """Funding lines (of proposals or of decisions) summed per scheme id."""
+    return dict(funding.order_by().values_list("scheme").annotate(total=Sum("amount")))
 
 
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Totals by status and by funding scheme for the user's scope, and each role's own work queue."""
+    """The planning year in the user's scope: proposals per status, what was proposed and what was agreed per funding
+    scheme, and each role's own work queue.
+
+    "Pagu usulan" adds the proposals' own amounts over `Proposal.PROPOSED_STATUSES` (submitted to agreed; not
+    drafts, rejected, merged or deferred); "pagu disepakati" adds the agreed amounts of the deciding decisions
+    (`meetings.selectors.agreed_funding`), as the recap and the Renja do. Each proposal counts in its own fiscal
+    year only, so a deferred proposal and its carried-over copy are never added together.
+    """
     user = request.user
-    proposals = Proposal.objects.for_user(user)
+    year = planning_year(request)
+    scope = Proposal.objects.for_user(user)
+    proposals = scope.for_year(year)
     status_counts = dict(proposals.order_by().values_list("status").annotate(n=Count("pk")))
     by_status = [(value, label, status_counts.get(value, 0)) for value, label in Proposal.Status.choices]
-    scheme_totals = dict(
-        ProposalFunding.objects.filter(proposal__in=proposals)
-        .order_by()
-        .values_list("scheme")
-        .annotate(total=Sum("amount"))
-    )
+    proposed = _by_scheme(ProposalFunding.objects.filter(proposal__in=proposals.proposed().values("pk")))
+    agreed_decisions = selectors.agreed_decisions(fiscal_year=year, proposals=scope)
+    agreed = _by_scheme(selectors.agreed_funding(fiscal_year=year, proposals=scope))
     by_scheme = [
-        (scheme, scheme_totals[scheme.pk]) for scheme in FundingScheme.objects.all() if scheme_totals.get(scheme.pk)
+        (scheme, proposed.get(scheme.pk), agreed.get(scheme.pk))
+        for scheme in FundingScheme.objects.all()
+        if scheme.pk in proposed or scheme.pk in agreed
     ]
     listed = proposals.select_related("region").with_total().order_by("-updated_at")
+    # Work waiting in other fiscal years, so that a queue filtered to the planning year hides nothing silently.
+    waiting = (Proposal.Status.DRAFT, Proposal.Status.RETURNED, Proposal.Status.SUBMITTED)
+    elsewhere = dict(
+        scope.exclude(fiscal_year=year)
+        .filter(status__in=waiting)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
     context = {
+        "year": year,
+        "year_label": str(year),
         "roles": StaffRole.objects.of(user).select_related("agency"),
         "by_status": by_status,
         "proposal_count": sum(status_counts.values()),
+        "proposed_statuses": [Proposal.Status(value).label for value in Proposal.PROPOSED_STATUSES],
+        "proposed_count": sum(status_counts.get(value, 0) for value in Proposal.PROPOSED_STATUSES),
+        "agreed_count": agreed_decisions.count(),
         "by_scheme": by_scheme,
-        "grand_total": sum(scheme_totals.values(), Decimal(0)),
+        "proposed_total": sum(proposed.values(), Decimal(0)),
+        "agreed_total": sum(agreed.values(), Decimal(0)),
+        "elsewhere": elsewhere,
         "limit": HOME_LIST_LIMIT,
     }
-    if has_role(user, StaffRole.Role.OPERATOR):
+    if may_anywhere(user, Action.EDIT):
         context["my_drafts"] = listed.filter(status=Proposal.Status.DRAFT)[:HOME_LIST_LIMIT]
         context["my_returned"] = listed.filter(status=Proposal.Status.RETURNED)[:HOME_LIST_LIMIT]
         context["my_outcomes"] = listed.exclude(status__in=[Proposal.Status.DRAFT, Proposal.Status.RETURNED])[
             :HOME_LIST_LIMIT
         ]
-    if has_role(user, StaffRole.Role.VERIFIER):
+    if may_anywhere(user, Action.VERIFY):
         context["to_verify"] = listed.filter(status=Proposal.Status.SUBMITTED).order_by("updated_at")[:HOME_LIST_LIMIT]
-    if has_role(user, StaffRole.Role.SECRETARY, StaffRole.Role.PLANNER, StaffRole.Role.VIEWER):
+    if may_anywhere(user, Action.MANAGE_MEETING, Action.PLAN, Action.READ_MINUTES):
         context["upcoming_meetings"] = (
             Meeting.objects.for_user(user)
-            .filter(ends_at__gte=timezone.now() - timedelta(days=30))
+            .filter(fiscal_year=year, ends_at__gte=timezone.now() - timedelta(days=30))
             .select_related("organiser")
             .order_by("starts_at")[:HOME_LIST_LIMIT]
         )

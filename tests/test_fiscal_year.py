@@ -16,6 +16,7 @@ from tests.factories import MeetingFactory, ProposalFactory
 pytestmark = pytest.mark.django_db
 
 SWITCH = reverse("fiscal-year-switch")
+REAL_TODAY = fiscal_year.today
 
 
 def header_year(response) -> str:
@@ -43,6 +44,7 @@ def header_options(response) -> list[str]:
 )
 def test_the_default_is_next_year_in_the_projects_time_zone(monkeypatch, settings, utc, expected):
     settings.TIME_ZONE = "Asia/Makassar"
+    monkeypatch.setattr(fiscal_year, "today", REAL_TODAY)  # unpinned (tests/conftest.py pins it)
     monkeypatch.setattr(timezone, "now", lambda: utc)
     assert fiscal_year.default_year() == expected
 
