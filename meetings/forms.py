@@ -9,6 +9,7 @@ from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import escape
 
 from agencies.models import Agency, Region
 from meetings.models import Attendance, Decision, Meeting
@@ -172,7 +173,7 @@ class DecisionForm(forms.Form):
                 label=scheme.short_name,
                 required=False,
                 initial=initial_funding.get(scheme.pk),
-                help_text=f"Usulan: {format_rupiah(proposed)}" if proposed is not None else "",
+                help_text=escape(f"Usulan: {format_rupiah(proposed)}") if proposed is not None else "",
             )
         self.fields["executing_agency"].queryset = Agency.objects.for_user(user).filter(is_active=True)
         self.fields["version"].initial = proposal.version
@@ -191,7 +192,8 @@ class DecisionForm(forms.Form):
                 funding={line.scheme: line.amount for line in proposal.funding_lines.all()},
             )
             self.fields["executing_agency"].initial = default_agency.pk
-        self.fields["agreed_volume"].help_text = f"Usulan: {number_format(proposal.volume)} {proposal.unit}"
+        # crispy-bootstrap5 prints help texts unescaped (`|safe`), and the unit is whatever the operator typed.
+        self.fields["agreed_volume"].help_text = escape(f"Usulan: {number_format(proposal.volume)} {proposal.unit}")
         self.fields["merged_into_number"].widget.attrs["list"] = "merge-candidates"
 
         changed = Decision.Outcome.AGREED_WITH_CHANGES
