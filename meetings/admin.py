@@ -222,7 +222,7 @@ class AgendaItemAdmin(ReadOnlyAdminMixin, MeetingLockMixin, ScopedModelAdmin):
 
     @admin.display(description="nomor usulan", ordering="proposal__number")
     def proposal_number(self, item: AgendaItem) -> str:
-        return format_html('<span class="nowrap">{}</span>', item.proposal.number)
+        return format_html('<span class="nowrap">{}</span>', item.proposal.number)  # format_html escapes its arguments
 
     @admin.display(description="nama usulan", ordering="proposal__name")
     def proposal_name(self, item: AgendaItem) -> str:
@@ -271,6 +271,7 @@ class DecisionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
     @admin.display(description="nomor usulan", ordering="proposal__number")
     def proposal_number(self, decision: Decision) -> str:
+        # format_html escapes its arguments.
         return format_html('<span class="nowrap">{}</span>', decision.proposal.number)
 
     @admin.display(description="nama usulan", ordering="proposal__name")

@@ -269,7 +269,7 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
 
     @admin.display(description="nomor usulan", ordering="number")
     def number_nowrap(self, proposal: Proposal) -> str:
-        return format_html('<span class="nowrap">{}</span>', proposal.number)
+        return format_html('<span class="nowrap">{}</span>', proposal.number)  # format_html escapes its arguments
 
     @admin.display(description="kabupaten/kota", ordering="region__code")
     def regency(self, proposal: Proposal) -> str:

@@ -155,18 +155,21 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return entry.object_repr
         if entry.action == AuditEntry.Action.DELETED:
             return entry.object_repr
+        # format_html escapes its arguments: object_repr is the row's text (a proposal's name) as typed.
         return format_html('<a href="{}">{}</a>', url, entry.object_repr)
 
     @admin.display(description="perubahan")
     def changes_summary(self, entry: AuditEntry) -> str:
         if not entry.changes:
             return "—"
+        # format_html_join escapes every value of every row: old and new values are text as people typed it.
         return format_html_join("", "<div><strong>{}</strong>: {} → {}</div>", _rows(entry))
 
     @admin.display(description="perubahan (lama → baru)")
     def changes_table(self, entry: AuditEntry) -> str:
         if not entry.changes:
             return "Tidak ada perubahan kolom yang dicatat."
+        # format_html_join escapes every value; format_html then inserts those already-escaped rows as they are.
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", _rows(entry))
         return format_html(
             "<table><thead><tr><th>Kolom</th><th>Lama</th><th>Baru</th></tr></thead><tbody>{}</tbody></table>",

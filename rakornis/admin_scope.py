@@ -262,4 +262,4 @@ def count_subquery(rows: models.QuerySet, parent_path: str) -> Coalesce:
 
 def rupiah_html(value: Decimal | int | None) -> str:
     """`Rp 1.500.000.000` on one line in a narrow changelist column."""
-    return format_html('<span class="nowrap">{}</span>', format_rupiah(value))
+    return format_html('<span class="nowrap">{}</span>', format_rupiah(value))  # format_html escapes its arguments
