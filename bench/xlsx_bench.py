@@ -24,7 +24,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,8 +63,10 @@ def _rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def measured(task: Callable[[], object]) -> tuple[float, float, object]:
+def measured(task: Callable[[], object]) -> tuple[float, float, Any]:
     """(CPU seconds, peak resident memory growth in MiB, result) of `task`, run in a forked child.
+
+    The result comes back through JSON (tuples as lists), hence Any.
 
     CPU time rather than wall time: on a shared machine other processes' load would swamp the comparison. The
     database server's own time is not in it (SQLite runs in-process, so there it is).
@@ -184,7 +188,7 @@ def compare_writers(count: int, width: int, directory: str) -> None:
     results = {}
     for name, writer in (("openpyxl write-only", openpyxl_write), ("XlsxWriter constant_memory", xlsxwriter_write)):
         path = os.path.join(directory, f"{name.split()[0]}.xlsx")
-        elapsed, peak, _ = measured(lambda writer=writer, path=path: writer(rows, path))
+        elapsed, peak, _ = measured(partial(writer, rows, path))
         results[name] = elapsed
         line(name, count, elapsed, peak, f"{os.path.getsize(path) / MIB:.1f} MiB file")
     openpyxl_s, xlsxwriter_s = results.values()
@@ -267,7 +271,7 @@ def bare_export(limit: int, path: str) -> tuple[float, int]:
         code = NUMBER_FORMATS.get(field.kind)
         if code and code not in by_format:
             by_format[code] = workbook.add_format({"num_format": code})
-        number_formats.append(by_format.get(code))
+        number_formats.append(by_format[code] if code else None)
     for col, field in enumerate(fields):
         sheet.write_string(0, col, field.label)
     for row_index, values in enumerate(rows, start=1):
@@ -307,7 +311,7 @@ def export_benchmark(count: int, directory: str) -> None:
     )
     print("\n3. Memory as rows grow (application export)")
     for limit in sorted({max(count // 4, 1), max(count // 2, 1), count}):
-        elapsed, peak, _ = measured(lambda limit=limit: app_export(limit, path))
+        elapsed, peak, _ = measured(partial(app_export, limit, path))
         line(f"{limit:,} proposals", limit, elapsed, peak)
 
 
@@ -321,7 +325,7 @@ def import_workbook(count: int, path: str) -> None:
     regions = list(Region.objects.regencies().filter(code__startswith="63."))
     agencies = {agency.region_id: agency for agency in Agency.objects.filter(region__in=regions)}
     regions = [region for region in regions if region.pk in agencies]
-    districts = {}
+    districts: dict[int | None, Region] = {}
     for district in Region.objects.districts().filter(parent__in=regions):
         districts.setdefault(district.parent_id, district)
     subs = list(Nomenclature.objects.sub_activities().filter(code__contains=".2.").values_list("code", flat=True))
