@@ -1,5 +1,5 @@
-# Quick start: `make run` serves the application on http://127.0.0.1:8000; `make test` runs ruff and the suite on
-# SQLite and then on PostgreSQL; `make test-fast` runs the suite on SQLite alone, without the browser tests.
+# Quick start: `make run` serves the application on http://127.0.0.1:8000; `make test` runs ruff, mypy and the suite
+# on SQLite and then on PostgreSQL; `make test-fast` runs the suite on SQLite alone, without the browser tests.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -96,7 +96,7 @@ browser-deps:
 
 # The browser tests run on their own: only they need DJANGO_ALLOW_ASYNC_UNSAFE (Playwright's sync API inside
 # pytest-django's live_server), never the rest of the suite or production.
-test: install-test lint browser-deps
+test: install-test lint typecheck browser-deps
 	@echo "== SQLite =="
 	$(PY) -m pytest -n 2 -m "not browser"
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
