@@ -100,11 +100,21 @@ def test_valid_upload_previews_then_saves_on_confirmation(client, operator_banja
 
 
 def test_confirm_parses_again_and_saves_nothing_when_the_data_changed(client, operator_banjar, banjar, pupr_banjar):
+    draft = funded_proposal(region=banjar, agency=pupr_banjar, fiscal_year=2027, sub_activity=sub_activity(SUB))
     client.force_login(operator_banjar)
-    upload(client, usulan_xlsx([record(), record(**{"Nama Usulan": "Drainase Pasar"})]))
+    changed = record(**{"ID Usulan": draft.number, "Nama Usulan": "Drainase Pasar"})
+    upload(client, usulan_xlsx([record(), changed]))
     token = client.session[SESSION_KEY]["token"]
-    # Meanwhile someone enters the same proposal by hand: the file now holds a duplicate.
-    funded_proposal(
+    # Meanwhile the proposal the file changes is submitted: it can no longer be changed by the import.
+    Proposal.objects.filter(pk=draft.pk).update(status=Proposal.Status.SUBMITTED)
+    response = client.post(CONFIRM, {"token": token})
+    assert response.status_code == 200
+    assert [(issue.row, issue.column) for issue in response.context["errors"]] == [(3, "ID Usulan")]
+    assert Proposal.objects.count() == 1
+
+
+def test_preview_lists_possible_overlaps_and_saves_them(client, operator_banjar, banjar, pupr_banjar):
+    saved = funded_proposal(
         region=banjar,
         agency=pupr_banjar,
         fiscal_year=2027,
@@ -112,10 +122,18 @@ def test_confirm_parses_again_and_saves_nothing_when_the_data_changed(client, op
         location="Ruas Martapura - Astambul",
         sub_activity=sub_activity(SUB),
     )
-    response = client.post(CONFIRM, {"token": token})
+    client.force_login(operator_banjar)
+    response = upload(client, usulan_xlsx([record(), record(**{"Nama Usulan": "Drainase Pasar", "Lokasi": ""})]))
     assert response.status_code == 200
-    assert response.context["errors"]
-    assert Proposal.objects.count() == 1
+    assert not response.context["errors"]
+    page = response.text
+    assert "kemungkinan tumpang tindih" in page
+    # Each row that may overlap links the other proposal (or names the other row of the file).
+    assert f'href="{saved.get_absolute_url()}"' in page
+    assert page.count('class="overlap-link"') == 2  # row 2 (same location) and row 3 (same name): the saved one
+    response = client.post(CONFIRM, {"token": client.session[SESSION_KEY]["token"]})
+    assert response.status_code == 302
+    assert Proposal.objects.filter(name="Drainase Pasar").count() == 2
 
 
 def test_operator_cannot_import_a_row_of_another_kabupaten(client, operator_tapin):

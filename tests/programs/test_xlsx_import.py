@@ -220,6 +220,48 @@ def test_amounts_as_indonesian_text(operator_banjar, cell, amount):
     assert ProposalFunding.objects.get(proposal=proposal).amount == amount
 
 
+def test_decimals_and_coordinates_typed_as_text_are_read_as_the_form_reads_them(operator_banjar):
+    """The same parser as the proposal form (rakornis/numbers.py): `1,8` is 1.8, `-3,4128` is -3.4128."""
+    row = record(
+        **{
+            "Volume": "1,8",
+            "Latitude": "-3,4128",
+            "Longitude": "114.591",
+            "Prakiraan Maju Volume": "1.500",
+            "Prakiraan Maju Pagu": "Rp 2.000.000.000",
+        }
+    )
+    result = parse(usulan_xlsx([row]), operator_banjar)
+    assert messages(result) == []
+    proposal_import_apply(result=result, user=operator_banjar)
+    proposal = Proposal.objects.get()
+    assert (proposal.volume, proposal.latitude, proposal.longitude) == (
+        Decimal("1.8"),
+        Decimal("-3.4128"),
+        Decimal("114.591"),
+    )
+    assert (proposal.forward_volume, proposal.forward_amount) == (Decimal(1500), Decimal(2_000_000_000))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"Volume": "1,8,5"}, "Baris 2, Volume: '1,8,5' bukan angka yang dapat dibaca"),
+        (
+            {"Latitude": "-3.412,8", "Longitude": "114,59"},
+            "Baris 2, Latitude: '-3.412,8' bukan angka yang dapat dibaca",
+        ),
+        ({"Prakiraan Maju Pagu": "2,5 miliar"}, "Baris 2, Prakiraan Maju Pagu: '2,5 miliar' bukan angka"),
+    ],
+)
+def test_numbers_the_form_refuses_are_refused_with_the_same_message(operator_banjar, overrides, expected):
+    result = parse(usulan_xlsx([record(**overrides)]), operator_banjar)
+    assert messages(result) == [expected]
+    with pytest.raises(ProposalImportError):
+        proposal_import_apply(result=result, user=operator_banjar)
+    assert not Proposal.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("text", "number"),
     [
@@ -502,30 +544,63 @@ def test_out_of_nomenclature_takes_keterangan_as_the_reason(operator_banjar):
     assert proposal.out_of_catalogue_reason == "Belum ada sub kegiatan untuk jalan lingkungan berpaving"
 
 
-def test_duplicate_rows_within_the_file(operator_banjar):
-    result = parse(
-        usulan_xlsx([record(), record(**{"Nama Usulan": "PENINGKATAN JALAN  Martapura - Astambul"})]), operator_banjar
-    )
-    assert messages(result) == [
-        "Baris 3, Nama Usulan: usulan ganda: sama dengan baris 2 (kabupaten/kota, sub kegiatan, nama dan lokasi sama)"
+# Possible overlaps (programs/overlaps.py) are warnings: they used to be refused as "usulan ganda", which the web
+# form allowed, so an export of real data did not import back.
+
+
+def warnings(result) -> list[str]:
+    return [str(issue) for issue in result.warnings]
+
+
+def test_rows_that_may_overlap_each_other_are_imported_with_a_warning(operator_banjar):
+    pokir = record(**{"Nama Usulan": "PENINGKATAN JALAN  Martapura - Astambul", "Sumber Usulan": "Pokir DPRD"})
+    result = parse(usulan_xlsx([record(), pokir]), operator_banjar)
+    assert messages(result) == []
+    assert warnings(result) == [
+        "Baris 2, Nama Usulan: kemungkinan tumpang tindih dengan baris 3 (kabupaten/kota dan sub kegiatan sama, "
+        "nama atau lokasi sama); tetap diimpor",
+        "Baris 3, Nama Usulan: kemungkinan tumpang tindih dengan baris 2 (kabupaten/kota dan sub kegiatan sama, "
+        "nama atau lokasi sama); tetap diimpor",
     ]
+    assert [[overlap.label for overlap in row.overlaps] for row in result.rows] == [["baris 3"], ["baris 2"]]
+    summary = proposal_import_apply(result=result, user=operator_banjar)
+    assert summary.created == ["USL-2027-63.03-0001", "USL-2027-63.03-0002"]
+    assert sorted(Proposal.objects.values_list("origin", flat=True)) == ["musrenbang", "pokir"]
 
 
-def test_duplicate_of_a_proposal_already_in_the_database(operator_banjar, banjar, pupr_banjar):
-    ProposalFactory(
+def test_a_row_that_may_overlap_a_saved_proposal_names_it_and_is_imported(operator_banjar, banjar, pupr_banjar):
+    saved = ProposalFactory(
         number="USL-2027-63.03-0001",
         region=banjar,
         agency=pupr_banjar,
+        sub_activity=sub_activity(SUB),
         name="Peningkatan Jalan Martapura - Astambul",
         location="Ruas Martapura - Astambul STA 0+000 s.d. 2+500",
+        origin=Proposal.Origin.POKIR,
     )
-    result = parse(usulan_xlsx([record()]), operator_banjar)
-    assert messages(result) == [
-        "Baris 2, Nama Usulan: usulan ganda: sudah ada untuk TA 2027 sebagai USL-2027-63.03-0001 (kabupaten/kota, "
-        "sub kegiatan, nama dan lokasi sama)"
+    result = parse(usulan_xlsx([record(**{"Nama Usulan": "Jalan Martapura Astambul"})]), operator_banjar)
+    assert messages(result) == []
+    assert warnings(result) == [
+        "Baris 2, Nama Usulan: kemungkinan tumpang tindih dengan USL-2027-63.03-0001 (kabupaten/kota dan sub "
+        "kegiatan sama, nama atau lokasi sama); tetap diimpor"
     ]
-    # Another year is another proposal.
-    assert messages(parse(usulan_xlsx([record(**{"Tahun Anggaran": 2028})]), operator_banjar)) == []
+    (row,) = result.to_create
+    assert [(overlap.pk, overlap.number) for overlap in row.overlaps] == [(saved.pk, saved.number)]
+    assert proposal_import_apply(result=result, user=operator_banjar).created == ["USL-2027-63.03-0002"]
+    # Another year, another sub kegiatan, or another name and location: no overlap.
+    for overrides in (
+        {"Tahun Anggaran": 2028},
+        {"Kode Sub Kegiatan": sub_activity("1.03.10.2.01.0055").code},
+        {"Nama Usulan": "Jalan Lain", "Lokasi": "Ruas Lain"},
+    ):
+        assert warnings(parse(usulan_xlsx([record(**overrides)]), operator_banjar)) == [], overrides
+
+
+def test_the_same_id_usulan_twice_is_still_an_error(operator_banjar, banjar, pupr_banjar):
+    saved = funded_proposal(number="USL-2027-63.03-0001", region=banjar, agency=pupr_banjar)
+    row = record(**{"ID Usulan": saved.number, "Nama Usulan": saved.name, "Lokasi": saved.location})
+    result = parse(usulan_xlsx([row, row]), operator_banjar)
+    assert messages(result) == ["Baris 3, ID Usulan: USL-2027-63.03-0001 sudah ada di baris 2"]
 
 
 def test_operator_may_only_import_their_own_kabupaten(operator_banjar):
@@ -686,6 +761,23 @@ def test_proposal_changed_after_the_preview_fails_the_whole_import(operator_banj
         "Baris 2, ID Usulan: usulan USL-2027-63.03-0001 diubah pengguna lain setelah berkas diperiksa; "
         "unggah ulang berkasnya"
     )
+    assert Proposal.objects.count() == 1
+    assert not AuditEntry.objects.exists()
+
+
+def test_proposal_submitted_after_the_preview_fails_the_whole_import(operator_banjar, draft):
+    """The services refuse the batch (programs.workflow: a submitted proposal is not edited); the import says which
+    row, and the new row of the same file is not saved either."""
+    result = parse(
+        usulan_xlsx([record(**{"ID Usulan": draft.number, "Volume": 4}), record(**{"Nama Usulan": "Jalan Baru"})]),
+        operator_banjar,
+    )
+    Proposal.objects.filter(pk=draft.pk).update(status=Proposal.Status.SUBMITTED)
+    with pytest.raises(ProposalImportError) as caught:
+        proposal_import_apply(result=result, user=operator_banjar)
+    assert [str(issue) for issue in caught.value.issues] == [
+        "Baris 2, ID Usulan: usulan USL-2027-63.03-0001 kini berstatus Diajukan"
+    ]
     assert Proposal.objects.count() == 1
     assert not AuditEntry.objects.exists()
 

@@ -1,0 +1,151 @@
+"""One cell at a time: values as spreadsheets carry them (codes stored as numbers, escaped control characters,
+yes/no words) turned into what the checks need, or a `CellError` whose message follows `Baris N, Kolom: `.
+
+Numbers (amounts, volumes, coordinates) are read by the project's one number parser, `rakornis.numbers`, with the
+same rules and messages as the forms; its `NumberError` is a cell error like `CellError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal
+from programs.xlsx import columns as cols
+from rakornis.numbers import NumberError
+
+_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CellError(ValueError):
+    """A cell value that cannot be used; the message is the part after `Baris N, Kolom: `."""
+
+
+# What a cell parser raises for a value it cannot use: this module's errors and the number parser's.
+CELL_ERRORS = (CellError, NumberError)
+
+
+def _unescape(text: str) -> str:
+    # OOXML writes control characters as _xHHHH_ (a CR as _x000D_); Excel shows them decoded.
+    return _ESCAPE_RE.sub(lambda match: chr(int(match.group(1), 16)), text) if "_x" in text else text
+
+
+def _raw_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _CONTROL_RE.sub("", _unescape(str(value)).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_line(value: Any) -> str:
+    """One-line text: spaces and non-breaking spaces collapsed, ends trimmed."""
+    return " ".join(_raw_text(value).replace("\u00a0", " ").split())
+
+
+def clean_block(value: Any) -> str:
+    """Text that may have line breaks (notes): each line trimmed, blank lines at the ends dropped."""
+    lines = [" ".join(line.replace("\u00a0", " ").split()) for line in _raw_text(value).split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not clean_line(value))
+
+
+def casefold_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# Codes, choices and years -------------------------------------------------------------------------------------------
+
+
+def parse_region_code(value: Any) -> str:
+    """`63.03` as typed, also when the spreadsheet stored it as the number 63.03 or 63.1 (read back as `63.10`)."""
+    if isinstance(value, bool):
+        return _raw_text(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        head, _, tail = repr(value).partition(".")
+        return f"{head.zfill(2)}.{tail.ljust(2, '0')}"
+    return clean_line(value)
+
+
+def parse_code(value: Any) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    return clean_line(value)
+
+
+YES_WORDS = {"ya", "y", "yes", "1", "true", "benar", "x", "\u2713"}
+NO_WORDS = {"tidak", "t", "tdk", "no", "n", "0", "false", "salah", "-"}
+
+
+def parse_yes_no(value: Any) -> bool:
+    text = clean_line(value).casefold()
+    if not text or text in NO_WORDS:
+        return False
+    if text in YES_WORDS:
+        return True
+    raise CellError(f"isi {cols.YES_LABEL} atau {cols.NO_LABEL} (bukan {clean_line(value)!r})")
+
+
+def _choice_lookup(choices: list[tuple[Any, str]], extra: dict[str, Any]) -> dict[str, Any]:
+    lookup = {casefold_key(str(label)): value for value, label in choices}
+    lookup |= {casefold_key(str(value)): value for value, _ in choices}
+    lookup |= extra
+    return lookup
+
+
+PRIORITIES = _choice_lookup(
+    Proposal.Priority.choices,
+    {f"{value} - {label}".casefold(): value for value, label in Proposal.Priority.choices}
+    | {"prioritas 1": 1, "prioritas 2": 2, "prioritas 3": 3},
+)
+ORIGINS = _choice_lookup(
+    Proposal.Origin.choices,
+    {"musrenbang": "musrenbang", "pokir": "pokir", "pokok pikiran dprd": "pokir", "forum perangkat daerah": "forum_pd"},
+)
+
+
+def parse_priority(value: Any) -> int:
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        value = str(int(value))
+    text = clean_line(value)
+    if not text:
+        return Proposal.Priority.MEDIUM
+    choice = PRIORITIES.get(casefold_key(text))
+    if choice is None:
+        raise CellError(f"{text!r} bukan prioritas; isi 1/Tinggi, 2/Sedang atau 3/Rendah")
+    return int(choice)
+
+
+def parse_origin(value: Any) -> str:
+    text = clean_line(value)
+    if not text:
+        return Proposal.Origin.MUSRENBANG
+    choice = ORIGINS.get(casefold_key(text))
+    if choice is None:
+        labels = ", ".join(label for _, label in Proposal.Origin.choices)
+        raise CellError(f"{text!r} bukan sumber usulan yang dikenal; isi salah satu dari: {labels}")
+    return choice
+
+
+def parse_year(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not clean_line(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean_line(value) if not isinstance(value, int) or isinstance(value, bool) else str(value)
+    if not re.fullmatch(r"\d{4}", text):
+        raise CellError(f"isi tahun empat angka, misalnya 2027 (bukan {text!r})")
+    year = int(text)
+    if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
+        raise CellError(f"tahun {year} di luar rentang {MIN_FISCAL_YEAR}\u2013{MAX_FISCAL_YEAR}")
+    return year

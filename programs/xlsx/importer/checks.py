@@ -1,0 +1,320 @@
+"""The checks of one row, column by column: which proposal and where (and may the user import it there), what it
+proposes, where exactly, and its money. The lookups they need are read once per file (`Lookups`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import CharField
+
+from agencies.models import Agency, Region, region_within
+from programs.models import FundingScheme, Nomenclature, Proposal
+from programs.xlsx import columns as cols
+from programs.xlsx.importer.cells import (
+    CELL_ERRORS,
+    casefold_key,
+    clean_block,
+    clean_line,
+    parse_code,
+    parse_origin,
+    parse_priority,
+    parse_region_code,
+    parse_year,
+    parse_yes_no,
+)
+from programs.xlsx.importer.reading import UNSAVED_FORMULA, ErrorValue
+from rakornis import policy
+from rakornis.formatting import format_rupiah
+from rakornis.numbers import LATITUDE_RANGE, LONGITUDE_RANGE, parse_amount, parse_coordinate, parse_volume
+
+if TYPE_CHECKING:
+    from programs.xlsx.importer.plan import Plan
+
+
+@dataclass
+class Header:
+    row: int
+    positions: dict[str, int]  # field key -> column index
+    fields: dict[str, cols.Field]
+
+    def has(self, key: str) -> bool:
+        return key in self.positions
+
+    def cells(self, values: list[Any]) -> dict[str, Any]:
+        """A sheet row's values by field key (None where the row is shorter than the header)."""
+        return {key: values[col] if col < len(values) else None for key, col in self.positions.items()}
+
+
+def _max_length(name: str) -> int:
+    field = Proposal._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
+
+
+_REGENCY_PREFIX_RE = re.compile(r"^(kabupaten|kab\.?|kota)\s+")
+
+
+def _regency_name_matches(typed: str, region: Region) -> bool:
+    def full(text: str) -> str:
+        return re.sub(r"^kab\.?\s+", "kabupaten ", casefold_key(text))
+
+    stored = full(region.name)
+    given = full(typed)
+    return given == stored or (not _REGENCY_PREFIX_RE.match(given) and given == _REGENCY_PREFIX_RE.sub("", stored))
+
+
+class Lookups:
+    """Everything the rows refer to, read in a handful of queries whatever the number of rows."""
+
+    def __init__(self) -> None:
+        self.regencies: dict[str, Region] = {}
+        self.places: dict[str, Region] = {}
+        self.agencies: dict[str, Agency] = {}
+        self.sub_activities: dict[str, Nomenclature] = {}
+        self.proposals: dict[str, Proposal] = {}
+        self.scope_names: dict[str, str] = {}
+
+    @classmethod
+    def load(cls, rows: list[tuple[int, dict[str, Any]]], plan: Plan) -> Lookups:
+        self = cls()
+        region_codes, place_codes, sub_codes, numbers = set(), set(), set(), set()
+        for _, cells in rows:
+            region_codes.add(parse_region_code(cells.get(cols.REGION_CODE.key)))
+            place_codes.add(parse_code(cells.get(cols.LOCATION_CODE.key)))
+            sub_codes.add(parse_code(cells.get(cols.SUB_ACTIVITY.key)))
+            numbers.add(clean_line(cells.get(cols.NUMBER.key)))
+        self.regencies = {r.code: r for r in Region.objects.regencies().filter(code__in=region_codes - {""})}
+        self.places = {
+            r.code: r
+            for r in Region.objects.filter(
+                code__in=place_codes - {""}, level__in=[Region.Level.DISTRICT, Region.Level.VILLAGE]
+            ).select_related("parent")
+        }
+        for agency in Agency.objects.order_by("-is_active", "pk"):
+            for text in (agency.name, agency.short_name):
+                self.agencies.setdefault(casefold_key(text), agency)
+        self.sub_activities = {
+            n.code: n for n in Nomenclature.objects.sub_activities().filter(code__in=sub_codes - {""})
+        }
+        visible = Proposal.objects.all() if plan.user is None else Proposal.objects.for_user(plan.user)
+        self.proposals = {
+            p.number: p
+            for p in visible.filter(number__in=numbers - {""})
+            .select_related("region", "agency", "sub_activity", "district", "village")
+            .prefetch_related("funding_lines")
+        }
+        scope = {*(plan.create_codes or []), *(plan.edit_codes or [])}
+        self.scope_names = dict(Region.objects.filter(code__in=scope).values_list("code", "name"))
+        return self
+
+    def outside_scope_message(self, region: Region, allowed: list[str]) -> str:
+        if not allowed:
+            return "peran Anda tidak mengizinkan mengimpor usulan"
+        names = ", ".join(f"{self.scope_names.get(code, code)} ({code})" for code in allowed)
+        return f"Anda hanya dapat mengimpor usulan {names}; baris ini untuk {region.name} ({region.code})"
+
+
+class RowCheck:
+    """Reads and checks the cells of one row; every problem goes to `problems` as (column, message)."""
+
+    def __init__(self, plan: Plan, lookups: Lookups, header: Header, number: int, cells: dict[str, Any]) -> None:
+        self.plan = plan
+        self.lookups = lookups
+        self.header = header
+        self.number = number
+        self.cells = cells
+        self.problems: list[tuple[str, str]] = []
+        self.values: dict[str, Any] = {}
+        self.funding: dict[int, Decimal] = {}
+        self.existing: Proposal | None = None
+        self.year: int | None = None
+        self.region: Region | None = None
+
+    def has(self, field_: cols.Field) -> bool:
+        return self.header.has(field_.key)
+
+    def label(self, key: str) -> str:
+        return self.header.fields[key].label if key in self.header.fields else key
+
+    def problem(self, field_or_label: cols.Field | str, message: str) -> None:
+        label = field_or_label.label if isinstance(field_or_label, cols.Field) else field_or_label
+        self.problems.append((label, message))
+
+    def read(self, key: str, parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        value = self.cells.get(key)
+        if value is UNSAVED_FORMULA:
+            self.problem(self.label(key), "rumus tanpa nilai tersimpan; buka berkas di Excel/LibreOffice lalu simpan")
+            return None
+        if isinstance(value, ErrorValue):
+            self.problem(self.label(key), f"rumus menghasilkan galat {value.code}")
+            return None
+        try:
+            return parse(value, *args, **kwargs)
+        except CELL_ERRORS as exc:
+            self.problem(self.label(key), str(exc))
+            return None
+
+    def required(self, field_: cols.Field, parse: Callable[..., Any], message: str = "wajib diisi") -> Any:
+        before = len(self.problems)
+        value = self.read(field_.key, parse)
+        if value in (None, "") and len(self.problems) == before:
+            self.problem(field_, message)
+        return value
+
+    def kept(self, value: Agency | Nomenclature, field_name: str) -> bool:
+        """Whether an existing proposal already has `value`: what was valid when it was saved may stay as it is."""
+        return self.existing is not None and getattr(self.existing, f"{field_name}_id") == value.pk
+
+    def identity(self, seen_numbers: dict[str, int]) -> None:
+        """Which proposal (new, or the one its ID names), which year and kabupaten/kota; may the user import it."""
+        number = self.read(cols.NUMBER.key, clean_line) or ""
+        if number:
+            self.existing = self.lookups.proposals.get(number)
+            if number in seen_numbers:
+                self.problem(cols.NUMBER, f"{number} sudah ada di baris {seen_numbers[number]}")
+            seen_numbers.setdefault(number, self.number)
+            if self.existing is None:
+                self.problem(cols.NUMBER, f"usulan {number} tidak ditemukan di wilayah Anda")
+        self.year = self.required(cols.FISCAL_YEAR, parse_year)
+        code = self.required(cols.REGION_CODE, parse_region_code)
+        region = self.lookups.regencies.get(code) if code else None
+        if code and region is None:
+            self.problem(cols.REGION_CODE, f"kode {code} bukan kabupaten/kota yang dikenal")
+        if region is None:
+            return
+        self.region = region
+        if self.has(cols.REGION_NAME):
+            typed = self.read(cols.REGION_NAME.key, clean_line)
+            if typed and not _regency_name_matches(typed, region):
+                self.problem(cols.REGION_NAME, f"{typed!r} tidak sesuai dengan kode {region.code} ({region.name})")
+        existing = self.existing
+        allowed = self.plan.edit_codes if existing is not None else self.plan.create_codes
+        if not policy.within(region.code, allowed):
+            self.problem(cols.REGION_CODE, self.lookups.outside_scope_message(region, allowed or []))
+        # The ID Usulan names the year and kabupaten/kota: a row cannot move its proposal to another series.
+        if existing is not None and existing.region_id != region.pk:
+            self.problem(
+                cols.REGION_CODE,
+                f"usulan {existing.number} milik {existing.region.code} {existing.region.name}; kabupaten/kota usulan "
+                "yang sudah ada tidak dapat diubah lewat impor",
+            )
+        if existing is not None and self.year is not None and existing.fiscal_year != self.year:
+            self.problem(
+                cols.FISCAL_YEAR,
+                f"usulan {existing.number} untuk TA {existing.fiscal_year}; tahun anggaran usulan yang sudah ada tidak "
+                "dapat diubah lewat impor",
+            )
+
+    def description(self) -> None:
+        """Agency, sub kegiatan (or out of the nomenclature, with its reason), name, volume, unit and texts."""
+        values = self.values
+        agency_text = self.required(cols.AGENCY, clean_line)
+        if agency_text:
+            agency = self.lookups.agencies.get(casefold_key(agency_text))
+            if agency is None:
+                self.problem(cols.AGENCY, f"{agency_text!r} tidak dikenal (tulis nama atau nama singkatnya)")
+            elif not agency.is_active and not self.kept(agency, "agency"):
+                self.problem(cols.AGENCY, f"{agency.short_name} sudah tidak aktif")
+            elif self.region is not None and agency.region_id != self.region.pk:
+                self.problem(cols.AGENCY, f"{agency.short_name} bukan perangkat daerah {self.region.name}")
+            else:
+                values["agency"] = agency
+
+        out_of_catalogue = bool(self.read(cols.OUT_OF_CATALOGUE.key, parse_yes_no))
+        notes = self.read(cols.NOTES.key, clean_block) if self.has(cols.NOTES) else None
+        code = self.read(cols.SUB_ACTIVITY.key, parse_code) if self.has(cols.SUB_ACTIVITY) else ""
+        if out_of_catalogue:
+            # The model keeps the reason apart from the notes; in the workbook Keterangan carries it.
+            if code:
+                self.plan.warn(self.number, cols.SUB_ACTIVITY.label, f"kode {code} diabaikan: Di Luar Nomenklatur = Ya")
+            if not notes:
+                self.problem(cols.NOTES, "usulan di luar nomenklatur wajib dijelaskan alasannya di kolom Keterangan")
+            values |= {"sub_activity": None, "out_of_catalogue": True, "out_of_catalogue_reason": notes or ""}
+        else:
+            if not code:
+                self.problem(cols.SUB_ACTIVITY, "wajib diisi (atau isi Di Luar Nomenklatur = Ya beserta alasannya)")
+            elif (node := self.lookups.sub_activities.get(code)) is None:
+                self.problem(cols.SUB_ACTIVITY, f"kode {code} tidak ada dalam nomenklatur")
+            elif not node.is_active and not self.kept(node, "sub_activity"):
+                self.problem(cols.SUB_ACTIVITY, f"kode {code} sudah tidak berlaku dalam nomenklatur")
+            else:
+                values |= {"sub_activity": node, "out_of_catalogue": False, "out_of_catalogue_reason": ""}
+            if notes is not None:
+                values["notes"] = notes
+
+        values["name"] = self.required(cols.NAME, clean_line)
+        values["volume"] = self.required(cols.VOLUME, parse_volume)
+        values["unit"] = self.required(cols.UNIT, clean_line, "wajib diisi, misalnya km, unit, ha")
+        for field_, name in ((cols.LOCATION, "location"), (cols.OUTPUT_INDICATOR, "output_indicator")):
+            if self.has(field_):
+                values[name] = self.read(field_.key, clean_line) or ""
+        for field_, name in (
+            (cols.NAME, "name"),
+            (cols.UNIT, "unit"),
+            (cols.LOCATION, "location"),
+            (cols.OUTPUT_INDICATOR, "output_indicator"),
+        ):
+            limit = _max_length(name)
+            if len(values.get(name) or "") > limit:
+                self.problem(field_, f"paling banyak {limit} karakter (kini {len(values[name])})")
+        if self.has(cols.PRIORITY):
+            values["priority"] = self.read(cols.PRIORITY.key, parse_priority)
+        if self.has(cols.ORIGIN):
+            values["origin"] = self.read(cols.ORIGIN.key, parse_origin)
+        if self.has(cols.FORWARD_VOLUME):
+            values["forward_volume"] = self.read(
+                cols.FORWARD_VOLUME.key, parse_volume, label="prakiraan maju volume", allow_zero=True
+            )
+        if self.has(cols.FORWARD_AMOUNT):
+            values["forward_amount"] = self.read(cols.FORWARD_AMOUNT.key, parse_amount)
+
+    def place(self) -> None:
+        """Kecamatan or desa inside the kabupaten/kota, and coordinates inside Indonesia."""
+        values = self.values
+        if self.has(cols.LOCATION_CODE):
+            code = self.read(cols.LOCATION_CODE.key, parse_code)
+            values |= {"district": None, "village": None}
+            place = self.lookups.places.get(code) if code else None
+            if code and place is None:
+                self.problem(cols.LOCATION_CODE, f"kode {code} bukan kecamatan atau desa/kelurahan yang dikenal")
+            elif place is not None and self.region is not None and not region_within(place.code, self.region.code):
+                self.problem(cols.LOCATION_CODE, f"{place.code} {place.name} tidak berada di {self.region.name}")
+            elif place is not None and place.level == Region.Level.VILLAGE:
+                values |= {"district": place.parent, "village": place}
+            elif place is not None:
+                values["district"] = place
+        if self.has(cols.LATITUDE) or self.has(cols.LONGITUDE):
+            before = len(self.problems)
+            latitude = self.read(cols.LATITUDE.key, parse_coordinate, limits=LATITUDE_RANGE, label="lintang")
+            longitude = self.read(cols.LONGITUDE.key, parse_coordinate, limits=LONGITUDE_RANGE, label="bujur")
+            if (latitude is None) != (longitude is None) and len(self.problems) == before:
+                missing = cols.LATITUDE if latitude is None else cols.LONGITUDE
+                self.problem(missing, "isi Latitude dan Longitude, atau kosongkan keduanya")
+            values |= {"latitude": latitude, "longitude": longitude}
+
+    def money(self) -> None:
+        """One amount per `Pagu ...` column (zero when empty), and Total Pagu equal to their sum when given."""
+        before = len(self.problems)
+        file_sum = Decimal(0)
+        schemes: dict[str, FundingScheme] = self.plan.schemes_by_code
+        for key in self.header.positions:
+            if not key.startswith(cols.SCHEME_PREFIX):
+                continue
+            amount = self.read(key, parse_amount) or Decimal(0)
+            scheme = schemes.get(key.removeprefix(cols.SCHEME_PREFIX))
+            if scheme is None:
+                if amount:
+                    self.problem(self.label(key), "skema pendanaan ini belum ada di data referensi aplikasi")
+                continue
+            file_sum += amount
+            self.funding[scheme.pk] = amount
+        if self.has(cols.TOTAL) and len(self.problems) == before:
+            total = self.read(cols.TOTAL.key, parse_amount)
+            if total is not None and total != file_sum:
+                self.problem(
+                    cols.TOTAL, f"{format_rupiah(total)} tidak sama dengan jumlah kolom Pagu {format_rupiah(file_sum)}"
+                )
