@@ -32,6 +32,9 @@ class MeetingLockMixin(LockableAdminMixin):
             obj = obj.meeting
         return isinstance(obj, Meeting) and obj.is_closed
 
+    def locked_reason(self, obj) -> str:
+        return "Rapat ini sudah ditutup: data rapat, daftar hadir, desk dan kesepakatannya hanya dapat dilihat."
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if formfield is not None and db_field.related_model is Meeting:

@@ -211,6 +211,9 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
     def is_locked(self, obj: models.Model | None) -> bool:
         return isinstance(obj, Proposal) and not workflow.allows(Event.EDIT, obj.status)
 
+    def locked_reason(self, obj: models.Model) -> str:
+        return _edit_refusal(obj) if isinstance(obj, Proposal) else ""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and policy.may_anywhere(request.user, Action.CREATE)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import models
@@ -95,6 +95,15 @@ class LockableAdminMixin:
 
     def is_locked(self, obj: models.Model | None) -> bool:
         return False
+
+    def locked_reason(self, obj: models.Model) -> str:
+        """Why a locked row is read-only, said at the top of its page (a ModelAdmin's; empty: nothing said)."""
+        return ""
+
+    def render_change_form(self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET" and self.is_locked(obj) and (reason := self.locked_reason(obj)):
+            messages.warning(request, reason)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:
         # Inlines receive the parent as a second argument; a ModelAdmin receives only the request.

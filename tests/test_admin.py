@@ -551,6 +551,7 @@ def test_a_final_renja_is_read_only_for_superusers_too(admin_client, world):
     response = admin_client.get(url)
     assert response.context["has_change_permission"] is False
     assert response.context["has_delete_permission"] is False
+    assert "Renja ini sudah final" in response.text
     assert admin_client.post(url, {"fiscal_year": "2030", "agency": world.work_plan.agency_id}).status_code == 403
     assert WorkPlan.objects.get(pk=world.work_plan.pk).fiscal_year == 2027
     item = world.work_plan.items.get()

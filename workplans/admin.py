@@ -63,6 +63,9 @@ class WorkPlanLockMixin(LockableAdminMixin):
             obj = obj.work_plan
         return isinstance(obj, WorkPlan) and obj.is_locked
 
+    def locked_reason(self, obj) -> str:
+        return "Renja ini sudah final dan terkunci: barisnya hanya dapat dilihat."
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if formfield is not None:

@@ -58,6 +58,7 @@ def test_a_closed_meeting_is_read_only_for_a_superuser_attendance_included(admin
     assert response.context["has_change_permission"] is False
     for inline in response.context["inline_admin_formsets"]:
         assert not (inline.has_add_permission or inline.has_change_permission or inline.has_delete_permission)
+    assert "Rapat ini sudah ditutup" in response.text
     assert admin_client.post(url, data).status_code == 403
     assert Meeting.objects.get(pk=meeting.pk).title == meeting.title
     assert Attendance.objects.get(pk=attendance.pk).name == "Ir. Ahmad Solhan"

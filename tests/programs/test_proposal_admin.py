@@ -171,6 +171,7 @@ def test_a_submitted_proposal_is_read_only_whole_for_a_superuser(admin_client, d
     (funding,) = response.context["inline_admin_formsets"]
     assert not (funding.has_add_permission or funding.has_change_permission or funding.has_delete_permission)
     assert "Rp 1.500.000.000" in response.text  # still shown
+    assert "Usulan berstatus Diajukan tidak dapat diubah." in response.text  # and why it is read-only
 
 
 def test_editing_a_submitted_proposal_is_refused_with_a_clear_message(admin_client, draft):
