@@ -3,7 +3,7 @@
 Scoping reuses the models' own `for_user(user)` querysets, so the admin and the application agree on who sees
 what: a staff operator of Kab. Banjar (63.03) never meets a row, a choice or an autocomplete answer of Kab. Tapin
 (63.05). Superusers see everything. Who sees and who is an administrator is `rakornis.policy`'s answer; nothing here
-looks at `is_superuser` itself.
+reads the superuser flag itself.
 """
 
 from __future__ import annotations
