@@ -173,9 +173,9 @@ def header_index(schemes: Sequence[FundingScheme]) -> dict[str, Field]:
             index.setdefault(normalise_header(text), field)
     by_code = {field.key.removeprefix(SCHEME_PREFIX): field for field in scheme_fields(schemes)}
     for scheme in schemes:
-        field = by_code.get(scheme.code)
-        if field is None:
+        scheme_field = by_code.get(scheme.code)
+        if scheme_field is None:
             continue
         for text in (scheme.name, scheme.short_name, scheme.code):
-            index.setdefault(normalise_header(f"Pagu {text}"), field)
+            index.setdefault(normalise_header(f"Pagu {text}"), scheme_field)
     return index

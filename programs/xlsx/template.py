@@ -56,7 +56,8 @@ def proposal_template_workbook(*, user) -> bytes:
 
     blocks = [
         [[region.code, region.name] for region in regencies],
-        [[agency.short_name, agency.name, agency.region.code] for agency in agencies],
+        # Every agency here has a region (filtered by it above); the nullable field's type does not know that.
+        [[agency.short_name, agency.name, agency.region.code if agency.region else ""] for agency in agencies],
         [[code, name, GOVERNMENT_LEVELS.get(level, ""), unit] for code, name, level, unit in sub_activities],
         [[cols.scheme_label(scheme), scheme.name, scheme.get_budget_display()] for scheme in schemes],
         [[code, name, level_labels[level], regency_names.get(code[:5], "")] for code, name, level in places],
