@@ -136,6 +136,34 @@ def test_preview_lists_possible_overlaps_and_saves_them(client, operator_banjar,
     assert Proposal.objects.filter(name="Drainase Pasar").count() == 2
 
 
+def test_preview_shows_the_rows_that_do_something_first(client, operator_banjar, banjar, pupr_banjar):
+    """A planner edits a row or two of a big export: the preview shows those, not the first unchanged rows."""
+    saved = [
+        funded_proposal(region=banjar, agency=pupr_banjar, name=f"Jalan {n}", location=f"Ruas {n}") for n in range(3)
+    ]
+    client.force_login(operator_banjar)
+    unchanged = [
+        record(
+            **{
+                "ID Usulan": proposal.number,
+                "Nama Usulan": proposal.name,
+                "Lokasi": proposal.location,
+                "Kode Sub Kegiatan": proposal.sub_activity.code,
+                "Volume": proposal.volume,
+                "Satuan": proposal.unit,
+                "Pagu APBD Kab/Kota": proposal.funding_lines.get().amount,
+            }
+        )
+        for proposal in saved
+    ]
+    response = upload(client, usulan_xlsx([*unchanged, record(**{"Nama Usulan": "Jalan Baru", "Lokasi": "Ruas Baru"})]))
+    assert not response.context["errors"]
+    actions = [row.action for row in response.context["result"].rows_that_matter_first]
+    assert actions == ["create", "unchanged", "unchanged", "unchanged"]
+    body = response.text[response.text.index('id="import-rows"') :]
+    assert body.index("Jalan Baru") < body.index(saved[0].number)
+
+
 def test_operator_cannot_import_a_row_of_another_kabupaten(client, operator_tapin):
     client.force_login(operator_tapin)
     response = upload(client, usulan_xlsx([record()]))

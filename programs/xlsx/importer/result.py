@@ -92,6 +92,12 @@ class ImportResult:
         return [row for row in self.rows if row.overlaps]
 
     @property
+    def rows_that_matter_first(self) -> list[ImportRow]:
+        """The preview's order: rows that create, change or may overlap, then the rows left alone; each in file
+        order. A preview of the first rows of a big export would otherwise show only unchanged rows."""
+        return sorted(self.rows, key=lambda row: row.action is RowAction.UNCHANGED and not row.overlaps)
+
+    @property
     def shown_warnings(self) -> list[ImportIssue]:
         """The warnings a page lists (a file of 20,000 rows may have as many)."""
         return self.warnings[:WARNINGS_SHOWN]
