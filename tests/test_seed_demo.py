@@ -1,14 +1,19 @@
 """`seed_demo`: demo accounts, the Rakornis meeting, and deterministic generated proposals."""
 
+from collections import defaultdict
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 
 from agencies.models import Region, StaffRole
 from meetings.models import Attendance, Decision, DecisionFunding, Meeting
 from programs.models import Proposal, ProposalFunding
+from programs.overlaps import overlapping
+from rakornis.audit import audit_value
+from rakornis.demo import demo_seed
 from rakornis.models import AuditEntry
 from tests.factories import ProposalFactory
 
@@ -66,7 +71,7 @@ def snapshot() -> list[tuple]:
             p.status,
             p.volume,
             p.unit,
-            p.district.code,
+            p.district.code if p.district else None,
             p.agency.short_name,
             p.sub_activity.code if p.sub_activity else None,
             p.carried_over_from.number if p.carried_over_from else None,
@@ -80,9 +85,11 @@ def snapshot() -> list[tuple]:
 
 
 def clear_proposals() -> None:
+    """Back to a database with reference data only (the demo's closed Rakornis takes no new decisions)."""
     Decision.objects.all().delete()
     Proposal.objects.filter(carried_over_from__isnull=False).delete()
     Proposal.objects.all().delete()
+    Meeting.objects.all().delete()
     AuditEntry.objects.all().delete()
 
 
@@ -185,7 +192,10 @@ def test_proposals_cover_every_regency_and_status_with_decisions(reference_data)
     agreed = proposals.filter(status=Proposal.Status.AGREED).first()
     trail = AuditEntry.objects.for_object(agreed).order_by("pk")
     assert [entry.action for entry in trail] == ["created", "submitted", "verified", "decided"]
-    assert trail.last().changes == {"status": ["verified", "agreed"]}
+    agreed_funding = {line.scheme.code: audit_value(line.amount) for line in agreed.funding_lines.all()}
+    assert trail.last().changes == {"status": ["verified", "agreed"], "agreed_funding": [None, agreed_funding]}
+    assert trail.last().user.username == "sekretariat"
+    assert rakornis.is_closed, "the Rakornis is closed once its decisions are recorded"
 
 
 def test_same_seed_gives_the_same_proposals_and_another_seed_does_not(reference_data):
@@ -206,6 +216,7 @@ def test_same_seed_gives_the_same_proposals_and_another_seed_does_not(reference_
 def test_second_run_restores_accounts_and_adds_no_proposals(reference_data, client):
     seed("--proposals", "20")
     before = snapshot()
+    entries = AuditEntry.objects.count()
     user = get_user_model().objects.get(username="pimpinan")
     user.set_password("changed")
     user.save()
@@ -214,6 +225,7 @@ def test_second_run_restores_accounts_and_adds_no_proposals(reference_data, clie
 
     assert "tidak dibuat ulang" in output
     assert snapshot() == before
+    assert AuditEntry.objects.count() == entries, "nothing changed, so nothing is recorded"
     assert Meeting.objects.count() == 3
     assert get_user_model().objects.count() == 7
     assert client.login(username="pimpinan", password="rakornis-demo")
@@ -241,3 +253,142 @@ def test_missing_reference_data_is_a_clear_error():
     with pytest.raises(CommandError, match="load_reference_data"):
         seed()
     assert not get_user_model().objects.exists()
+
+
+# Every demo proposal went through the services ------------------------------------------------------------------
+
+A = AuditEntry.Action
+S = Proposal.Status
+# What a user reads in the history of a proposal in each status: the steps it took to get there.
+HISTORY: dict[str, list[str]] = {
+    S.DRAFT: [A.CREATED],
+    S.SUBMITTED: [A.CREATED, A.SUBMITTED],
+    S.RETURNED: [A.CREATED, A.SUBMITTED, A.RETURNED],
+    S.VERIFIED: [A.CREATED, A.SUBMITTED, A.VERIFIED],
+    **{status: [A.CREATED, A.SUBMITTED, A.VERIFIED, A.DECIDED] for status in DECIDED},
+}
+# Who takes each step in the demo (the operators create and submit; no demo account for most kabupaten/kota).
+ACTORS: dict[str, str] = {
+    A.RETURNED: "verifikator.pupr",
+    A.VERIFIED: "verifikator.pupr",
+    A.DECIDED: "sekretariat",
+    A.CARRIED_OVER: "perencana.pupr",
+}
+OPERATORS = {"63.03": "operator.banjar", "63.05": "operator.tapin"}
+
+
+def trails(model=Proposal) -> dict[int, list[AuditEntry]]:
+    """Every row's audit entries, oldest first."""
+    found: dict[int, list[AuditEntry]] = defaultdict(list)
+    entries = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(model))
+    for entry in entries.select_related("user").order_by("pk"):
+        found[int(entry.object_id)].append(entry)
+    return found
+
+
+def history() -> list[tuple]:
+    """The audit entries of the generated proposals and decisions as a user reads them, without keys or times."""
+    numbers = dict(Proposal.objects.values_list("pk", "number"))
+    decisions = dict(Decision.objects.values_list("pk", "proposal__number"))
+    rows = []
+    for model, owners in ((Proposal, numbers), (Decision, decisions)):
+        for pk, entries in trails(model).items():
+            for entry in entries:
+                user = entry.user.username if entry.user else None
+                rows.append((model.__name__, owners[pk], entry.action, user, entry.changes, entry.note))
+    return sorted(rows, key=lambda row: row[:2])  # stable: each row's own entries stay oldest first
+
+
+def assert_every_history_matches_its_status() -> None:
+    proposals = list(Proposal.objects.select_related("region", "carried_over_from"))
+    carried = {p.carried_over_from_id for p in proposals if p.carried_over_from_id}
+    trail = trails()
+    for proposal in proposals:
+        entries = trail[proposal.pk]
+        actions = [entry.action for entry in entries]
+        statuses = [entry.changes["status"] for entry in entries if "status" in entry.changes]
+        # Created as a draft (the copy of a deferred one by the carry-over), then each step from the status before.
+        assert statuses[0] == [None, S.DRAFT], proposal.number
+        assert all(before[1] == after[0] for before, after in zip(statuses, statuses[1:], strict=False))
+        assert statuses[-1][1] == proposal.status, proposal.number
+        if proposal.carried_over_from is not None:
+            assert actions == [A.CARRIED_OVER]
+            assert entries[0].note == f"Lanjutan dari {proposal.carried_over_from.number} (TA 2027)."
+            continue
+        assert actions == HISTORY[proposal.status] + ([A.CARRIED_OVER] if proposal.pk in carried else [])
+        operator = OPERATORS.get(proposal.region.code)
+        for entry in entries:
+            expected = ACTORS.get(entry.action, operator)
+            assert (entry.user.username if entry.user else None) == expected, (proposal.number, entry.action)
+
+
+def assert_numbers_are_consecutive() -> None:
+    series: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for year, code, number in Proposal.objects.values_list("fiscal_year", "region__code", "number"):
+        series[(year, code)].append(number)
+    assert {year for year, _ in series} == {2027, 2028}
+    for (year, code), numbers in series.items():
+        assert sorted(numbers) == [Proposal.format_number(year, code, n) for n in range(1, len(numbers) + 1)]
+
+
+@pytest.mark.parametrize("count", ["60", "3000"])
+def test_every_proposal_has_the_history_of_its_status(reference_data, count):
+    """60: a service call per proposal and step, as the pages make them; 3000: their bulk forms, in chunks."""
+    output = seed("--proposals", count, "--chunk-size", "1000")
+
+    assert Proposal.objects.for_year(2027).count() == int(count)
+    assert {p.status for p in Proposal.objects.for_year(2027)} == set(S.values)
+    assert_every_history_matches_its_status()
+    assert_numbers_are_consecutive()
+    for pk, entries in trails(Decision).items():
+        assert [(entry.action, entry.user.username) for entry in entries] == [(A.CREATED, "sekretariat")], pk
+    assert Decision.objects.count() == Proposal.objects.filter(status__in=DECIDED).count()
+    assert f"Usulan: {int(count):,}".replace(",", ".") in output
+
+
+def test_bulk_forms_write_what_the_one_proposal_services_write(reference_data):
+    demo_seed(proposals=60, seed=5, one_by_one=True)
+    expected = (snapshot(), history())
+    clear_proposals()
+
+    demo_seed(proposals=60, seed=5, one_by_one=False, chunk_size=25)
+
+    assert (snapshot(), history()) == expected
+
+
+def test_a_pokir_and_a_musrenbang_proposal_overlap(reference_data):
+    seed("--proposals", "20")
+
+    pairs = [
+        (proposal, other)
+        for proposal in Proposal.objects.filter(origin=Proposal.Origin.POKIR)
+        for other in overlapping(proposal)
+        if other.origin == Proposal.Origin.MUSRENBANG
+    ]
+    assert pairs, "real planning has such pairs: the overlap flag, the list filter and the export must show them"
+    pokir, musrenbang = pairs[0]
+    assert (pokir.name, pokir.location, pokir.sub_activity_id) == (
+        musrenbang.name,
+        musrenbang.location,
+        musrenbang.sub_activity_id,
+    )
+    assert pokir in overlapping(musrenbang)
+
+
+def test_a_deferred_proposal_is_carried_over_with_its_funding(reference_data):
+    seed("--proposals", "20")
+
+    copy = Proposal.objects.filter(fiscal_year=2028).select_related("carried_over_from").first()
+    assert copy is not None
+    original = copy.carried_over_from
+    assert (original.fiscal_year, original.status, copy.status) == (2027, S.DEFERRED, S.DRAFT)
+    assert (copy.name, copy.location, copy.region, copy.sub_activity) == (
+        original.name,
+        original.location,
+        original.region,
+        original.sub_activity,
+    )
+    lines = {(line.scheme_id, line.amount) for line in original.funding_lines.all()}
+    assert {(line.scheme_id, line.amount) for line in copy.funding_lines.all()} == lines
+    last = AuditEntry.objects.for_object(original).first()
+    assert (last.action, last.note) == (A.CARRIED_OVER, f"Dilanjutkan ke TA 2028 sebagai {copy.number}.")

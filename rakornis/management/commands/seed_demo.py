@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Mengisi data demo: akun demo (kata sandi rakornis-demo), Rakornis PUPR Kalsel 2026 beserta daftar hadir, "
         "dan usulan TA 2027 dari 13 kabupaten/kota Kalimantan Selatan. Hasilnya sama untuk --seed yang sama. "
-        "Dijalankan ulang: akun dan rapat demo dipulihkan, usulan hanya dibuat bila belum ada usulan sama sekali."
+        "Dijalankan ulang: akun dan rapat demo yang masih terbuka dipulihkan, usulan hanya dibuat bila belum ada "
+        "usulan sama sekali. Setiap usulan dibuat dan diproses melalui layanan yang sama dengan halaman web."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_PROPOSALS,
             metavar="N",
-            help=f"Jumlah usulan TA 2027 (bawaan {DEFAULT_PROPOSALS}; jutaan pun bisa, untuk uji beban).",
+            help=f"Jumlah usulan TA 2027 (bawaan {DEFAULT_PROPOSALS}; ratusan ribu pun bisa, untuk uji beban).",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"Benih acak (bawaan {DEFAULT_SEED}).")
         parser.add_argument(
@@ -35,7 +36,6 @@ class Command(BaseCommand):
             metavar="N",
             help=f"Usulan per potongan tulis (bawaan {CHUNK_SIZE}).",
         )
-        parser.add_argument("--no-audit", action="store_true", help="Tanpa jejak audit untuk usulan yang dibuat.")
 
     def handle(
         self,
@@ -44,7 +44,6 @@ class Command(BaseCommand):
         seed: int,
         if_empty: bool,
         chunk_size: int,
-        no_audit: bool,
         verbosity: int,
         **options,
     ) -> None:
@@ -61,7 +60,6 @@ class Command(BaseCommand):
                 seed=seed,
                 if_empty=if_empty,
                 chunk_size=chunk_size,
-                audit=not no_audit,
                 progress=progress,
             )
         except MissingReferenceData as exc:
