@@ -20,10 +20,17 @@ from programs.models import (
     Proposal,
     ProposalFunding,
 )
-from programs.services import ProposalConflict, proposal_create, proposal_update
+from programs.services import (
+    ProposalConflict,
+    proposal_conflict,
+    proposal_create,
+    proposal_update,
+    proposal_update_refusal,
+)
 from programs.workflow import Event, TransitionError
 from rakornis import policy
 from rakornis.admin_scope import (
+    ADMIN_NOTE,
     CompactInlineMixin,
     LockableAdminMixin,
     ReadOnlyAdminMixin,
@@ -115,6 +122,12 @@ class ProposalAdminForm(forms.ModelForm):
         action = Action.EDIT if self.instance.pk else Action.CREATE
         if region and self.user is not None and not policy.may(self.user, action, region.code):
             self.add_error("region", f"Peran Anda tidak mengizinkan mengisi usulan untuk {region.name}.")
+        if self.instance.pk:
+            # The services' own rules, said next to the fields so that what was typed is kept; they check again.
+            if cleaned.get("loaded_version") != self.instance.version:
+                raise forms.ValidationError(str(proposal_conflict(self.instance)))
+            if refusal := proposal_update_refusal(proposal=self.instance, data=cleaned):
+                raise forms.ValidationError(refusal)
         return cleaned
 
 
@@ -262,9 +275,11 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
         if change:
             # A POST without the version it was opened at (forged) is refused as a conflict: versions start at 1.
             version = form.cleaned_data.get("loaded_version") or 0
-            saved = proposal_update(proposal=proposal, user=request.user, data=data, funding=funding, version=version)
+            saved = proposal_update(
+                proposal=proposal, user=request.user, data=data, funding=funding, version=version, note=ADMIN_NOTE
+            )
         else:
-            saved = proposal_create(user=request.user, data=data, funding=funding)
+            saved = proposal_create(user=request.user, data=data, funding=funding, note=ADMIN_NOTE)
         # The admin's redirect, its LogEntry and its change message read the object it holds.
         for field in Proposal._meta.concrete_fields:
             setattr(proposal, field.attname, getattr(saved, field.attname))

@@ -34,6 +34,7 @@ __all__ = [
     "ProposalUpdate",
     "TransitionError",
     "proposal_carry_over",
+    "proposal_conflict",
     "proposal_carry_over_bulk",
     "proposal_create",
     "proposal_create_bulk",
@@ -43,6 +44,7 @@ __all__ = [
     "proposal_submit",
     "proposal_update",
     "proposal_update_bulk",
+    "proposal_update_refusal",
     "proposal_verify",
     "proposal_withdraw",
 ]
@@ -246,14 +248,14 @@ def proposal_create_bulk(
 
 
 def proposal_create(
-    *, user: Actor, data: dict[str, Any], funding: Funding, creation_token: str | None = None
+    *, user: Actor, data: dict[str, Any], funding: Funding, creation_token: str | None = None, note: str = ""
 ) -> Proposal:
-    """A new draft with its funding lines and number, audited as CREATED.
+    """A new draft with its funding lines and number, audited as CREATED (with `note`, e.g. "Lewat admin").
 
     `creation_token` is the form's one-time token: a second POST of the same form finds the proposal the first made
-    (`Proposal.DoesNotExist` is never raised for it: see `proposal_for_token`).
+    (see `proposal_for_token`).
     """
-    item = ProposalInput(data=data, funding=funding, creation_token=creation_token)
+    item = ProposalInput(data=data, funding=funding, creation_token=creation_token, note=note)
     return proposal_create_bulk(user=user, inputs=[item], action=AuditEntry.Action.CREATED)[0]
 
 
@@ -265,7 +267,8 @@ def proposal_for_token(token: str) -> Proposal | None:
 # Change ---------------------------------------------------------------------------------------------------------------
 
 
-def _conflict(proposal: Proposal) -> ProposalConflict:
+def proposal_conflict(proposal: Proposal) -> ProposalConflict:
+    """The refusal of a save over a newer version, naming who saved last and when."""
     last = AuditEntry.objects.for_object(proposal).select_related("user").first()
     changed_by = "pengguna lain"
     if last is not None and last.user is not None:
@@ -314,9 +317,19 @@ def _apply(
     return changes
 
 
+def proposal_update_refusal(*, proposal: Proposal, data: Mapping[str, Any]) -> str | None:
+    """Why `proposal_update` would refuse `data` on `proposal` as it is now (its status, a renumbering after
+    submission), or None; for forms that want to say so next to the fields. The service checks again under lock."""
+    try:
+        workflow.check(Event.EDIT, proposal.status)
+    except TransitionError as exc:
+        return str(exc)
+    return _numbering_refusal(proposal, data)
+
+
 @transaction.atomic
 def proposal_update(
-    *, proposal: Proposal, user: Actor, data: dict[str, Any], funding: Funding, version: int
+    *, proposal: Proposal, user: Actor, data: dict[str, Any], funding: Funding, version: int, note: str = ""
 ) -> Proposal:
     """Save the edited fields and funding lines, if nobody saved since `version` was loaded; audited as CHANGED.
 
@@ -325,13 +338,12 @@ def proposal_update(
     """
     locked = _lock(proposal)
     if locked.version != version:
-        raise _conflict(locked)
-    workflow.check(Event.EDIT, locked.status)
-    if refusal := _numbering_refusal(locked, data):
+        raise proposal_conflict(locked)
+    if refusal := proposal_update_refusal(proposal=locked, data=data):
         raise TransitionError(refusal)
     changes = _apply(proposal=locked, data=data, funding=funding, schemes=_scheme_codes())
     if changes:
-        audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes)
+        audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes, note=note)
     return locked
 
 
