@@ -128,14 +128,32 @@ def overlaps_for(candidates: Iterable[Candidate], *, row_label: str = "baris") -
             for candidate in groups[(year, region_id, sub_id)]:
                 if candidate.pk != pk and _matches(candidate, name, location):
                     found[candidate.key].append(Overlap(pk=pk, number=number, label=number))
-    # New rows of the same file overlap each other too (saved ones were found above).
+    # New rows of the same file overlap each other too (saved ones were found above): index each group's new rows by
+    # name and by location, so 5,000 rows of one sub kegiatan cost 5,000 look-ups, not 25 million comparisons.
     for group in groups.values():
+        new = [candidate for candidate in group if candidate.pk is None]
+        by_name: dict[str, list[Candidate]] = defaultdict(list)
+        by_location: dict[str, list[Candidate]] = defaultdict(list)
+        for candidate in new:
+            by_name[_text(candidate.name)].append(candidate)
+            if _text(candidate.location):
+                by_location[_text(candidate.location)].append(candidate)
         for candidate in group:
-            for other in group:
-                if other is not candidate and other.pk is None and _matches(candidate, other.name, other.location):
+            # LIMIT + 1: the candidate itself may be among them; a page never names more than LIMIT.
+            others = {id(o): o for o in by_name.get(_text(candidate.name), [])[: LIMIT + 1]}
+            if _text(candidate.location):
+                others.update((id(o), o) for o in by_location.get(_text(candidate.location), [])[: LIMIT + 1])
+            for other in others.values():
+                if other is not candidate and len(found[candidate.key]) < LIMIT:
                     label = f"{row_label} {other.key}"
                     found[candidate.key].append(Overlap(pk=None, number=other.number, label=label))
-    return {key: sorted(values, key=lambda o: o.label)[:LIMIT] for key, values in found.items()}
+    return {key: sorted(values, key=_order)[:LIMIT] for key, values in found.items()}
+
+
+def _order(overlap: Overlap) -> tuple[int, str, int]:
+    """Saved proposals by number first, then rows of the file in row order ("baris 9" before "baris 10")."""
+    tail = overlap.label.rsplit(" ", 1)[-1]
+    return (overlap.pk is None, overlap.number if overlap.pk else "", int(tail) if tail.isdigit() else 0)
 
 
 def _matches(candidate: Candidate, name: str, location: str) -> bool:

@@ -124,3 +124,17 @@ def test_two_forms_opened_separately_create_two_proposals(client, operator_banja
         )
         client.post(reverse("programs:proposal-create"), data)
     assert Proposal.objects.count() == 2
+
+
+def test_rows_of_the_file_are_named_in_row_order_and_bounded(banjar):
+    sub = sub_activity()
+    rows = [
+        overlaps.Candidate(
+            key=n, fiscal_year=2027, region_id=banjar.pk, sub_activity_id=sub.pk, name="RTLH", location=""
+        )
+        for n in range(2, 40)
+    ]
+    found = overlaps.overlaps_for(rows)
+    assert [o.label for o in found[2]][:3] == ["baris 3", "baris 4", "baris 5"]
+    assert [o.label for o in found[9]][6:9] == ["baris 8", "baris 10", "baris 11"]
+    assert all(len(others) <= overlaps.LIMIT for others in found.values())
