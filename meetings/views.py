@@ -37,7 +37,7 @@ from meetings.services import (
 )
 from programs.excel_views import xlsx_response
 from programs.models import Proposal, ProposalFunding
-from rakornis import policy
+from rakornis import fiscal_year, policy
 from rakornis.policy import Action
 from rakornis.terbilang import date_in_words
 
@@ -65,9 +65,10 @@ class MeetingListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Meeting]:
         meetings = Meeting.objects.for_user(self.request.user).select_related("organiser")
-        year = self.request.GET.get("tahun", "")
-        if year.isdigit():
-            meetings = meetings.filter(fiscal_year=int(year))
+        # The planning year's meetings unless the address names a year; `?tahun=` (empty) is every year's.
+        self.year = fiscal_year.year_from_query(self.request, "tahun")
+        if self.year is not None:
+            meetings = meetings.filter(fiscal_year=self.year)
         kind = self.request.GET.get("jenis", "")
         if kind in Meeting.Kind.values:
             meetings = meetings.filter(kind=kind)
@@ -77,13 +78,10 @@ class MeetingListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = policy.may_anywhere(self.request.user, Action.MANAGE_MEETING)
         context["kinds"] = Meeting.Kind.choices
-        context["years"] = (
-            Meeting.objects.for_user(self.request.user)
-            .order_by("-fiscal_year")
-            .values_list("fiscal_year", flat=True)
-            .distinct()
-        )
-        context["selected_year"] = self.request.GET.get("tahun", "")
+        years = set(Meeting.objects.for_user(self.request.user).order_by().values_list("fiscal_year", flat=True))
+        context["years"] = sorted(years | ({self.year} if self.year is not None else set()), reverse=True)
+        context["shown_year"] = self.year
+        context["selected_year"] = str(self.year) if self.year is not None else ""
         context["selected_kind"] = self.request.GET.get("jenis", "")
         return context
 

@@ -47,3 +47,36 @@ def test_anonymous_is_sent_to_login(client):
 def test_wrong_method_is_405(client, secretary):
     client.force_login(secretary)
     assert client.post(URL).status_code == 405
+
+
+def test_the_list_shows_the_planning_years_meetings_and_every_year_on_request(client, secretary, meeting, pupr_kalsel):
+    MeetingFactory(title="Forum PD TA 2028", organiser=pupr_kalsel, fiscal_year=2028)
+    client.force_login(secretary)
+    response = client.get(URL)
+    assert "Rapat koordinasi TA 2027</h1>" in response.text
+    assert meeting.title in response.text
+    assert "Forum PD TA 2028" not in response.text
+    response = client.get(URL, {"tahun": ""})
+    assert "Rapat koordinasi semua tahun anggaran</h1>" in response.text
+    assert meeting.title in response.text and "Forum PD TA 2028" in response.text
+    client.post(reverse("fiscal-year-switch"), {"year": "2028"})
+    response = client.get(URL)
+    assert "Forum PD TA 2028" in response.text
+    assert meeting.title not in response.text
+
+
+@pytest.mark.parametrize("garbage", ["dua ribu", "1999", "２０２８"])
+def test_a_garbage_year_shows_the_planning_year(client, secretary, meeting, garbage):
+    client.force_login(secretary)
+    response = client.get(URL, {"tahun": garbage})
+    assert response.status_code == 200
+    assert "Rapat koordinasi TA 2027</h1>" in response.text
+    assert meeting.title in response.text
+
+
+def test_a_year_without_meetings_says_so_and_links_every_year(client, secretary, meeting):
+    client.force_login(secretary)
+    client.post(reverse("fiscal-year-switch"), {"year": "2030"})
+    response = client.get(URL)
+    assert "Belum ada rapat untuk TA 2030" in response.text
+    assert 'href="?tahun="' in response.text
