@@ -34,7 +34,7 @@ from programs.xlsx.importer import (
     proposal_import_parse,
 )
 from programs.xlsx.template import proposal_template_workbook
-from rakornis import policy
+from rakornis import fiscal_year, policy
 from rakornis.policy import Action, may_anywhere
 
 SESSION_KEY = "proposal_import"
@@ -50,10 +50,6 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _next_year() -> int:
-    return timezone.localdate().year + 1
-
-
 def _stamp() -> str:
     return timezone.localtime().strftime("%Y%m%d-%H%M")
 
@@ -67,7 +63,7 @@ def proposal_template(request: HttpRequest) -> HttpResponse:
     if not may_anywhere(request.user, Action.DOWNLOAD_TEMPLATE):
         raise PermissionDenied("Templat usulan untuk operator kabupaten/kota, verifikator dan perencana.")
     content = proposal_template_workbook(user=request.user)
-    return xlsx_response(content, f"Template_Usulan_TA{_next_year()}.xlsx")
+    return xlsx_response(content, f"Template_Usulan_TA{fiscal_year.planning_year(request)}.xlsx")
 
 
 # Import -------------------------------------------------------------------------------------------------------------
@@ -201,14 +197,16 @@ def proposal_import_confirm(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def proposal_export(request: HttpRequest) -> HttpResponse:
-    """The proposals the list shows with the same query string, in the interchange format."""
-    _, proposals = filter_proposals(request.GET, user=request.user)
+    """The proposals the list shows with the same query string (the planning year when it names none), in the
+    interchange format."""
+    query = fiscal_year.query_with_year(request, "fiscal_year")
+    _, proposals = filter_proposals(query, user=request.user)
     count = proposals.count()
     if count > jobs.background_threshold():
         job = jobs.excel_job_start(
             kind=ExcelJob.Kind.PROPOSAL_EXPORT,
             user=request.user,
-            params={"query": request.GET.urlencode()},
+            params={"query": query.urlencode()},
             rows_total=count,
             filename=f"Usulan_{_stamp()}.xlsx",
         )

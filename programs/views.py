@@ -23,7 +23,7 @@ from django.views.generic.edit import FormView
 
 from agencies.models import Region
 from programs import overlaps, services
-from programs.filters import filter_proposals
+from programs.filters import PROPOSED, filter_proposals
 from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
 from rakornis import fiscal_year
@@ -78,6 +78,8 @@ class ProposalListView(LoginRequiredMixin, ListView):
         context.update(
             filter=self.filterset,
             shown_year=fiscal_year.parse_year(self.query.get("fiscal_year")),
+            proposed_only=self.query.get("status") == PROPOSED,
+            proposed_query=_with(query, status=PROPOSED),
             scheme_totals=[(scheme, totals[scheme.pk]) for scheme in schemes if scheme.pk in totals],
             grand_total=sum(totals.values(), Decimal(0)),
             total_count=context["paginator"].count if context.get("paginator") else len(self.object_list),
@@ -89,6 +91,14 @@ class ProposalListView(LoginRequiredMixin, ListView):
             and may_anywhere(self.request.user, Action.CARRY_OVER),
         )
         return context
+
+
+def _with(query: QueryDict, **values: str) -> str:
+    """`query` (a list's filter) with `values` set, as a query string."""
+    changed = query.copy()
+    for key, value in values.items():
+        changed[key] = value
+    return changed.urlencode()
 
 
 def _regencies_for_form(user):

@@ -55,14 +55,15 @@ def test_export_follows_the_filters_of_the_list(client, verifier, proposals):
 
 def test_export_follows_the_scheme_and_status_filters(client, verifier, proposals):
     client.force_login(verifier)
-    assert numbers(client.get(URL, {"scheme": "BKP"}).content) == [proposals[2].number]
-    submitted = client.get(URL, {"status": Proposal.Status.SUBMITTED}).content
+    every_year = {"fiscal_year": ""}
+    assert numbers(client.get(URL, {"scheme": "BKP", **every_year}).content) == [proposals[2].number]
+    submitted = client.get(URL, {"status": Proposal.Status.SUBMITTED, **every_year}).content
     assert sorted(numbers(submitted)) == sorted([proposals[1].number, proposals[3].number])
 
 
 def test_export_of_the_banjar_operator_leaves_tapin_out(client, operator_banjar, proposals):
     client.force_login(operator_banjar)
-    exported = numbers(client.get(URL).content)
+    exported = numbers(client.get(URL, {"fiscal_year": ""}).content)
     assert sorted(exported) == sorted(p.number for p in proposals[:3])
     assert proposals[3].number not in exported
 
@@ -75,7 +76,14 @@ def test_an_invalid_filter_exports_nothing_rather_than_everything(client, operat
 def test_the_list_links_the_export_with_its_query_string(client, verifier, proposals):
     client.force_login(verifier)
     page = client.get(reverse("programs:proposal-list"), {"q": "jalan", "page": "1"}).content.decode()
-    assert f'href="{URL}?q=jalan"' in page
+    assert f'href="{URL}?q=jalan&amp;fiscal_year=2027"' in page  # the year the list shows, without a page
+
+
+def test_without_a_year_the_export_holds_the_planning_years_proposals_as_the_list_does(client, verifier, proposals):
+    client.force_login(verifier)
+    assert sorted(numbers(client.get(URL).content)) == sorted(p.number for p in proposals if p.fiscal_year == 2027)
+    client.post(reverse("fiscal-year-switch"), {"year": "2028"})
+    assert numbers(client.get(URL).content) == [proposals[2].number]
 
 
 def test_post_is_refused(client, verifier):

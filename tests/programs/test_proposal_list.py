@@ -188,3 +188,64 @@ def test_sub_activity_search_by_code_and_name(client, operator_banjar):
     search = reverse("programs:sub-activity-search")
     assert [r["code"] for r in client.get(search, {"q": "1.03.02"}).json()["results"]] == ["1.03.02.2.01.0012"]
     assert [r["code"] for r in client.get(search, {"q": "jalan"}).json()["results"]] == ["1.03.10.2.01.0053"]
+
+
+# The fiscal year: the planning year unless the list's own filter names one -----------------------------------------
+
+
+@pytest.fixture
+def by_year(banjar, pupr_banjar):
+    return {
+        year: funded_proposal(region=banjar, agency=pupr_banjar, fiscal_year=year, status=Proposal.Status.SUBMITTED)
+        for year in (2026, 2027, 2028, 2099)
+    }
+
+
+def test_without_a_year_the_list_shows_the_planning_year_and_says_so(client, verifier, by_year):
+    client.force_login(verifier)
+    response = client.get(URL)
+    assert numbers(response) == {by_year[2027].number}
+    assert "Usulan TA 2027</h1>" in response.text
+    # The export and the pagination carry the year, so the file holds what the list shows.
+    assert 'href="/usulan/excel/ekspor/?fiscal_year=2027"' in response.text
+    client.post(reverse("fiscal-year-switch"), {"year": "2028"})
+    assert numbers(client.get(URL)) == {by_year[2028].number}
+
+
+def test_the_lists_own_year_filter_wins_and_empty_means_every_year(client, verifier, by_year):
+    client.force_login(verifier)
+    client.post(reverse("fiscal-year-switch"), {"year": "2028"})
+    response = client.get(URL, {"fiscal_year": "2026"})
+    assert numbers(response) == {by_year[2026].number}
+    assert "Usulan TA 2026</h1>" in response.text
+    response = client.get(URL, {"fiscal_year": ""})
+    assert numbers(response) == {proposal.number for proposal in by_year.values()}
+    assert "Usulan semua tahun anggaran</h1>" in response.text
+
+
+def test_a_planning_year_far_from_today_is_still_a_valid_filter(client, verifier, by_year):
+    client.force_login(verifier)
+    client.post(reverse("fiscal-year-switch"), {"year": "2099"})
+    response = client.get(URL)
+    assert numbers(response) == {by_year[2099].number}
+    assert '<option value="2099" selected>' in response.text
+
+
+def test_the_proposed_filter_selects_what_the_home_page_adds(client, verifier, banjar, pupr_banjar):
+    counted = {
+        funded_proposal(region=banjar, agency=pupr_banjar, status=status).number
+        for status in Proposal.PROPOSED_STATUSES
+    }
+    for status in (Proposal.Status.DRAFT, Proposal.Status.REJECTED, Proposal.Status.MERGED, Proposal.Status.DEFERRED):
+        funded_proposal(region=banjar, agency=pupr_banjar, status=status)
+    client.force_login(verifier)
+    assert numbers(client.get(URL, {"fiscal_year": "2027", "status": "proposed"})) == counted
+
+
+def test_the_list_says_its_total_counts_every_status_and_links_what_the_home_page_counts(client, verifier, by_year):
+    client.force_login(verifier)
+    page = client.get(URL, {"fiscal_year": "2027", "q": "Jalan"}).text
+    assert "Semua status yang tersaring, draf dan ditolak juga" in page
+    assert 'href="?fiscal_year=2027&amp;q=Jalan&amp;status=proposed"' in page
+    page = client.get(URL, {"fiscal_year": "2027", "status": "proposed"}).text
+    assert "Semua status yang tersaring" not in page
