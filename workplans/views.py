@@ -22,12 +22,12 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import DetailView, ListView
 
 from agencies.models import Agency
+from meetings import selectors
 from meetings.models import Decision
 from programs import jobs
 from programs.excel_views import xlsx_response
@@ -40,7 +40,7 @@ from programs.models import (
     WorkPlanItem,
     WorkPlanItemFunding,
 )
-from rakornis import policy
+from rakornis import fiscal_year, policy
 from rakornis.formatting import format_rupiah
 from rakornis.policy import Action
 from workplans.exports import recap_workbook, work_plan_workbook
@@ -122,9 +122,10 @@ class WorkPlanListView(LoginRequiredMixin, ListView):
             )
             .order_by("-fiscal_year", "agency__short_name")
         )
-        year = self.request.GET.get("tahun", "")
-        if year.isdigit():
-            work_plans = work_plans.filter(fiscal_year=int(year))
+        # The planning year's plans unless the address names a year; `?tahun=` (empty) is every year's.
+        self.year = fiscal_year.year_from_query(self.request, "tahun")
+        if self.year is not None:
+            work_plans = work_plans.filter(fiscal_year=self.year)
         agency = self.request.GET.get("instansi", "")
         if agency.isdigit():
             work_plans = work_plans.filter(agency_id=int(agency))
@@ -134,20 +135,29 @@ class WorkPlanListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         visible = WorkPlan.objects.for_user(user).order_by()
-        query = self.request.GET.copy()
+        query = fiscal_year.query_with_year(self.request, "tahun")
         query.pop("page", None)
+        years = set(visible.values_list("fiscal_year", flat=True))
+        # Every plan the filter selects, not only this page's: Renja pagu and the agreed pagu it should hold.
+        listed = self.object_list.order_by().values("pk")
+        renja_total = WorkPlanItemFunding.objects.filter(item__work_plan__in=listed).aggregate(total=Sum("amount"))
         context.update(
-            years=visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct(),
+            shown_year=self.year,
+            renja_total=renja_total["total"] or Decimal(0),
+            years=sorted(years | ({self.year} if self.year is not None else set()), reverse=True),
             agencies=Agency.objects.filter(pk__in=visible.values("agency")).order_by("short_name"),
-            selected_year=self.request.GET.get("tahun", ""),
+            selected_year=str(self.year) if self.year is not None else "",
             selected_agency=self.request.GET.get("instansi", ""),
             querystring=query.urlencode(),
             can_plan=policy.may_anywhere(user, Action.PLAN),
         )
         if context["can_plan"]:
             context["create_form"] = WorkPlanCreateForm(
-                user=user, initial={"fiscal_year": timezone.localdate().year + 1}
+                user=user, initial={"fiscal_year": fiscal_year.planning_year(self.request)}
             )
+        if self.year is not None and not context["selected_agency"]:
+            agreed = selectors.agreed_funding(fiscal_year=self.year, proposals=Proposal.objects.for_user(user))
+            context["agreed_total"] = agreed.aggregate(total=Sum("amount"))["total"] or Decimal(0)
         return context
 
 
@@ -320,11 +330,8 @@ def workplan_finalise(request: HttpRequest, pk: int) -> HttpResponse:
 def recap_export(request: HttpRequest) -> HttpResponse:
     """Agreed amounts by kabupaten/kota x scheme and counts by status, over the user's scope (a few rows only)."""
     raw = request.GET.get("year", "").strip()
-    try:
-        year = int(raw) if raw else timezone.localdate().year + 1
-    except ValueError:
-        year = 0
-    if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
+    year = fiscal_year.parse_year(raw) if raw else fiscal_year.planning_year(request)
+    if year is None:
         messages.error(request, f"Tahun anggaran tidak sah: {raw!r}.")
         return redirect("programs:proposal-list")
     content = recap_workbook(fiscal_year=year, proposals=Proposal.objects.for_user(request.user))

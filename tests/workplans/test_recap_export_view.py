@@ -73,3 +73,17 @@ def test_the_list_links_the_recap_of_the_filtered_year(client, verifier):
     client.force_login(verifier)
     page = client.get(reverse("programs:proposal-list"), {"fiscal_year": "2027"}).content.decode()
     assert f'href="{URL}?year=2027"' in page
+
+
+def test_without_a_year_the_recap_is_the_planning_years(client, verifier, agreed):
+    client.force_login(verifier)
+    response = client.get(URL)
+    assert 'filename="Rekap_Usulan_TA2027.xlsx"' in response["Content-Disposition"]
+    assert money_table(response.content)["JUMLAH"]["Jumlah"] == 1_400_000_000
+    client.post(reverse("fiscal-year-switch"), {"year": "2028"})
+    response = client.get(URL)
+    assert 'filename="Rekap_Usulan_TA2028.xlsx"' in response["Content-Disposition"]
+    assert money_table(response.content)["JUMLAH"]["Jumlah"] == 0
+    # The list without a year shows the planning year, and its recap button says which.
+    page = client.get(reverse("programs:proposal-list")).content.decode()
+    assert f'href="{URL}?year=2028"' in page and "Rekap TA 2028 (Excel)" in page

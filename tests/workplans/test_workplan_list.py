@@ -48,7 +48,7 @@ def shown(response) -> set[int]:
 
 def test_planner_sees_the_plans_of_the_province_with_line_count_total_and_status(client, planner, plans):
     client.force_login(planner)
-    response = client.get(URL)
+    response = client.get(URL, {"tahun": ""})  # every year
     assert response.status_code == 200
     assert shown(response) == {plans["kalsel"].pk, plans["final"].pk, plans["banjar"].pk}
     row = next(wp for wp in response.context["work_plans"] if wp.pk == plans["kalsel"].pk)
@@ -75,10 +75,35 @@ def test_operator_sees_only_the_plans_of_agencies_in_their_kabupaten(client, ope
 def test_filter_by_fiscal_year_and_agency(client, planner, plans, pupr_kalsel):
     client.force_login(planner)
     assert shown(client.get(URL, {"tahun": "2026"})) == {plans["final"].pk}
-    assert shown(client.get(URL, {"instansi": str(pupr_kalsel.pk)})) == {plans["kalsel"].pk, plans["final"].pk}
+    every_year = {"tahun": "", "instansi": str(pupr_kalsel.pk)}
+    assert shown(client.get(URL, every_year)) == {plans["kalsel"].pk, plans["final"].pk}
     assert shown(client.get(URL, {"tahun": "2027", "instansi": str(pupr_kalsel.pk)})) == {plans["kalsel"].pk}
     # An agency outside the scope filters to nothing rather than showing it.
     assert shown(client.get(URL, {"instansi": str(plans["kalteng"].agency_id)})) == set()
+
+
+def test_without_a_year_the_list_shows_the_planning_years_plans_and_their_total(client, planner, plans):
+    client.force_login(planner)
+    response = client.get(URL)
+    assert shown(response) == {plans["kalsel"].pk, plans["banjar"].pk}  # not the 2026 plan
+    assert "Renja Perangkat Daerah TA 2027</h1>" in response.text
+    assert 'id="renja-total">Rp 2.300.000.000<' in response.text  # every 2027 plan of the province
+    client.post(reverse("fiscal-year-switch"), {"year": "2026"})
+    response = client.get(URL)
+    assert shown(response) == {plans["final"].pk}
+    assert "Renja Perangkat Daerah TA 2026</h1>" in response.text
+    # The plan a planner opens from here defaults to the planning year too.
+    assert 'name="fiscal_year" id="id_fiscal_year" value="2026"' in response.text
+    response = client.get(URL, {"tahun": ""})
+    assert "Renja Perangkat Daerah semua tahun anggaran</h1>" in response.text
+
+
+@pytest.mark.parametrize("garbage", ["dua ribu", "1999", "-1"])
+def test_a_garbage_year_shows_the_planning_year(client, planner, plans, garbage):
+    client.force_login(planner)
+    response = client.get(URL, {"tahun": garbage})
+    assert response.status_code == 200
+    assert shown(response) == {plans["kalsel"].pk, plans["banjar"].pk}
 
 
 def test_no_query_per_row(client, planner, pupr_kalsel, banjar):
