@@ -157,3 +157,16 @@ def test_the_meetings_on_the_home_page_are_the_planning_years(client, secretary,
     page = home_of(client, secretary, 2028)
     assert "Forum PD TA 2028" in page
     assert "Rakornis TA 2027" not in page
+
+
+def test_the_operators_drafts_point_at_drafts_of_other_years_and_nothing_else_does(
+    client, operator_banjar, banjar, pupr_banjar, schemes
+):
+    funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.DRAFT)
+    funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.DRAFT, fiscal_year=2028)
+    funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.AGREED)
+    page = home_of(client, operator_banjar, 2027)
+    assert page.count("usulan lagi di tahun anggaran lain") == 1
+    drafts = page[page.index("Draf saya, TA 2027") : page.index("yang sudah diajukan dan nasibnya")]
+    assert "Ada 1 usulan lagi di tahun anggaran lain" in drafts
+    assert "{&#x27;" not in page and "{'" not in page
