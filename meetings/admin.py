@@ -14,6 +14,7 @@ from rakornis.admin_scope import (
     ScopedAdminMixin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
+    TypedNumbersMixin,
     count_subquery,
     rupiah_html,
     scope_queryset,
@@ -236,7 +237,7 @@ class AgendaItemAdmin(ReadOnlyAdminMixin, MeetingLockMixin, ScopedModelAdmin):
         return item.proposal.region.name
 
 
-class DecisionFundingInline(ReadOnlyAdminMixin, ScopedChoicesMixin, admin.TabularInline):
+class DecisionFundingInline(TypedNumbersMixin, ReadOnlyAdminMixin, ScopedChoicesMixin, admin.TabularInline):
     model = DecisionFunding
     fields = ["scheme", "amount"]
     extra = 0

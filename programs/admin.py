@@ -38,6 +38,7 @@ from rakornis.admin_scope import (
     ScopedChoicesMixin,
     ScopedModelAdmin,
     SuperuserOnlyAdminMixin,
+    TypedNumbersMixin,
     rupiah_html,
 )
 from rakornis.policy import Action
@@ -131,7 +132,7 @@ class ProposalAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ProposalFundingInline(CompactInlineMixin, ScopedChoicesMixin, admin.TabularInline):
+class ProposalFundingInline(TypedNumbersMixin, CompactInlineMixin, ScopedChoicesMixin, admin.TabularInline):
     """Read with the proposal and saved with it by the services; read-only whenever the proposal is."""
 
     model = ProposalFunding

@@ -24,6 +24,16 @@ from rakornis import policy
 from rakornis.audit import audit_log, diff, snapshot
 from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
+from rakornis.numbers import (
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    MAX_AMOUNT_DIGITS,
+    CoordinateField,
+    NumberField,
+    NumberInput,
+    RupiahField,
+    VolumeField,
+)
 
 
 def scope_parent_model(model: type[models.Model], path: str) -> type[models.Model]:
@@ -214,11 +224,53 @@ class CompactInlineMixin:
         return formfield
 
 
-class ScopedModelAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """The usual base for the registry's own data: scoped to the user's regions and audited."""
+COORDINATE_LIMITS = {"latitude": LATITUDE_RANGE, "longitude": LONGITUDE_RANGE}
+VOLUME_SHAPE = (14, 2)  # (max_digits, decimal_places) of every volume column: Proposal.volume, Decision.agreed_volume
 
 
-class ReferenceModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+def number_formfield(db_field: models.DecimalField, **kwargs: Any) -> NumberField:
+    """The `rakornis.numbers` form field of a decimal column: a text box that reads `1,8`, `1.500.000` and
+    `-3,4128` as the application's forms do, with their messages.
+
+    Rupiah by the shape of `money_field`, volumes by theirs, coordinates by name; any other decimal (an indicator's
+    target) is read by the same parser and checked against the column by the model's own validators.
+    """
+    noun = str(db_field.verbose_name)
+    shape = (db_field.max_digits, db_field.decimal_places)
+    extra: dict[str, Any]
+    if db_field.name in COORDINATE_LIMITS:
+        limits = COORDINATE_LIMITS[db_field.name]
+        # A negative latitude needs a minus key, which a phone's decimal keypad does not have.
+        widget = NumberInput(inputmode="text" if limits[0] < 0 else "decimal")
+        form_class, extra = CoordinateField, {"noun": noun, "limits": limits, "widget": widget}
+    elif shape == (MAX_AMOUNT_DIGITS, 0):
+        form_class, extra = RupiahField, {}
+    elif shape == VOLUME_SHAPE:
+        # A forward estimate may be zero (nothing planned for n+1), as in ProposalForm; a volume may not.
+        form_class, extra = VolumeField, {"noun": noun, "allow_zero": db_field.name.startswith("forward_")}
+    else:
+        form_class, extra = NumberField, {}
+    # models.Field.formfield: required, label, help text and initial value from the column, without the
+    # max_digits/decimal_places arguments DecimalField.formfield adds for Django's own DecimalField.
+    return models.Field.formfield(db_field, form_class=form_class, **{**extra, **kwargs})
+
+
+class TypedNumbersMixin:
+    """Decimal columns in admin forms through `rakornis.numbers`, never a browser `type=number` box (which stores
+    `1,8` as 18 or refuses `-3,4128`, depending on the browser's language). Works on ModelAdmin and inlines."""
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if isinstance(db_field, models.DecimalField) and not db_field.choices:
+            return number_formfield(db_field, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class ScopedModelAdmin(TypedNumbersMixin, AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """The usual base for the registry's own data: scoped to the user's regions, audited, numbers typed the
+    Indonesian way."""
+
+
+class ReferenceModelAdmin(TypedNumbersMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Reference data (nomenclature, funding schemes, indicators): the same for everyone with view permission."""
 
 

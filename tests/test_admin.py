@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import DecimalField
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -35,6 +36,7 @@ from programs.models import (
 from rakornis.admin_scope import ReadOnlyAdminMixin
 from rakornis.audit import audit_log
 from rakornis.models import AuditEntry
+from rakornis.numbers import NumberField
 from tests.admin_support import admin_url, form_data, grant
 from tests.factories import (
     AttendanceFactory,
@@ -230,6 +232,42 @@ def test_every_foreign_key_in_an_editable_form_uses_autocomplete_or_a_short_list
             if field.name in readonly or field.related_model in short_lists:
                 continue
             assert field.name in model_admin.autocomplete_fields, f"{model._meta.label}.{field.name}"
+
+
+def test_no_admin_form_asks_for_a_decimal_in_a_browser_number_box(rf, superuser):
+    """`1,8` in a browser's number box is 18 or nothing, by the browser's language: every decimal column of every
+    admin form and inline is a `rakornis.numbers` text box."""
+    request = rf.get("/admin/")
+    request.user = superuser
+    found = []
+    for model_admin in admin.site._registry.values():
+        forms_ = [model_admin.get_form(request, None)]
+        forms_ += [inline.get_formset(request, None).form for inline in model_admin.get_inline_instances(request)]
+        for form in forms_:
+            for name, field in form.base_fields.items():
+                db_field = next((f for f in form._meta.model._meta.concrete_fields if f.name == name), None)
+                if isinstance(db_field, DecimalField):
+                    found.append(f"{form._meta.model._meta.label}.{name}")
+                    assert isinstance(field, NumberField), found[-1]
+                    assert field.widget.input_type == "text", found[-1]
+    assert {"programs.Proposal.volume", "programs.ProposalFunding.amount", "programs.IndicatorTarget.target"} <= set(
+        found
+    )
+
+
+def test_an_indicator_target_typed_with_a_decimal_comma_is_stored_as_meant(admin_client, world):
+    target = IndicatorTarget.objects.get(region__code="63.03")
+    url = admin_url(IndicatorTarget, "change", target.pk)
+    data = form_data(admin_client.get(url)) | {"baseline": "35,09", "target": "1.234,5678", "realisation": ""}
+    assert admin_client.post(url, data).status_code == 302
+    target.refresh_from_db()
+    assert (target.baseline, target.target, target.realisation) == (Decimal("35.09"), Decimal("1234.5678"), None)
+    response = admin_client.post(url, data | {"target": "1,23456"})
+    assert response.status_code == 200
+    # Five places: more than the column keeps, said by the column's own validator.
+    assert response.context["adminform"].form.errors["target"] == [
+        "Pastikan bilangan tidak memiliki lebih dari 4 angka desimal."
+    ]
 
 
 # --- Every ModelAdmin renders for a superuser ---------------------------------------------------------------------

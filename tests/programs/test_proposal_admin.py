@@ -3,6 +3,7 @@ the state machine has frozen are read-only for everyone, superusers included."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -138,6 +139,91 @@ def test_changing_the_year_of_a_draft_renumbers_it(admin_client, draft):
     assert admin_client.post(change_url(draft), data).status_code == 302
     proposal = Proposal.objects.get(pk=draft.pk)
     assert (proposal.fiscal_year, proposal.number) == (2028, "USL-2028-63.03-0001")
+
+
+# --- Typed numbers: the admin reads them as the application's forms do ---------------------------------------------
+
+
+def rendered_value(response, name: str) -> str:
+    """The value of the text box `name` as the browser shows it (and sends it back)."""
+    match = re.search(rf'<input type="(\w+)" name="{re.escape(name)}" value="([^"]*)"', response.text)
+    assert match, f"no input {name}"
+    assert match[1] == "text", f"{name} is a {match[1]} input"
+    return match[2]
+
+
+def test_numbers_typed_the_indonesian_way_are_stored_as_meant(admin_client, banjar, pupr_banjar, apbd_kab):
+    data = add_data(banjar, pupr_banjar, apbd_kab) | {
+        "volume": "1,8",
+        "latitude": "-3,4128",
+        "longitude": "114,5903",
+        "forward_volume": "2.500",
+        "forward_amount": "Rp 1.500.000.000",
+        "funding_lines-0-amount": "2.000.000.000",
+    }
+    response = admin_client.post(admin_url(Proposal, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    proposal = Proposal.objects.get(name="Rehabilitasi Jembatan Sungai Tabuk")
+    assert proposal.volume == Decimal("1.8")  # not 18
+    assert (proposal.latitude, proposal.longitude) == (Decimal("-3.4128"), Decimal("114.5903"))
+    assert proposal.forward_volume == Decimal("2500")
+    assert proposal.forward_amount == Decimal("1500000000")
+    assert proposal.total_amount_value == Decimal("2000000000")
+    assert AuditEntry.objects.for_object(proposal).get().changes["volume"] == [None, "1.8"]
+
+
+def test_the_change_form_shows_numbers_in_indonesian_text_boxes_and_saving_them_back_changes_nothing(
+    admin_client, draft
+):
+    Proposal.objects.filter(pk=draft.pk).update(
+        volume=Decimal("1.8"), latitude=Decimal("-3.4128"), longitude=Decimal("114.5903"), forward_amount=10**9
+    )
+    response = admin_client.get(change_url(draft))
+    shown = {
+        name: rendered_value(response, name)
+        for name in ("volume", "latitude", "longitude", "forward_amount", "funding_lines-0-amount")
+    }
+    assert shown == {
+        "volume": "1,8",
+        "latitude": "-3,4128",
+        "longitude": "114,5903",
+        "forward_amount": "1.000.000.000",
+        "funding_lines-0-amount": "1.500.000.000",
+    }
+    assert admin_client.post(change_url(draft), form_data(response) | shown).status_code == 302
+    proposal = Proposal.objects.get(pk=draft.pk)
+    assert (proposal.volume, proposal.latitude, proposal.version) == (Decimal("1.8"), Decimal("-3.4128"), 1)
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("volume", "1,234", "Volume paling banyak 2 angka di belakang koma (1,234)."),
+        ("volume", "0", "Volume harus lebih dari 0."),
+        ("volume", "dua", "'dua' bukan angka."),
+        ("latitude", "52,5", "Lintang 52,500000 di luar wilayah Indonesia (-11,5 s.d. 6,5)."),
+        ("forward_amount", "1.500.000,50", "Pagu harus dalam rupiah bulat tanpa sen (Rp 1.500.000,50)."),
+    ],
+)
+def test_a_number_that_cannot_be_read_is_refused_with_the_forms_message(
+    admin_client, banjar, pupr_banjar, apbd_kab, field, typed, message
+):
+    data = add_data(banjar, pupr_banjar, apbd_kab) | {"latitude": "-3,4", "longitude": "114,5"} | {field: typed}
+    response = admin_client.post(admin_url(Proposal, "add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert rendered_value(response, field) == typed  # kept as typed
+    assert not Proposal.objects.exists()
+
+
+def test_a_funding_amount_with_sen_is_refused_on_its_line(admin_client, banjar, pupr_banjar, apbd_kab):
+    data = add_data(banjar, pupr_banjar, apbd_kab) | {"funding_lines-0-amount": "2.000.000,75"}
+    response = admin_client.post(admin_url(Proposal, "add"), data)
+    assert response.status_code == 200
+    (funding,) = response.context["inline_admin_formsets"]
+    assert funding.formset.errors[0]["amount"] == ["Pagu harus dalam rupiah bulat tanpa sen (Rp 2.000.000,75)."]
+    assert not Proposal.objects.exists()
 
 
 # --- Status and frozen proposals: read-only for everyone -------------------------------------------------------------
