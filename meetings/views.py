@@ -78,10 +78,8 @@ class MeetingListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = policy.may_anywhere(self.request.user, Action.MANAGE_MEETING)
         context["kinds"] = Meeting.Kind.choices
-        years = set(Meeting.objects.for_user(self.request.user).order_by().values_list("fiscal_year", flat=True))
-        context["years"] = sorted(years | ({self.year} if self.year is not None else set()), reverse=True)
-        context["shown_year"] = self.year
-        context["selected_year"] = str(self.year) if self.year is not None else ""
+        years = Meeting.objects.for_user(self.request.user).order_by().values_list("fiscal_year", flat=True)
+        context.update(fiscal_year.year_filter(self.year, years))
         context["selected_kind"] = self.request.GET.get("jenis", "")
         return context
 

@@ -13,6 +13,7 @@ form never turns into a server error.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -92,6 +93,17 @@ def query_with_year(request: HttpRequest, parameter: str) -> QueryDict:
     if parameter not in query:
         query[parameter] = str(planning_year(request))
     return query
+
+
+def year_filter(year: int | None, years_with_rows: Iterable[int]) -> dict[str, Any]:
+    """The context of a list's year drop-down (rakornis/includes/year_filter.html): the years to offer (those with
+    rows, and the one shown), the one selected ("" for every year) and the one shown (None for every year)."""
+    offered = set(years_with_rows) | ({year} if year is not None else set())
+    return {
+        "years": sorted(offered, reverse=True),
+        "selected_year": str(year) if year is not None else "",
+        "shown_year": year,
+    }
 
 
 def year_options(user: Any, *also: int | None) -> list[int]:

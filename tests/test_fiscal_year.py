@@ -19,18 +19,22 @@ SWITCH = reverse("fiscal-year-switch")
 REAL_TODAY = fiscal_year.today
 
 
-def header_year(response) -> str:
-    """The year selected in the header's switch, as the user reads it."""
+def header_switch(response) -> str:
+    """The header's planning-year drop-down, as HTML."""
     select = re.search(r'<select id="planning-year".*?</select>', response.text, re.S)
     assert select, "the header has no planning-year switch"
-    selected = re.findall(r'<option value="(\d+)" selected>', select.group(0))
+    return select.group(0)
+
+
+def header_year(response) -> str:
+    """The year selected in the header's switch, as the user reads it."""
+    selected = re.findall(r'<option value="(\d+)" selected>', header_switch(response))
     assert len(selected) == 1
     return selected[0]
 
 
 def header_options(response) -> list[str]:
-    select = re.search(r'<select id="planning-year".*?</select>', response.text, re.S).group(0)
-    return re.findall(r'<option value="(\d+)"', select)
+    return re.findall(r'<option value="(\d+)"', header_switch(response))
 
 
 @pytest.mark.parametrize(

@@ -137,16 +137,13 @@ class WorkPlanListView(LoginRequiredMixin, ListView):
         visible = WorkPlan.objects.for_user(user).order_by()
         query = fiscal_year.query_with_year(self.request, "tahun")
         query.pop("page", None)
-        years = set(visible.values_list("fiscal_year", flat=True))
         # Every plan the filter selects, not only this page's: Renja pagu and the agreed pagu it should hold.
         listed = self.object_list.order_by().values("pk")
         renja_total = WorkPlanItemFunding.objects.filter(item__work_plan__in=listed).aggregate(total=Sum("amount"))
         context.update(
-            shown_year=self.year,
+            **fiscal_year.year_filter(self.year, visible.values_list("fiscal_year", flat=True)),
             renja_total=renja_total["total"] or Decimal(0),
-            years=sorted(years | ({self.year} if self.year is not None else set()), reverse=True),
             agencies=Agency.objects.filter(pk__in=visible.values("agency")).order_by("short_name"),
-            selected_year=str(self.year) if self.year is not None else "",
             selected_agency=self.request.GET.get("instansi", ""),
             querystring=query.urlencode(),
             can_plan=policy.may_anywhere(user, Action.PLAN),
