@@ -167,3 +167,22 @@ def test_an_operator_sees_the_same_rule_over_their_kabupaten(client, operator_ba
     assert listed.context["grand_total"] == 1_399_000_000
     recap = client.get(reverse("workplans:recap-export"))
     assert total_row(sheet_rows(recap.content, "Rekap Pagu"), "No", 2)["Jumlah"] == 1_300_000_000
+    # The operator sees Banjar's own Renja (300), and compares it with what Banjar's agencies execute, not with the
+    # 1,000 the province executes in Banjar.
+    renja = client.get(reverse("workplans:workplan-list")).text
+    assert rupiah(renja, "renja-total") == 300_000_000
+    assert rupiah(renja, "agreed-total") == 300_000_000
+    assert "sama dengan jumlah pagu Renja" in renja
+
+
+def test_the_renja_list_says_when_an_agreed_amount_is_missing_from_the_renja(client, planner, scene, pupr_kalsel):
+    from tests.factories import work_plan_item
+
+    client.force_login(planner)
+    # A line the sync would not keep: the Renja now holds more than the meetings agreed.
+    work_plan = WorkPlan.objects.get(agency=pupr_kalsel, fiscal_year=2027)
+    work_plan_item(work_plan, code="1.03.10.1.01.0099", region=work_plan.items.first().region, funding={"BKP": 1})
+    renja = client.get(reverse("workplans:workplan-list")).text
+    assert rupiah(renja, "renja-total") == EXPECTED[2027]["agreed"] + 1
+    assert rupiah(renja, "agreed-total") == EXPECTED[2027]["agreed"]
+    assert "berbeda dari jumlah pagu Renja" in renja

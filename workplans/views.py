@@ -153,7 +153,13 @@ class WorkPlanListView(LoginRequiredMixin, ListView):
                 user=user, initial={"fiscal_year": fiscal_year.planning_year(self.request)}
             )
         if self.year is not None and not context["selected_agency"]:
-            agreed = selectors.agreed_funding(fiscal_year=self.year, proposals=Proposal.objects.for_user(user))
+            # What the plans listed here should hold: agreed amounts executed by an agency whose Renja this user sees
+            # (or by nobody yet, a gap to fix), so that an operator's Banjar plans are not compared with what the
+            # province executes.
+            agreed = selectors.agreed_funding(fiscal_year=self.year, proposals=Proposal.objects.for_user(user)).filter(
+                Q(decision__executing_agency__isnull=True)
+                | Q(decision__executing_agency__in=policy.agencies_for(user).values("pk"))
+            )
             context["agreed_total"] = agreed.aggregate(total=Sum("amount"))["total"] or Decimal(0)
         return context
 
