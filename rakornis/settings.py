@@ -169,7 +169,10 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Makassar")
 # Our own formats: `29 Januari 2026` (Django's own Indonesian DATE_FORMAT abbreviates the month).
 FORMAT_MODULE_PATH = ["rakornis.formats"]
-USE_THOUSAND_SEPARATOR = True
+# Off: Django would put a separator into every integer it shows, a year's included (`TA 2.027` in pages and in the
+# admin's columns, filters and read-only fields; no field type or template hook escapes it). Quantities ask for
+# theirs: `rupiah`, `intcomma`, `floatformat:"g"`, rakornis.numbers in forms.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
