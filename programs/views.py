@@ -494,7 +494,7 @@ def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
     if not all(may_on_proposal(user, Action.CARRY_OVER, proposal) for proposal in proposals):
         raise PermissionDenied("Sebagian usulan berada di luar wilayah yang boleh Anda lanjutkan.")
     try:
-        copies = services.proposal_carry_over_bulk(proposals=proposals, user=user)
+        copies = services.proposal_carry_over_many(proposals=proposals, user=user)
     except services.TransitionError as exc:
         messages.error(request, f"Tidak ada usulan yang dilanjutkan. {exc}")
         return HttpResponseRedirect(back)

@@ -155,5 +155,5 @@ def test_bulk_with_another_kabupatens_id_is_404(client, operator_banjar, banjar,
 def test_bulk_service_rolls_back_on_refusal(operator_banjar, banjar):
     good = funded_proposal(region=banjar, status=Proposal.Status.DEFERRED)
     with pytest.raises(services.TransitionError):
-        services.proposal_carry_over_bulk(proposals=[good, good], user=operator_banjar)
+        services.proposal_carry_over_many(proposals=[good, good], user=operator_banjar)
     assert not Proposal.objects.filter(carried_over_from=good).exists()

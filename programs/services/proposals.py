@@ -1,9 +1,4 @@
-"""Every write on proposals: create (one or many), change (one or many), the workflow transitions, carry-over.
-
-The form, the Excel import, the admin, the meeting services and `seed_demo` all write proposals here, so every
-proposal gets its number, funding lines and audit entry the same way, and every status change goes through the
-state machine (`programs.workflow`) under a row lock. Access (who may) is decided before, by `rakornis.policy`.
-"""
+"""Creating and changing proposals, one or many: numbers, funding lines, audit entries, renumbering."""
 
 from __future__ import annotations
 
@@ -26,28 +21,6 @@ from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
-
-__all__ = [
-    "PROPOSAL_FIELDS",
-    "ProposalConflict",
-    "ProposalInput",
-    "ProposalUpdate",
-    "TransitionError",
-    "proposal_carry_over",
-    "proposal_conflict",
-    "proposal_carry_over_bulk",
-    "proposal_create",
-    "proposal_create_bulk",
-    "proposal_decide",
-    "proposal_next_number",
-    "proposal_return",
-    "proposal_submit",
-    "proposal_update",
-    "proposal_update_bulk",
-    "proposal_update_refusal",
-    "proposal_verify",
-    "proposal_withdraw",
-]
 
 PROPOSAL_FIELDS = Proposal.EDITABLE_FIELDS
 # A proposal's number holds its fiscal year and kabupaten/kota: changing either renumbers a draft.
@@ -76,12 +49,14 @@ class ProposalConflict(Exception):
 
 @dataclass
 class ProposalInput:
-    """A new proposal: its editable fields, its funding and the note of its audit entry."""
+    """A new proposal: its editable fields, its funding and the note of its audit entry; `extra` sets fields
+    outside the editable ones (`carried_over_from`)."""
 
     data: dict[str, Any]
     funding: Funding
     note: str = ""
     creation_token: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,8 +72,9 @@ class ProposalUpdate:
 
 
 @dataclass
-class BulkRefusal(Exception):
-    """Some updates of a batch are refused (changed by someone else, no longer editable); nothing was written."""
+class BulkRefusal(TransitionError):
+    """Some proposals of a batch are refused (changed by someone else, not in a status that allows it); nothing
+    was written. A TransitionError, so a page that catches those shows it as well."""
 
     problems: list[tuple[str, str]] = field(default_factory=list)  # (label, message)
 
@@ -174,7 +150,7 @@ def _next_numbers(*, fiscal_year: int, region: Region, count: int) -> list[str]:
     Region.objects.select_for_update().filter(pk=region.pk).exists()
     prefix = Proposal.number_prefix(fiscal_year, region.code)
     last = (
-        Proposal.objects.filter(fiscal_year=fiscal_year, number__startswith=prefix)
+        Proposal.objects.filter(fiscal_year=fiscal_year, region=region, number__startswith=prefix)
         .annotate(number_length=Length("number"))
         .order_by("-number_length", "-number")
         .values_list("number", flat=True)
@@ -198,16 +174,15 @@ def proposal_create_bulk(
     user: Actor,
     inputs: list[ProposalInput],
     action: str = AuditEntry.Action.IMPORTED,
-    extra: Mapping[str, Any] | None = None,
 ) -> list[Proposal]:
     """New drafts with their numbers (consecutive per kabupaten/kota and year, in input order), funding lines and
-    audit entries, in a few INSERTs whatever their number. `extra` sets fields outside the editable ones."""
+    audit entries, in a few INSERTs whatever their number."""
     workflow.check(Event.CREATE, None)
     created_by = person(user)
     proposals = [
         Proposal(
             **{name: item.data[name] for name in PROPOSAL_FIELDS if name in item.data},
-            **(extra or {}),
+            **item.extra,
             status=Proposal.Status.DRAFT,
             created_by=created_by,
             creation_token=item.creation_token,
@@ -386,9 +361,6 @@ def proposal_update_bulk(
     return [locked[u.proposal_id] for u in updates]
 
 
-# Transitions ----------------------------------------------------------------------------------------------------------
-
-
 def _lock(proposal: Proposal) -> Proposal:
     return (
         Proposal.objects.select_for_update(of=("self",))
@@ -396,300 +368,3 @@ def _lock(proposal: Proposal) -> Proposal:
         .prefetch_related("funding_lines")
         .get(pk=proposal.pk)
     )
-
-
-def _move(
-    *,
-    proposal: Proposal,
-    user: Actor,
-    event: Event,
-    audit_action: str,
-    target: str | None = None,
-    changes: dict[str, list[Any]] | None = None,
-    note: str = "",
-) -> Proposal:
-    """The one writer of a proposal's status: check the transition on the locked row, save, audit."""
-    new_status = workflow.check(event, proposal.status, target)
-    old_status = proposal.status
-    all_changes = dict(changes or {})
-    if new_status is not None:
-        proposal.status = new_status
-        proposal.version += 1
-        proposal.save(update_fields=["status", "version", "updated_at"])
-        if new_status != old_status:
-            all_changes = {"status": [old_status, new_status], **all_changes}
-    audit_log(user=user, obj=proposal, action=audit_action, changes=all_changes, note=note)
-    return proposal
-
-
-@transaction.atomic
-def proposal_submit(*, proposal: Proposal, user: Actor) -> Proposal:
-    """Draft or returned -> submitted, once at least one funding line has an amount."""
-    locked = _lock(proposal)
-    workflow.check(Event.SUBMIT, locked.status)
-    if not any(line.amount > 0 for line in locked.funding_lines.all()):
-        raise TransitionError("Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0.")
-    return _move(proposal=locked, user=user, event=Event.SUBMIT, audit_action=AuditEntry.Action.SUBMITTED)
-
-
-@transaction.atomic
-def proposal_withdraw(*, proposal: Proposal, user: Actor) -> Proposal:
-    """Submitted -> draft, while the province has not verified it yet."""
-    return _move(proposal=_lock(proposal), user=user, event=Event.WITHDRAW, audit_action=AuditEntry.Action.WITHDRAWN)
-
-
-@transaction.atomic
-def proposal_return(*, proposal: Proposal, user: Actor, note: str) -> Proposal:
-    """Submitted -> returned for revision; the note tells the operator what to fix."""
-    note = note.strip()
-    if not note:
-        raise TransitionError("Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
-    return _move(
-        proposal=_lock(proposal), user=user, event=Event.RETURN, audit_action=AuditEntry.Action.RETURNED, note=note
-    )
-
-
-@transaction.atomic
-def proposal_verify(*, proposal: Proposal, user: Actor) -> Proposal:
-    """Submitted -> verified by the province."""
-    return _move(proposal=_lock(proposal), user=user, event=Event.VERIFY, audit_action=AuditEntry.Action.VERIFIED)
-
-
-def proposal_decide(
-    *,
-    proposal: Proposal,
-    user: Actor,
-    status: str,
-    correction: bool,
-    changes: dict[str, list[Any]] | None = None,
-    note: str = "",
-) -> Proposal:
-    """A meeting's decision moves the proposal (locked by the caller, `meetings.services.decision_record`) to the
-    status of the decision's outcome; `correction` when the same open meeting corrects its own decision."""
-    event = Event.CORRECT_DECISION if correction else Event.DECIDE
-    return _move(
-        proposal=proposal,
-        user=user,
-        event=event,
-        audit_action=AuditEntry.Action.DECIDED,
-        target=status,
-        changes=changes,
-        note=note,
-    )
-
-
-# Carry-over -----------------------------------------------------------------------------------------------------------
-
-# Copied into the next year's draft; the forward estimate is left out: it was the plan for the year being carried
-# into, not for the year after it.
-CARRY_OVER_FIELDS = [
-    name for name in PROPOSAL_FIELDS if name not in ("fiscal_year", "forward_volume", "forward_amount")
-]
-
-
-@transaction.atomic
-def proposal_carry_over(*, proposal: Proposal, user: Actor) -> Proposal:
-    """A deferred proposal becomes a new draft of the next fiscal year, linked to it, with the same funding lines."""
-    locked = _lock(proposal)
-    try:
-        workflow.check(Event.CARRY_OVER, locked.status)
-    except TransitionError:
-        raise TransitionError(
-            f"Usulan {locked.number} berstatus {locked.get_status_display()}; "
-            "hanya usulan Ditangguhkan yang dapat dilanjutkan ke tahun berikutnya."
-        ) from None
-    earlier = locked.carried_over_to.order_by("pk").first()
-    if earlier is not None:
-        raise TransitionError(f"Usulan {locked.number} sudah dilanjutkan menjadi {earlier.number}.")
-    data = {name: getattr(locked, name) for name in CARRY_OVER_FIELDS}
-    data["fiscal_year"] = locked.fiscal_year + 1
-    item = ProposalInput(
-        data=data,
-        funding=_stored_amounts(locked),
-        note=f"Lanjutan dari {locked.number} (TA {locked.fiscal_year}).",
-    )
-    (copy,) = proposal_create_bulk(
-        user=user, inputs=[item], action=AuditEntry.Action.CARRIED_OVER, extra={"carried_over_from": locked}
-    )
-    _move(
-        proposal=locked,
-        user=user,
-        event=Event.CARRY_OVER,
-        audit_action=AuditEntry.Action.CARRIED_OVER,
-        note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.",
-    )
-    return copy
-
-
-@transaction.atomic
-def proposal_carry_over_bulk(*, proposals: Iterable[Proposal], user: Actor) -> list[Proposal]:
-    """Carry several deferred proposals over, all or nothing: one refusal rolls every copy back."""
-    return [proposal_carry_over(proposal=proposal, user=user) for proposal in proposals]
-
-
-# Bulk forms for seed and import ===============================================================================
-# Appended for `seed_demo` at benchmark sizes (issue 7); they suit imports as well. Each is a one-proposal service
-# above applied to many proposals at once: the same checks against `programs.workflow`, the same rows and audit
-# entries, in a few statements per thousand proposals instead of a few per proposal. All or nothing: one refused
-# proposal refuses the whole batch with every problem named (`BulkRefusal`), and nothing is written.
-
-from collections.abc import Sequence  # noqa: E402 (this section is appended to the module)
-
-from django.db.models import F  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-# The audit action of each event, as the one-proposal services write it.
-EVENT_AUDIT_ACTIONS: dict[Event, str] = {
-    Event.SUBMIT: AuditEntry.Action.SUBMITTED,
-    Event.WITHDRAW: AuditEntry.Action.WITHDRAWN,
-    Event.RETURN: AuditEntry.Action.RETURNED,
-    Event.VERIFY: AuditEntry.Action.VERIFIED,
-    Event.DECIDE: AuditEntry.Action.DECIDED,
-    Event.CORRECT_DECISION: AuditEntry.Action.DECIDED,
-    Event.CARRY_OVER: AuditEntry.Action.CARRIED_OVER,
-}
-
-
-@dataclass(frozen=True)
-class ProposalMove:
-    """One proposal's part in `proposal_move_bulk`: the status it goes to when the event has several (a decision),
-    the note of its audit entry, and changes recorded beside the status (a decision's agreed funding)."""
-
-    proposal: Proposal
-    target: str | None = None
-    note: str = ""
-    changes: dict[str, list[Any]] | None = None
-
-
-def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), BATCH_SIZE):
-        yield ids[start : start + BATCH_SIZE]
-
-
-def _move_problem(event: Event, move: ProposalMove, status: str, funded: bool) -> str | None:
-    """Why `move` cannot happen now (the checks of `proposal_submit`, `proposal_return` and `_move`), or None."""
-    try:
-        workflow.check(event, status, move.target)
-    except TransitionError as exc:
-        return str(exc)
-    if event == Event.SUBMIT and not funded:
-        return "Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0."
-    if event == Event.RETURN and not move.note.strip():
-        return "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."
-    return None
-
-
-@transaction.atomic
-def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMove]) -> list[Proposal]:
-    """One workflow event for many proposals, as `proposal_submit`, `proposal_return`, `proposal_verify`,
-    `proposal_withdraw` or `proposal_decide` would apply it to each: rows locked, the transition checked against the
-    state machine, status and version saved, one audit entry each (`{"status": [old, new], **changes}`).
-
-    The given instances are brought up to date (status, version) and returned.
-    """
-    ids = [move.proposal.pk for move in moves]
-    locked: dict[int, tuple[str, int, str, str]] = {}
-    funded: set[int] = set()
-    for batch in _batches(ids):
-        rows = Proposal.objects.select_for_update().filter(pk__in=batch)
-        for pk, status, version, number, name in rows.values_list("pk", "status", "version", "number", "name"):
-            locked[pk] = (status, version, number, name)
-        if event == Event.SUBMIT:
-            lines = ProposalFunding.objects.filter(proposal_id__in=batch, amount__gt=0)
-            funded.update(lines.values_list("proposal_id", flat=True))
-    refusal = BulkRefusal()
-    seen: set[int] = set()
-    for move in moves:
-        pk = move.proposal.pk
-        if pk not in locked or pk in seen:
-            refusal.problems.append((move.proposal.number, "usulan tidak ditemukan atau disebut dua kali"))
-        elif problem := _move_problem(event, move, locked[pk][0], pk in funded):
-            refusal.problems.append((locked[pk][2], problem))
-        seen.add(pk)
-    if refusal.problems:
-        raise refusal
-
-    now = timezone.now()
-    by_target: dict[str, list[int]] = defaultdict(list)
-    entries = []
-    for move in moves:
-        proposal = move.proposal
-        old, version, proposal.number, proposal.name = locked[proposal.pk]
-        new = workflow.check(event, old, move.target)
-        changes = dict(move.changes or {})
-        if new is not None:
-            by_target[new].append(proposal.pk)
-            proposal.status, proposal.version, proposal.updated_at = new, version + 1, now
-            if new != old:
-                changes = {"status": [old, new], **changes}
-        entries.append(
-            audit_entry(user=user, obj=proposal, action=EVENT_AUDIT_ACTIONS[event], changes=changes, note=move.note)
-        )
-    for new, pks in by_target.items():
-        for batch in _batches(pks):
-            Proposal.objects.filter(pk__in=batch).update(status=new, version=F("version") + 1, updated_at=now)
-    audit_log_bulk(entries)
-    return [move.proposal for move in moves]
-
-
-@transaction.atomic
-def proposal_carry_over_many(*, proposals: Sequence[Proposal], user: Actor) -> list[Proposal]:
-    """`proposal_carry_over` for many deferred proposals at once: each becomes a draft of the next fiscal year,
-    linked to it, with the same funding lines; numbers follow the order given. Returns the copies, in that order."""
-    ids = [proposal.pk for proposal in proposals]
-    locked: dict[int, Proposal] = {}
-    earlier: dict[int, str] = {}
-    for batch in _batches(ids):
-        rows = (
-            Proposal.objects.select_for_update(of=("self",))
-            .select_related("region", "agency", "district", "village", "sub_activity")
-            .prefetch_related("funding_lines")
-            .filter(pk__in=batch)
-        )
-        locked.update((proposal.pk, proposal) for proposal in rows)
-        carried = Proposal.objects.filter(carried_over_from_id__in=batch).order_by("-pk")
-        earlier.update(carried.values_list("carried_over_from_id", "number"))
-    refusal = BulkRefusal()
-    for proposal in proposals:
-        original = locked.get(proposal.pk)
-        if original is None:
-            refusal.problems.append((proposal.number, "usulan tidak ditemukan"))
-        elif not workflow.allows(Event.CARRY_OVER, original.status):
-            refusal.problems.append(
-                (
-                    original.number,
-                    f"Usulan {original.number} berstatus {original.get_status_display()}; "
-                    "hanya usulan Ditangguhkan yang dapat dilanjutkan ke tahun berikutnya.",
-                )
-            )
-        elif original.pk in earlier:
-            message = f"Usulan {original.number} sudah dilanjutkan menjadi {earlier[original.pk]}."
-            refusal.problems.append((original.number, message))
-    if refusal.problems:
-        raise refusal
-
-    originals = [locked[pk] for pk in ids]
-    inputs = [
-        ProposalInput(
-            data={
-                **{name: getattr(original, name) for name in CARRY_OVER_FIELDS},
-                "fiscal_year": original.fiscal_year + 1,
-            },
-            funding=_stored_amounts(original),
-            note=f"Lanjutan dari {original.number} (TA {original.fiscal_year}).",
-        )
-        for original in originals
-    ]
-    copies = proposal_create_bulk(user=user, inputs=inputs, action=AuditEntry.Action.CARRIED_OVER)
-    for copy, original in zip(copies, originals, strict=True):
-        copy.carried_over_from = original
-    Proposal.objects.bulk_update(copies, ["carried_over_from"], batch_size=BATCH_SIZE)
-    proposal_move_bulk(
-        user=user,
-        event=Event.CARRY_OVER,
-        moves=[
-            ProposalMove(original, note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.")
-            for original, copy in zip(originals, copies, strict=True)
-        ],
-    )
-    return copies
