@@ -16,8 +16,7 @@ from django.contrib.auth.models import User
 
 from agencies.models import StaffRole
 from meetings.models import Meeting
-from meetings.services import decision_record
-from meetings.services_bulk import DecisionInput, decision_record_bulk
+from meetings.services import DecisionInput, decision_record, decision_record_bulk
 from programs.models import FundingScheme, Proposal
 from programs.services import (
     ProposalInput,

@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 
 from meetings.models import Decision
-from meetings.services import MeetingError, decision_record, meeting_close
-from meetings.services_bulk import DecisionInput, decision_record_bulk
+from meetings.services import DecisionInput, MeetingError, decision_record, decision_record_bulk, meeting_close
 from programs.models import Proposal
 from rakornis.models import AuditEntry
 from tests.factories import ProposalFactory, verified_proposal

@@ -1,12 +1,8 @@
-"""Bulk form of `meetings.services.decision_record`, for `seed_demo` at benchmark sizes (and imports of decisions).
+"""Decisions of a meeting: record or correct one, record many, and move each proposal to its outcome's status.
 
-It records many first decisions of one open meeting at once: the same checks and messages as `decision_record`, the
-same Decision, DecisionFunding and audit rows, and the proposals moved on through `programs.services`'s bulk form
-of `proposal_decide` (`proposal_move_bulk`), in a few statements per thousand decisions. All or nothing: any refused
-decision refuses the batch with every problem named, and nothing is written.
-
-It belongs at the end of `meetings/services.py` (kept apart while that module was being rewritten); correcting a
-decision stays one at a time, through `decision_record`.
+`decision_record` (the decision form) and `decision_record_bulk` (`seed_demo`, a batch of first decisions) run the
+same check (`_check`) with the same messages, write the same Decision, DecisionFunding and audit rows, and move the
+proposals on through `programs.services` (`proposal_decide` / `proposal_move_bulk`), the one writer of a status.
 """
 
 from __future__ import annotations
@@ -15,27 +11,29 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
 from agencies.models import Agency
 from meetings.models import Decision, DecisionFunding, Meeting
-from meetings.services import (
-    MeetingError,
-    _decision_snapshot,
-    _funding_text,
-    _locked_open_meeting,
-    decision_refusal,
-    default_executing_agency,
-)
+from meetings.services.meetings import MeetingError, locked_open_meeting
+from programs import workflow
 from programs.models import FundingScheme, Proposal
-from programs.services import ProposalMove, proposal_move_bulk
+from programs.services import ProposalMove, proposal_decide, proposal_move_bulk
 from programs.workflow import Event
-from rakornis.audit import audit_entry, audit_log_bulk, diff
+from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff, snapshot
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
 
+DECISION_FIELDS = ["outcome", "agreed_volume", "executing_agency", "merged_into", "reason"]
+# The scheme whose money the province spends itself: its works are executed by the organising provincial agency.
+PROVINCIAL_SCHEME_CODE = "APBD_PROV"
 BATCH_SIZE = 1000
+
+
+class DecisionConflict(MeetingError):
+    """The proposal changed after the form was opened; the user should look again before saving."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,16 @@ def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + BATCH_SIZE]
 
 
+def _merge_targets(user: Actor, items: Sequence[DecisionInput]) -> dict[int, Proposal]:
+    """The merge targets named by `items` that the user may see, as they are now."""
+    target_ids = sorted({item.merged_into.pk for item in items if item.merged_into is not None})
+    targets: dict[int, Proposal] = {}
+    for batch in _batches(target_ids):
+        visible = Proposal.objects.for_user(user).select_related("region").filter(pk__in=batch)
+        targets.update((proposal.pk, proposal) for proposal in visible)
+    return targets
+
+
 @dataclass
 class _Checked:
     proposal: Proposal
@@ -71,11 +79,16 @@ def _check(
     meeting: Meeting,
     item: DecisionInput,
     proposal: Proposal,
+    decision: Decision | None,
     targets: dict[int, Proposal],
     status_after: dict[int, str],
 ) -> _Checked | str:
-    """The decision as `decision_record` would save it, or why it refuses it (the same messages)."""
-    if refusal := decision_refusal(meeting=meeting, proposal=proposal, decision=None):
+    """The decision as it will be saved, or why it is refused (the message shown to the secretary).
+
+    `decision` is the meeting's earlier decision on the proposal (a correction), `targets` the merge targets the
+    user may see, `status_after` the statuses that other decisions of the same batch give their proposals.
+    """
+    if refusal := decision_refusal(meeting=meeting, proposal=proposal, decision=decision):
         return refusal
     if proposal.fiscal_year != meeting.fiscal_year:
         year = meeting.fiscal_year
@@ -128,11 +141,136 @@ def _check(
     return _Checked(proposal, funding, volume, executing, merged_into, reason)
 
 
+def default_executing_agency(*, meeting: Meeting, proposal: Proposal, funding: dict[FundingScheme, Decimal]) -> Agency:
+    """The organiser when APBD Provinsi carries the largest agreed amount, else the proposing agency."""
+    if funding:
+        main_scheme = max(funding.items(), key=lambda item: (item[1], -item[0].order))[0]
+        if main_scheme.code == PROVINCIAL_SCHEME_CODE:
+            return meeting.organiser
+    return proposal.agency
+
+
+def decision_refusal(*, meeting: Meeting, proposal: Proposal, decision: Decision | None) -> str | None:
+    """Why no decision can be recorded on `proposal` at `meeting` now, or None when one can."""
+    if meeting.is_closed:
+        return "Rapat ini sudah ditutup; kesepakatannya tidak dapat diubah lagi."
+    if decision is None and not workflow.allows(Event.DECIDE, proposal.status):
+        return (
+            f"Usulan {proposal.number} berstatus {proposal.get_status_display().lower()}; hanya usulan "
+            "terverifikasi yang dapat diputuskan."
+        )
+    if decision is not None and proposal.status != decision.proposal_status:
+        return f"Usulan {proposal.number} sudah berubah status sejak diputuskan dalam rapat ini."
+    return None
+
+
+def _decision_snapshot(decision: Decision) -> dict[str, Any]:
+    return snapshot(decision, DECISION_FIELDS)
+
+
+def _funding_text(funding: dict[FundingScheme, Decimal]) -> dict[str, str]:
+    ordered = sorted(funding.items(), key=lambda item: (item[0].order, item[0].code))
+    return {scheme.code: audit_value(amount) for scheme, amount in ordered}
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    meeting: Meeting,
+    proposal: Proposal,
+    outcome: str,
+    funding: dict[FundingScheme, Decimal] | None = None,
+    agreed_volume: Decimal | None = None,
+    executing_agency: Agency | None = None,
+    merged_into: Proposal | None = None,
+    reason: str = "",
+    user: Actor,
+    expected_version: int | None = None,
+) -> Decision:
+    """Record (or correct) what an open meeting decided on a verified proposal, and move the proposal on.
+
+    `funding` is only read for AGREED_WITH_CHANGES (AGREED copies the proposal's own lines); schemes with a zero
+    amount are dropped. `expected_version` is the proposal version the form was opened with.
+    """
+    meeting = locked_open_meeting(meeting)
+    proposal = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("region", "agency")
+        .prefetch_related("funding_lines__scheme")
+        .get(pk=proposal.pk)
+    )
+    decision = (
+        Decision.objects.select_for_update()
+        .filter(meeting=meeting, proposal=proposal)
+        .prefetch_related("funding_lines__scheme")
+        .first()
+    )
+    if expected_version is not None and proposal.version != expected_version:
+        raise DecisionConflict(
+            f"Usulan {proposal.number} baru saja diubah oleh pengguna lain. Periksa keputusan yang tercatat, lalu "
+            "simpan lagi bila masih perlu."
+        )
+    item = DecisionInput(proposal, outcome, funding, agreed_volume, executing_agency, merged_into, reason)
+    checked = _check(
+        meeting=meeting,
+        item=item,
+        proposal=proposal,
+        decision=decision,
+        targets=_merge_targets(user, [item]),
+        status_after={},
+    )
+    if isinstance(checked, str):
+        raise MeetingError(checked)
+    agreed_funding, volume, reason = checked.funding, checked.volume, checked.reason
+
+    old_funding = _funding_text({line.scheme: line.amount for line in decision.funding_lines.all()}) if decision else {}
+    before = _decision_snapshot(decision) if decision else {}
+    if decision is None:
+        decision = Decision(meeting=meeting, proposal=proposal)
+    decision.outcome = outcome
+    decision.agreed_volume = volume
+    decision.executing_agency = checked.executing_agency
+    decision.merged_into = checked.merged_into
+    decision.reason = reason
+    decision.decided_by = person(user)
+    created = decision.pk is None
+    decision.save()
+    decision.funding_lines.all().delete()
+    DecisionFunding.objects.bulk_create(
+        [DecisionFunding(decision=decision, scheme=scheme, amount=amount) for scheme, amount in agreed_funding.items()]
+    )
+    new_funding = _funding_text(agreed_funding)
+
+    decision_changes = diff(before, _decision_snapshot(decision))
+    if old_funding != new_funding:
+        decision_changes["funding"] = [old_funding or None, new_funding or None]
+    audit_log(
+        user=user,
+        obj=decision,
+        action=AuditEntry.Action.CREATED if created else AuditEntry.Action.CHANGED,
+        changes=decision_changes,
+        note=f"Rapat: {meeting}",
+    )
+
+    proposal_changes: dict[str, list[Any]] = {}
+    if old_funding != new_funding or created:
+        proposal_changes["agreed_funding"] = [old_funding or None, new_funding or None]
+    proposal_decide(
+        proposal=proposal,
+        user=user,
+        status=decision.proposal_status,
+        correction=not created,
+        changes=proposal_changes,
+        note=f"{decision.get_outcome_display()} dalam {meeting}" + (f": {reason}" if reason else ""),
+    )
+    return decision
+
+
 @transaction.atomic
 def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], user: Actor) -> list[Decision]:
     """What an open meeting decided on many verified proposals that it has not decided yet, and the proposals moved
     on to the status of each outcome; as `decision_record` for each, in order."""
-    meeting = _locked_open_meeting(meeting)
+    meeting = locked_open_meeting(meeting)
     ids = [item.proposal.pk for item in items]
     proposals: dict[int, Proposal] = {}
     decided: set[int] = set()
@@ -147,11 +285,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
         decided.update(
             Decision.objects.filter(meeting=meeting, proposal_id__in=batch).values_list("proposal_id", flat=True)
         )
-    target_ids = sorted({item.merged_into.pk for item in items if item.merged_into is not None})
-    targets: dict[int, Proposal] = {}
-    for batch in _batches(target_ids):
-        visible = Proposal.objects.for_user(user).select_related("region").filter(pk__in=batch)
-        targets.update((proposal.pk, proposal) for proposal in visible)
+    targets = _merge_targets(user, items)
     status_after = {item.proposal.pk: Decision.PROPOSAL_STATUS.get(item.outcome, "") for item in items}
     repeated = {pk for pk, times in Counter(ids).items() if times > 1}
 
@@ -162,7 +296,9 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
         if proposal is None or proposal.pk in decided or proposal.pk in repeated:
             problems.append(f"Usulan {item.proposal.number} tidak dapat diputuskan sekali lagi dalam rapat ini.")
             continue
-        result = _check(meeting=meeting, item=item, proposal=proposal, targets=targets, status_after=status_after)
+        result = _check(
+            meeting=meeting, item=item, proposal=proposal, decision=None, targets=targets, status_after=status_after
+        )
         if isinstance(result, str):
             problems.append(result)
         else:
