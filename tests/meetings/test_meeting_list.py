@@ -1,3 +1,7 @@
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.urls import reverse
 
@@ -80,3 +84,31 @@ def test_a_year_without_meetings_says_so_and_links_every_year(client, secretary,
     response = client.get(URL)
     assert "Belum ada rapat untuk TA 2030" in response.text
     assert 'href="?tahun="' in response.text
+
+
+def page_links(response) -> dict[str, dict[str, list[str]]]:
+    """The query of each pagination link, as the browser reads it (HTML unescaped, then URL-decoded)."""
+    found = re.findall(r'<a class="page-link" href="([^"]*)">([^<]*)</a>', response.text)
+    return {label: parse_qs(urlsplit(html.unescape(href)).query, keep_blank_values=True) for href, label in found}
+
+
+def test_the_pages_keep_the_filters_and_a_value_with_an_ampersand_stays_one_value(client, secretary, pupr_kalsel):
+    MeetingFactory.create_batch(30, organiser=pupr_kalsel, fiscal_year=2028, kind=Meeting.Kind.RAKORTEK)
+    MeetingFactory(organiser=pupr_kalsel, fiscal_year=2027, kind=Meeting.Kind.RAKORTEK)
+    client.force_login(secretary)
+    # Typed or pasted into the address: before, `&tahun=2027` in the kind became a second year in the page links.
+    response = client.get(URL, {"tahun": "2028", "jenis": "rakortek&tahun=2027"})
+    links = page_links(response)
+    assert links["Berikutnya"] == {"page": ["2"], "tahun": ["2028"], "jenis": ["rakortek&tahun=2027"]}
+    second = client.get(URL, links["Berikutnya"])
+    assert "Halaman 2 dari 2" in second.text
+    assert "Rapat koordinasi TA 2028</h1>" in second.text
+    assert page_links(second)["Sebelumnya"] == {"page": ["1"], "tahun": ["2028"], "jenis": ["rakortek&tahun=2027"]}
+
+
+def test_the_pages_of_every_years_list_stay_on_every_year(client, secretary, pupr_kalsel):
+    MeetingFactory.create_batch(20, organiser=pupr_kalsel, fiscal_year=2028)
+    MeetingFactory.create_batch(10, organiser=pupr_kalsel, fiscal_year=2027)
+    client.force_login(secretary)
+    links = page_links(client.get(URL, {"tahun": "", "jenis": Meeting.Kind.RAKORNIS}))
+    assert links["Berikutnya"] == {"page": ["2"], "tahun": [""], "jenis": [Meeting.Kind.RAKORNIS]}
