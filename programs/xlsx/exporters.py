@@ -28,32 +28,20 @@ ZERO = Decimal(0)
 
 # Proposals in the interchange format ---------------------------------------------------------------------------------
 
+# What a row reads: every field a person edits, so that the export imports back with no change (a foreign key as
+# its code, and its name where the sheet shows one), after the number and status the sheet adds.
+READ_AS = {
+    "region": ("region__code", "region__name"),
+    "agency": ("agency__short_name",),
+    "district": ("district__code",),
+    "village": ("village__code",),
+    "sub_activity": ("sub_activity__code", "sub_activity__name"),
+}
 PROPOSAL_VALUES = (
     "pk",
     "number",
     "status",
-    "fiscal_year",
-    "region__code",
-    "region__name",
-    "agency__short_name",
-    "sub_activity__code",
-    "sub_activity__name",
-    "out_of_catalogue",
-    "out_of_catalogue_reason",
-    "name",
-    "location",
-    "district__code",
-    "village__code",
-    "latitude",
-    "longitude",
-    "volume",
-    "unit",
-    "output_indicator",
-    "priority",
-    "origin",
-    "forward_volume",
-    "forward_amount",
-    "notes",
+    *(value for name in Proposal.EDITABLE_FIELDS for value in READ_AS.get(name, (name,))),
 )
 
 
@@ -72,71 +60,45 @@ def proposal_export_rows(proposals: QuerySet[Proposal], schemes: Sequence[Fundin
     origins = dict(Proposal.Origin.choices)
     if not proposals.ordered:
         proposals = proposals.order_by("fiscal_year", "region__code", "number")
-    rows = proposals.values_list(*PROPOSAL_VALUES).iterator(chunk_size=CHUNK_SIZE)
+    rows = proposals.values_list(*PROPOSAL_VALUES, named=True).iterator(chunk_size=CHUNK_SIZE)
     counter = 0
     for chunk in batched(rows, CHUNK_SIZE):
         funding: dict[int, dict[str, Decimal]] = defaultdict(dict)
-        lines = ProposalFunding.objects.filter(proposal_id__in=[row[0] for row in chunk]).values_list(
+        lines = ProposalFunding.objects.filter(proposal_id__in=[row.pk for row in chunk]).values_list(
             "proposal_id", "scheme_id", "amount"
         )
         for proposal_id, scheme_id, amount in lines:
             funding[proposal_id][scheme_ids[scheme_id]] = amount
-        for (
-            pk,
-            number,
-            status,
-            fiscal_year,
-            region_code,
-            region_name,
-            agency,
-            sub_code,
-            sub_name,
-            out_of_catalogue,
-            reason,
-            name,
-            location,
-            district_code,
-            village_code,
-            latitude,
-            longitude,
-            volume,
-            unit,
-            output_indicator,
-            priority,
-            origin,
-            forward_volume,
-            forward_amount,
-            notes,
-        ) in chunk:
+        for row in chunk:
             counter += 1
-            amounts = funding.get(pk, {})
+            amounts = funding.get(row.pk, {})
             yield [
                 counter,
-                number,
-                statuses.get(status, status),
-                fiscal_year,
-                region_code,
-                region_name,
-                agency,
-                sub_code or "",
-                sub_name or "",
-                cols.YES_LABEL if out_of_catalogue else cols.NO_LABEL,
-                name,
-                location,
-                village_code or district_code or "",
-                latitude,
-                longitude,
-                volume,
-                unit,
-                output_indicator,
+                row.number,
+                statuses.get(row.status, row.status),
+                row.fiscal_year,
+                row.region__code,
+                row.region__name,
+                row.agency__short_name,
+                row.sub_activity__code or "",
+                row.sub_activity__name or "",
+                cols.YES_LABEL if row.out_of_catalogue else cols.NO_LABEL,
+                row.name,
+                row.location,
+                row.village__code or row.district__code or "",
+                row.latitude,
+                row.longitude,
+                row.volume,
+                row.unit,
+                row.output_indicator,
                 *(amounts.get(code) for code in scheme_codes),
                 sum(amounts.values(), ZERO),
-                priorities.get(priority, priority),
-                origins.get(origin, origin),
-                forward_volume,
-                forward_amount,
+                priorities.get(row.priority, row.priority),
+                origins.get(row.origin, row.origin),
+                row.forward_volume,
+                row.forward_amount,
                 # Out of the nomenclature, Keterangan carries the reason (the importer reads it back as such).
-                text(reason if out_of_catalogue else notes),
+                text(row.out_of_catalogue_reason if row.out_of_catalogue else row.notes),
             ]
 
 
