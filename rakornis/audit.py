@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -35,36 +35,33 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {field: [before.get(field), after.get(field)] for field in after if before.get(field) != after.get(field)}
 
 
-def audit_log(
-    *,
-    user: Actor,
-    obj: models.Model,
-    action: str,
-    changes: dict[str, list[Any]] | None = None,
-    note: str = "",
-) -> AuditEntry:
-    entry = audit_entry(user=user, obj=obj, action=action, changes=changes, note=note)
+class EntryFields(TypedDict):
+    """What an entry records: who, on which row, which action; the changed fields and a note when there are any."""
+
+    user: Actor
+    obj: models.Model
+    action: str
+    changes: NotRequired[dict[str, list[Any]] | None]
+    note: NotRequired[str]
+
+
+def audit_log(**fields: Unpack[EntryFields]) -> AuditEntry:
+    entry = audit_entry(**fields)
     entry.save()
     return entry
 
 
-def audit_entry(
-    *,
-    user: Actor,
-    obj: models.Model,
-    action: str,
-    changes: dict[str, list[Any]] | None = None,
-    note: str = "",
-) -> AuditEntry:
+def audit_entry(**fields: Unpack[EntryFields]) -> AuditEntry:
     """An unsaved entry, for `audit_log_bulk`: imports write thousands in a few INSERTs."""
+    obj = fields["obj"]
     return AuditEntry(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
-        action=action,
-        user=person(user),
-        changes=changes or {},
-        note=note,
+        action=fields["action"],
+        user=person(fields["user"]),
+        changes=fields.get("changes") or {},
+        note=fields.get("note", ""),
     )
 
 
