@@ -7,6 +7,7 @@ background worker (`programs.jobs`) and the user watches a progress page instead
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django import forms
@@ -38,8 +39,10 @@ from rakornis import fiscal_year, policy
 from rakornis.policy import Action, may_anywhere
 
 SESSION_KEY = "proposal_import"
-# Rows of the preview table; every error is always listed, however many.
+# Rows of the preview table.
 PREVIEW_ROWS = 500
+# Errors listed on the page: a 20,000-row file with a wrong column has 20,000; past these, their count per column.
+ERRORS_SHOWN = 200
 # Multipart overhead on top of the file itself, before a request counts as too big to read.
 MULTIPART_SLACK = 64 * 1024
 
@@ -97,11 +100,18 @@ def _import_page(
     token: str = "",
     errors: list[ImportIssue] | None = None,
 ) -> HttpResponse:
+    if errors is None:
+        errors = result.errors if result else []
+    more_errors = max(len(errors) - ERRORS_SHOWN, 0)
     context: dict[str, Any] = {
         "form": form or ImportUploadForm(),
         "result": result,
         "token": token,
-        "errors": errors if errors is not None else (result.errors if result else []),
+        "errors": errors,
+        "errors_shown": errors[:ERRORS_SHOWN],
+        "more_errors": more_errors,
+        # (column, errors in it), most first: where a file's many errors come from. One row per column at most.
+        "error_columns": Counter(issue.column for issue in errors).most_common() if more_errors else [],
         "preview_rows": result.rows[:PREVIEW_ROWS] if result else [],
         "preview_limit": PREVIEW_ROWS,
         "to_save": len(result.to_create) + len(result.to_update) if result else 0,

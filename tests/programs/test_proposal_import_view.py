@@ -73,6 +73,38 @@ def test_errors_are_listed_by_row_and_column_and_nothing_is_saved(client, operat
     assert not Proposal.objects.exists()
 
 
+def test_a_file_with_an_error_in_every_row_lists_the_first_200_and_counts_the_rest(client, operator_banjar):
+    """A thousand rows with the volume typed as words (and ten with an unknown sub kegiatan too): the page stays
+    small, says how many errors there are and in which columns, and what to do."""
+    client.force_login(operator_banjar)
+    rows = [record(**{"Nama Usulan": f"Jalan ruas {n}", "Volume": "dua koma lima"}) for n in range(1000)]
+    for row in rows[:10]:
+        row["Kode Sub Kegiatan"] = "1.03.10.2.01.9999"
+    response = upload(client, usulan_xlsx(rows))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Ada 1.010 kesalahan di 1.000 baris" in page
+    table = page[page.index('id="import-errors"') : page.index("</table>", page.index('id="import-errors"'))]
+    assert table.count('<td class="text-end">') == 200
+    assert "(200 pertama dari 1.010)" in page
+    assert "… dan 810 kesalahan lain" in page
+    columns = page[page.index('id="import-error-columns"') :]
+    assert "<li>Volume: 1.000 kesalahan</li>" in columns
+    assert "<li>Kode Sub Kegiatan: 10 kesalahan</li>" in columns
+    assert columns.index("Volume: 1.000") < columns.index("Kode Sub Kegiatan: 10")  # most first
+    assert not Proposal.objects.exists()
+
+
+def test_a_few_errors_are_all_listed_without_a_summary(client, operator_banjar):
+    client.force_login(operator_banjar)
+    response = upload(client, usulan_xlsx([record(**{"Volume": "dua"}), record(**{"Nama Usulan": "Jembatan"})]))
+    page = response.content.decode()
+    assert "Ada 1 kesalahan di 1 baris" in page
+    assert 'id="import-more-errors"' not in page
+    assert 'id="import-error-columns"' not in page
+    assert "pertama dari" not in page
+
+
 def test_valid_upload_previews_then_saves_on_confirmation(client, operator_banjar):
     client.force_login(operator_banjar)
     content = usulan_xlsx([record(), record(**{"Nama Usulan": "Jembatan Sungai Tabuk", "Lokasi": "Sungai Tabuk"})])
