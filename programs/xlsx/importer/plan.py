@@ -122,22 +122,11 @@ class Plan:
     def plan_create(self, check: RowCheck) -> tuple[ImportRow, Candidate] | None:
         assert check.year is not None and check.region is not None  # no problems: identity() found both
         lines = {pk: amount for pk, amount in check.funding.items() if amount > 0}
-        if not lines:
-            self.error(check.number, "Pagu", "isi minimal satu kolom Pagu dengan nilai lebih dari 0")
-            return None
         values = check.values | {"fiscal_year": check.year, "region": check.region}
         values.setdefault("priority", Proposal.Priority.MEDIUM)
         values.setdefault("origin", Proposal.Origin.MUSRENBANG)
-        row = ImportRow(
-            row=check.number,
-            action=RowAction.CREATE,
-            name=values["name"],
-            region=check.region,
-            total=sum(lines.values(), Decimal(0)),
-            values=values,
-            funding=lines,
-        )
-        return row, _candidate(row, values)
+        row = self.planned_row(check, RowAction.CREATE, values["name"], lines, values=values, funding=lines)
+        return None if row is None else (row, _candidate(row, values))
 
     def plan_update(self, check: RowCheck, existing: Proposal) -> tuple[ImportRow, Candidate] | None:
         """Compare the row with the stored proposal: columns missing from the file keep their stored values, and a
@@ -151,9 +140,6 @@ class Plan:
                 wanted[scheme_id] = amount
             else:
                 wanted.pop(scheme_id, None)
-        if not wanted:
-            self.error(check.number, "Pagu", "isi minimal satu kolom Pagu dengan nilai lebih dari 0")
-            return None
         changed = _changed_fields(existing, values)
         changes = {name: [audit_value(getattr(existing, name)), audit_value(values[name])] for name in changed}
         if stored != wanted:
@@ -163,16 +149,17 @@ class Plan:
                 _funding_snapshot((schemes[pk], amount) for pk, amount in wanted.items()),
             ]
         merged = {name: values.get(name, getattr(existing, name)) for name in ("sub_activity", "name", "location")}
-        row = ImportRow(
-            row=check.number,
-            action=RowAction.UNCHANGED,
-            name=merged["name"],
-            region=check.region,
-            total=sum(wanted.values(), Decimal(0)),
+        row = self.planned_row(
+            check,
+            RowAction.UNCHANGED,
+            merged["name"],
+            wanted,
             proposal_id=existing.pk,
             number=existing.number,
             version=existing.version,
         )
+        if row is None:
+            return None
         candidate = _candidate(row, {"fiscal_year": existing.fiscal_year, "region": check.region, **merged})
         if not changes:
             return row, candidate
@@ -190,6 +177,17 @@ class Plan:
         row.funding = wanted
         row.changes = changes
         return row, candidate
+
+    def planned_row(
+        self, check: RowCheck, action: RowAction, name: str, lines: dict[int, Decimal], **more: Any
+    ) -> ImportRow | None:
+        """The row's plan, its total that of the funding lines it will have; None, and an error, without a line."""
+        assert check.region is not None  # no problems: identity() found it
+        if not lines:
+            self.error(check.number, "Pagu", "isi minimal satu kolom Pagu dengan nilai lebih dari 0")
+            return None
+        total = sum(lines.values(), Decimal(0))
+        return ImportRow(row=check.number, action=action, name=name, region=check.region, total=total, **more)
 
     def flag_overlaps(self, candidates: list[Candidate]) -> None:
         """A warning per row that may overlap a saved proposal or another row of the file; the row is imported."""
