@@ -93,10 +93,9 @@ def plan_text(plan: SyncPlan) -> list[str]:
                 if name == "forward_amount":
                     before, after = format_rupiah(before), format_rupiah(after)
                 out.append(f"      {labels[name]}: {before or '-'} -> {after or '-'}")
-            if change.sources_added:
-                out.append(f"      usulan ditambah: {', '.join(change.sources_added)}")
-            if change.sources_removed:
-                out.append(f"      usulan dilepas: {', '.join(change.sources_removed)}")
+            for verb, numbers in (("ditambah", change.sources_added), ("dilepas", change.sources_removed)):
+                if numbers:
+                    out.append(f"      usulan {verb}: {', '.join(numbers)}")
     if plan.removed:
         out.append(f"Dihapus ({len(plan.removed)} baris, tidak ada lagi usulan yang disepakati):")
         for line in plan.removed:
