@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from agencies.models import Agency, Region
-from rakornis.loading import LoadResult, ReferenceDataError, clean_text
+from rakornis.loading import LoadResult, ReferenceDataError, clean_text, read_csv
 
 
 @dataclass(frozen=True)
@@ -95,18 +95,17 @@ class AgencyRow:
     description: str
 
 
+AGENCY_COLUMNS = {
+    "name": "nama",
+    "short_name": "singkatan",
+    "level": "tingkat",
+    "region_code": "kode_wilayah",
+    "description": "keterangan",
+}
+
+
 def read_agency_rows(path: Path) -> list[AgencyRow]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return [
-            AgencyRow(
-                name=clean_text(record["nama"]),
-                short_name=clean_text(record["singkatan"]),
-                level=clean_text(record["tingkat"]),
-                region_code=clean_text(record["kode_wilayah"]),
-                description=clean_text(record.get("keterangan")),
-            )
-            for record in csv.DictReader(handle)
-        ]
+    return [AgencyRow(**values) for values in read_csv(path, AGENCY_COLUMNS, optional=("keterangan",))]
 
 
 @transaction.atomic
@@ -130,15 +129,5 @@ def agencies_load(*, rows: list[AgencyRow]) -> LoadResult:
             "region_id": region_ids.get(row.region_code),
             "description": row.description,
         }
-        agency = existing.get(row.name)
-        if agency is None:
-            Agency.objects.create(name=row.name, **values)
-            result.created += 1
-        elif any(getattr(agency, field) != value for field, value in values.items()):
-            for field, value in values.items():
-                setattr(agency, field, value)
-            agency.save(update_fields=[field.removesuffix("_id") for field in values])
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        result.upsert(Agency, existing.get(row.name), {"name": row.name}, values)
     return result

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from programs.models import FundingScheme, Nomenclature
-from rakornis.loading import LoadResult, ReferenceDataError, clean_text
+from rakornis.loading import LoadResult, ReferenceDataError, clean_text, read_csv
 
 NOMENCLATURE_COLUMNS = {
     "kode": "code",
@@ -226,18 +226,17 @@ class FundingSchemeRow:
     description: str
 
 
+FUNDING_SCHEME_COLUMNS = {
+    "code": "kode",
+    "name": "nama",
+    "short_name": "singkatan",
+    "budget": "anggaran",
+    "description": "keterangan",
+}
+
+
 def read_funding_scheme_rows(path: Path) -> list[FundingSchemeRow]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return [
-            FundingSchemeRow(
-                code=clean_text(record["kode"]),
-                name=clean_text(record["nama"]),
-                short_name=clean_text(record["singkatan"]),
-                budget=clean_text(record["anggaran"]),
-                description=clean_text(record["keterangan"]),
-            )
-            for record in csv.DictReader(handle)
-        ]
+    return [FundingSchemeRow(**values) for values in read_csv(path, FUNDING_SCHEME_COLUMNS)]
 
 
 @transaction.atomic
@@ -259,15 +258,5 @@ def funding_schemes_load(*, rows: list[FundingSchemeRow]) -> LoadResult:
             "description": row.description,
             "order": order,
         }
-        scheme = existing.get(row.code)
-        if scheme is None:
-            FundingScheme.objects.create(code=row.code, **values)
-            result.created += 1
-        elif any(getattr(scheme, field) != value for field, value in values.items()):
-            for field, value in values.items():
-                setattr(scheme, field, value)
-            scheme.save(update_fields=list(values))
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        result.upsert(FundingScheme, existing.get(row.code), {"code": row.code}, values)
     return result

@@ -5,7 +5,9 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from agencies.models import Agency, Region
+from agencies.services import read_agency_rows
 from programs.models import FundingScheme, Nomenclature
+from rakornis.loading import ReferenceDataError
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +78,27 @@ def test_a_renamed_region_is_set_back_on_the_next_run(loaded):
     Region.objects.filter(code="63.03").update(name="Banjar (salah ketik)")
     call_command("load_reference_data", stdout=open("/dev/null", "w"))
     assert Region.objects.get(code="63.03").name == "Kabupaten Banjar"
+
+
+def test_an_agency_moved_and_a_scheme_renamed_are_set_back_on_the_next_run(loaded, capsys):
+    Agency.objects.filter(short_name="Dinas PUPR Kab. Tapin").update(region=Region.objects.get(code="63.03"))
+    scheme = FundingScheme.objects.order_by("order").first()
+    FundingScheme.objects.filter(pk=scheme.pk).update(name="Salah ketik")
+    call_command("load_reference_data")
+    out = capsys.readouterr().out
+    assert Agency.objects.get(short_name="Dinas PUPR Kab. Tapin").region.code == "63.05"
+    assert FundingScheme.objects.get(pk=scheme.pk).name == scheme.name
+    assert "Instansi: 0 baru, 1 diubah" in out
+    assert "Skema pendanaan: 0 baru, 1 diubah" in out
+
+
+def test_a_reference_csv_without_a_required_column_is_named(tmp_path):
+    path = tmp_path / "instansi.csv"
+    path.write_text("nama,tingkat,kode_wilayah\nDinas X,provinsi,63\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="instansi.csv: kolom singkatan tidak ada"):
+        read_agency_rows(path)
+    path.write_text("nama,singkatan,tingkat,kode_wilayah\nDinas X,DX,provinsi,63\n", encoding="utf-8")
+    assert [row.description for row in read_agency_rows(path)] == [""]  # Keterangan may be left out
 
 
 def _write_csv(tmp_path: Path, text: str) -> Path:
