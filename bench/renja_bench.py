@@ -8,27 +8,14 @@ must have "bench" in its name, because the script empties the proposals, meeting
 """
 
 import argparse
-import os
 import random
-import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakornis.settings")
-os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("SQLITE_PATH", "/tmp/rakornis_renja_bench.sqlite3")
-elif "bench" not in os.environ["DATABASE_URL"].rsplit("/", 1)[-1]:
-    sys.exit("renja_bench empties the database it runs on: give it a PostgreSQL database with 'bench' in its name.")
+from bench_setup import setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("/tmp/rakornis_renja_bench.sqlite3", empties_database=True)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -89,23 +76,20 @@ def seed():
         )
     subs = list(Nomenclature.objects.sub_activities().values_list("pk", flat=True))
     schemes = {s.code: s for s in FundingScheme.objects.all()}
-    rakornis = Meeting.objects.create(
-        kind="rakornis",
-        title="Rakornis bench",
-        organiser=pupr,
-        fiscal_year=YEAR,
-        venue="Banjarmasin",
-        starts_at=datetime(2026, 2, 1, tzinfo=UTC),
-        ends_at=datetime(2026, 2, 1, 8, tzinfo=UTC),
-    )
-    musrenbang = Meeting.objects.create(
-        kind="musrenbang_prov",
-        title="Musrenbang bench",
-        organiser=pupr,
-        fiscal_year=YEAR,
-        venue="Banjarbaru",
-        starts_at=datetime(2026, 4, 20, tzinfo=UTC),
-        ends_at=datetime(2026, 4, 20, 8, tzinfo=UTC),
+    rakornis, musrenbang = (
+        Meeting.objects.create(
+            kind=kind,
+            title=title,
+            organiser=pupr,
+            fiscal_year=YEAR,
+            venue=venue,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=8),
+        )
+        for kind, title, venue, starts in (
+            ("rakornis", "Rakornis bench", "Banjarmasin", datetime(2026, 2, 1, tzinfo=UTC)),
+            ("musrenbang_prov", "Musrenbang bench", "Banjarbaru", datetime(2026, 4, 20, tzinfo=UTC)),
+        )
     )
     # N proposals executed by PUPR Kalsel, plus 10% executed by kabupaten agencies (noise the query must skip).
     total = N + N // 10

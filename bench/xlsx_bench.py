@@ -25,20 +25,11 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakornis.settings")
-os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("SQLITE_PATH", "/tmp/rakornis_xlsx_bench.sqlite3")
+from bench_setup import setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("/tmp/rakornis_xlsx_bench.sqlite3")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
@@ -162,6 +153,19 @@ def openpyxl_write(rows: list[list], path: str) -> int:
     return len(rows)
 
 
+def write_cells(sheet: Any, rows: list[list], formats: list[Any], first_row: int = 0) -> None:
+    """XlsxWriter writing `rows` plainly from `first_row` on: text as text, numbers in their column's format, no
+    cell for None or ""."""
+    for row_index, values in enumerate(rows, start=first_row):
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                sheet.write_string(row_index, col, value)
+            else:
+                sheet.write_number(row_index, col, float(value), formats[col])
+
+
 def xlsxwriter_write(rows: list[list], path: str) -> int:
     import xlsxwriter
 
@@ -170,14 +174,7 @@ def xlsxwriter_write(rows: list[list], path: str) -> int:
     money = workbook.add_format({"num_format": '"Rp "#,##0'})
     volume = workbook.add_format({"num_format": "#,##0.##"})
     formats = [money if isinstance(v, Decimal) and v > 1000 else volume for v in rows[0]]
-    for row_index, values in enumerate(rows):
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                sheet.write_string(row_index, col, value)
-            else:
-                sheet.write_number(row_index, col, float(value), formats[col])
+    write_cells(sheet, rows, formats)
     workbook.close()
     return len(rows)
 
@@ -274,14 +271,7 @@ def bare_export(limit: int, path: str) -> tuple[float, int]:
         number_formats.append(by_format[code] if code else None)
     for col, field in enumerate(fields):
         sheet.write_string(0, col, field.label)
-    for row_index, values in enumerate(rows, start=1):
-        for col, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                sheet.write_string(row_index, col, value)
-            else:
-                sheet.write_number(row_index, col, float(value), number_formats[col])
+    write_cells(sheet, rows, number_formats, first_row=1)
     workbook.close()
     return time.process_time() - started, len(rows)
 
