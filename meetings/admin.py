@@ -4,21 +4,22 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
-from django.utils.html import format_html
 
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
 from rakornis.admin_scope import (
     CompactInlineMixin,
+    FundingTotalMixin,
     LockableAdminMixin,
     ReadOnlyAdminMixin,
+    RupiahWhenReadOnlyMixin,
     ScopedAdminMixin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
     TypedNumbersMixin,
     count_subquery,
-    rupiah_html,
+    lookup_column,
+    rupiah_column,
     scope_queryset,
-    total_subquery,
 )
 
 
@@ -89,7 +90,22 @@ class AttendanceInline(CompactInlineMixin, MeetingInlineMixin, admin.TabularInli
         return super().get_queryset(request).select_related("agency", "desk")
 
 
-class DecisionInline(ReadOnlyAdminMixin, MeetingInlineMixin, ScopedAdminMixin, admin.TabularInline):
+class ProposalColumnsMixin:
+    """Number, name and kabupaten/kota of the row's proposal: the columns of the agenda and of the decisions."""
+
+    proposal_number = lookup_column("proposal__number", "nomor usulan", nowrap=True)
+    proposal_name = lookup_column("proposal__name", "nama usulan")
+    region = lookup_column("proposal__region__name", "kabupaten/kota", ordering="proposal__region__code")
+
+
+class DecisionInline(
+    ProposalColumnsMixin,
+    FundingTotalMixin,
+    ReadOnlyAdminMixin,
+    MeetingInlineMixin,
+    ScopedAdminMixin,
+    admin.TabularInline,
+):
     """The meeting's decisions, read-only, each linked to its own (read-only) page with its funding lines.
 
     Decisions are recorded and corrected on the meeting pages only (`meetings.services.decision_record`, which moves
@@ -101,22 +117,11 @@ class DecisionInline(ReadOnlyAdminMixin, MeetingInlineMixin, ScopedAdminMixin, a
     fields = ["proposal", "region", "desk", "outcome", "agreed_volume", "total", "reason"]
     readonly_fields = fields
     show_change_link = True
+    funding_lines = (DecisionFunding, "decision")
+    total = rupiah_column("total_amount", "pagu disepakati")
 
     def get_queryset(self, request: HttpRequest):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("proposal__region", "desk")
-            .annotate(total_amount=total_subquery(DecisionFunding.objects.all(), "decision"))
-        )
-
-    @admin.display(description="kabupaten/kota")
-    def region(self, decision: Decision) -> str:
-        return decision.proposal.region.name
-
-    @admin.display(description="pagu disepakati")
-    def total(self, decision: Decision) -> str:
-        return rupiah_html(getattr(decision, "total_amount", None))
+        return super().get_queryset(request).select_related("proposal__region", "desk")
 
 
 class ClosedFilter(admin.SimpleListFilter):
@@ -173,13 +178,8 @@ class MeetingAdmin(MeetingLockMixin, ScopedModelAdmin):
             )
         )
 
-    @admin.display(description="hadir", ordering="attendance_total")
-    def attendance_count(self, meeting: Meeting) -> int:
-        return getattr(meeting, "attendance_total", 0)
-
-    @admin.display(description="kesepakatan", ordering="decision_total")
-    def decision_count(self, meeting: Meeting) -> int:
-        return getattr(meeting, "decision_total", 0)
+    attendance_count = lookup_column("attendance_total", "hadir")
+    decision_count = lookup_column("decision_total", "kesepakatan")
 
     @admin.display(description="ditutup", boolean=True, ordering="closed_at")
     def is_closed(self, meeting: Meeting) -> bool:
@@ -210,7 +210,7 @@ class AttendanceAdmin(MeetingLockMixin, ScopedModelAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(ReadOnlyAdminMixin, MeetingLockMixin, ScopedModelAdmin):
+class AgendaItemAdmin(ProposalColumnsMixin, ReadOnlyAdminMixin, MeetingLockMixin, ScopedModelAdmin):
     list_display = ["proposal_number", "proposal_name", "region", "meeting", "added_by", "added_at"]
     list_filter = [
         ("meeting", admin.RelatedOnlyFieldListFilter),
@@ -224,27 +224,17 @@ class AgendaItemAdmin(ReadOnlyAdminMixin, MeetingLockMixin, ScopedModelAdmin):
     # agenda_remove), which check that they are verified, of the meeting's year and province, not yet decided,
     # and audit it.
 
-    @admin.display(description="nomor usulan", ordering="proposal__number")
-    def proposal_number(self, item: AgendaItem) -> str:
-        return format_html('<span class="nowrap">{}</span>', item.proposal.number)  # format_html escapes its arguments
 
-    @admin.display(description="nama usulan", ordering="proposal__name")
-    def proposal_name(self, item: AgendaItem) -> str:
-        return item.proposal.name
-
-    @admin.display(description="kabupaten/kota", ordering="proposal__region__code")
-    def region(self, item: AgendaItem) -> str:
-        return item.proposal.region.name
-
-
-class DecisionFundingInline(TypedNumbersMixin, ReadOnlyAdminMixin, ScopedChoicesMixin, admin.TabularInline):
+class DecisionFundingInline(
+    RupiahWhenReadOnlyMixin, TypedNumbersMixin, ReadOnlyAdminMixin, ScopedChoicesMixin, admin.TabularInline
+):
     model = DecisionFunding
     fields = ["scheme", "amount"]
     extra = 0
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class DecisionAdmin(ProposalColumnsMixin, FundingTotalMixin, ReadOnlyAdminMixin, ScopedModelAdmin):
     """Read-only for everyone: a decision is recorded and corrected on the meeting's pages through
     `meetings.services.decision_record`, which checks the meeting is open and moves the proposal to the status of
     the outcome in the same transaction. An edit here would change the outcome and leave the status behind."""
@@ -265,30 +255,8 @@ class DecisionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     ordering = ["-pk"]
     date_hierarchy = "decided_at"
     readonly_fields = ["total"]
-
-    def get_queryset(self, request: HttpRequest):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(total_amount=total_subquery(DecisionFunding.objects.all(), "decision"))
-        )
-
-    @admin.display(description="nomor usulan", ordering="proposal__number")
-    def proposal_number(self, decision: Decision) -> str:
-        # format_html escapes its arguments.
-        return format_html('<span class="nowrap">{}</span>', decision.proposal.number)
-
-    @admin.display(description="nama usulan", ordering="proposal__name")
-    def proposal_name(self, decision: Decision) -> str:
-        return decision.proposal.name
-
-    @admin.display(description="kabupaten/kota", ordering="proposal__region__code")
-    def region(self, decision: Decision) -> str:
-        return decision.proposal.region.name
-
-    @admin.display(description="pagu disepakati", ordering="total_amount")
-    def total(self, decision: Decision) -> str:
-        return rupiah_html(getattr(decision, "total_amount", None))
+    funding_lines = (DecisionFunding, "decision")
+    total = rupiah_column("total_amount", "pagu disepakati")
 
 
 @admin.register(DecisionFunding)
@@ -301,11 +269,5 @@ class DecisionFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     search_fields = ["decision__proposal__number", "decision__proposal__name", "decision__meeting__title"]
     list_select_related = ["decision__proposal", "decision__meeting", "scheme"]
     ordering = ["-decision_id", "-scheme_id"]  # the (decision, scheme) unique index, newest decisions first
-
-    @admin.display(description="rapat", ordering="decision__meeting")
-    def meeting(self, line: DecisionFunding) -> str:
-        return str(line.decision.meeting)
-
-    @admin.display(description="pagu disepakati", ordering="amount")
-    def amount_rupiah(self, line: DecisionFunding) -> str:
-        return rupiah_html(line.amount)
+    meeting = lookup_column("decision__meeting", "rapat")
+    amount_rupiah = rupiah_column("amount", "pagu disepakati")

@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
-from django.utils.html import format_html
 
 from programs import workflow
 from programs.models import (
@@ -35,10 +34,13 @@ from rakornis.admin_scope import (
     LockableAdminMixin,
     ReadOnlyAdminMixin,
     ReferenceModelAdmin,
+    RupiahWhenReadOnlyMixin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
     SuperuserOnlyAdminMixin,
     TypedNumbersMixin,
+    lookup_column,
+    rupiah_column,
     rupiah_html,
 )
 from rakornis.policy import Action
@@ -132,7 +134,9 @@ class ProposalAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ProposalFundingInline(TypedNumbersMixin, CompactInlineMixin, ScopedChoicesMixin, admin.TabularInline):
+class ProposalFundingInline(
+    RupiahWhenReadOnlyMixin, TypedNumbersMixin, CompactInlineMixin, ScopedChoicesMixin, admin.TabularInline
+):
     """Read with the proposal and saved with it by the services; read-only whenever the proposal is."""
 
     model = ProposalFunding
@@ -286,17 +290,9 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
             setattr(proposal, field.attname, getattr(saved, field.attname))
         proposal._state.adding = False
 
-    @admin.display(description="nomor usulan", ordering="number")
-    def number_nowrap(self, proposal: Proposal) -> str:
-        return format_html('<span class="nowrap">{}</span>', proposal.number)  # format_html escapes its arguments
-
-    @admin.display(description="kabupaten/kota", ordering="region__code")
-    def regency(self, proposal: Proposal) -> str:
-        return proposal.region.name
-
-    @admin.display(description="pengusul", ordering="agency__short_name")
-    def proposer(self, proposal: Proposal) -> str:
-        return proposal.agency.short_name
+    number_nowrap = lookup_column("number", "nomor usulan", nowrap=True)
+    regency = lookup_column("region__name", "kabupaten/kota", ordering="region__code")
+    proposer = lookup_column("agency__short_name", "pengusul")
 
     @admin.display(description="total pagu", ordering="total_amount")
     def total_pagu(self, proposal: Proposal) -> str:
@@ -313,14 +309,8 @@ class ProposalFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     search_fields = ["proposal__number", "proposal__name"]
     list_select_related = ["proposal__region", "scheme"]
     ordering = ["-proposal_id", "-scheme_id"]  # the (proposal, scheme) unique index, newest proposals first
-
-    @admin.display(description="kabupaten/kota", ordering="proposal__region__code")
-    def proposal_region(self, line: ProposalFunding) -> str:
-        return line.proposal.region.name
-
-    @admin.display(description="pagu", ordering="amount")
-    def amount_rupiah(self, line: ProposalFunding) -> str:
-        return rupiah_html(line.amount)
+    proposal_region = lookup_column("proposal__region__name", "kabupaten/kota", ordering="proposal__region__code")
+    amount_rupiah = rupiah_column("amount", "pagu")
 
 
 # --- Indicator targets, per region ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ reads the superuser flag itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -263,6 +264,77 @@ class TypedNumbersMixin:
         if isinstance(db_field, models.DecimalField) and not db_field.choices:
             return number_formfield(db_field, **kwargs)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+# --- Columns: one line per changelist column -----------------------------------------------------------------------
+
+
+def lookup_column(
+    path: str, description: str, *, ordering: str | None = None, nowrap: bool = False
+) -> Callable[[Any, models.Model], Any]:
+    """A column (or read-only field) showing `path` of the row: a field, an annotation or a lookup through foreign
+    keys (`proposal__region__name`), sorted by `ordering` (the path itself unless given). `nowrap` keeps the value
+    on one line (a number such as USL-2027-63.03-0001 in a narrow column)."""
+
+    @admin.display(description=description, ordering=ordering or path)
+    def column(modeladmin: Any, obj: models.Model) -> Any:
+        value: Any = obj
+        for name in path.split("__"):
+            value = getattr(value, name) if value is not None else None
+        if nowrap:
+            return format_html('<span class="nowrap">{}</span>', value)  # format_html escapes its arguments
+        return value
+
+    return column
+
+
+def rupiah_column(path: str, description: str) -> Callable[[Any, models.Model], str]:
+    """A column of rupiah, `Rp 1.500.000.000` on one line: a money field of the row, or the `total_amount` that
+    `FundingTotalMixin` annotates."""
+
+    @admin.display(description=description, ordering=path)
+    def column(modeladmin: Any, obj: models.Model) -> str:
+        return rupiah_html(getattr(obj, path, None))
+
+    return column
+
+
+class FundingTotalMixin:
+    """Each row annotated with `total_amount`, the sum of its funding lines: `funding_lines` names the line model
+    and the path from a line to the row (`(DecisionFunding, "decision")`). One correlated subquery
+    (`total_subquery`), computed only for the rows of the page."""
+
+    funding_lines: tuple[type[models.Model], str]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        model, path = self.funding_lines
+        lines = model._default_manager.all()
+        return super().get_queryset(request).annotate(total_amount=total_subquery(lines, path))
+
+
+class RupiahWhenReadOnlyMixin:
+    """A funding-line inline whose `amount` reads `Rp 1.500.000.000` wherever it cannot be edited (a submitted
+    proposal, a decision, a Renja line): Django shows a read-only decimal bare (`1500000000`), since the pages, not
+    a setting, decide which numbers are grouped."""
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._amount_editable(request, obj):
+            return fields
+        return ["amount_rupiah" if name == "amount" else name for name in fields]
+
+    def _amount_editable(self, request: HttpRequest, obj) -> bool:
+        # As the admin decides it (ModelAdmin.get_inline_formsets): the parent's permission first, a lock included.
+        # A user who may add lines but not change them types the amount of a new line: the box stays.
+        parent = self.admin_site.get_model_admin(self.parent_model)
+        parent_editable = parent.has_change_permission(request, obj) if obj else parent.has_add_permission(request)
+        may_type = self.has_change_permission(request, obj) or self.has_add_permission(request, obj)
+        return parent_editable and may_type and "amount" not in self.get_readonly_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [*super().get_readonly_fields(request, obj), "amount_rupiah"]
+
+    amount_rupiah = rupiah_column("amount", "pagu (Rp)")
 
 
 class ScopedModelAdmin(TypedNumbersMixin, AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Decision, DecisionFunding, Meeting
-from programs.models import Proposal, WorkPlan
+from programs.models import Proposal, WorkPlan, WorkPlanItem, WorkPlanItemFunding
 from tests.admin_support import admin_url
 from tests.factories import (
     DecisionFactory,
@@ -24,6 +24,7 @@ from tests.factories import (
     MeetingFactory,
     ProposalFactory,
     ProposalFundingFactory,
+    sub_activity,
 )
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,24 @@ def test_quantities_keep_their_thousands_separators(admin_client, rows):
     assert "1.500 m" in detail
     assert "Rp 1.500.000.000" in detail
     assert "1.250 m" in admin_client.get(reverse("meetings:meeting-detail", args=[meeting.pk])).text
+
+
+def test_the_admin_shows_read_only_money_in_rupiah(admin_client, rows, banjar):
+    submitted, meeting = rows["submitted"], rows["meeting"]
+    ProposalFundingFactory(proposal=submitted, scheme=FundingSchemeFactory(code="DAK"), amount=Decimal("2750000000"))
+    page = admin_client.get(admin_url(Proposal, "change", submitted.pk)).text
+    assert re.search(r'<td class="field-amount_rupiah">\s*<p><span class="nowrap">Rp 2.750.000.000</span>', page)
+    decision = Decision.objects.get(meeting=meeting)
+    page = admin_client.get(admin_url(Decision, "change", decision.pk)).text
+    assert re.search(r'<td class="field-amount_rupiah">\s*<p><span class="nowrap">Rp 1.250.000.000</span>', page)
+    # A draft's funding is typed, in a text box that groups it the same way.
+    page = admin_client.get(admin_url(Proposal, "change", rows["draft"].pk)).text
+    assert 'value="1.500.000.000"' in page
+    item = WorkPlanItem.objects.create(
+        work_plan=rows["plan"], sub_activity=sub_activity(), region=banjar, forward_amount=Decimal("900000000")
+    )
+    WorkPlanItemFunding.objects.create(item=item, scheme=FundingSchemeFactory(code="DAU"), amount=Decimal("1250000"))
+    page = admin_client.get(admin_url(WorkPlan, "change", rows["plan"].pk)).text
+    assert re.search(r'<td class="field-forward_pagu">\s*<p><span class="nowrap">Rp 900.000.000</span>', page)
+    page = admin_client.get(admin_url(WorkPlanItem, "change", item.pk)).text
+    assert re.search(r'<td class="field-amount_rupiah">\s*<p><span class="nowrap">Rp 1.250.000</span>', page)

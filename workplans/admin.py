@@ -9,12 +9,14 @@ from django.http import HttpRequest
 from programs.models import WorkPlan, WorkPlanItem, WorkPlanItemFunding
 from rakornis.admin_scope import (
     CompactInlineMixin,
+    FundingTotalMixin,
     LockableAdminMixin,
+    RupiahWhenReadOnlyMixin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
     count_subquery,
-    rupiah_html,
-    total_subquery,
+    lookup_column,
+    rupiah_column,
 )
 from rakornis.formatting import format_rupiah
 from workplans.services import WorkPlanLocked, work_plan_sync
@@ -77,33 +79,29 @@ class WorkPlanLockMixin(LockableAdminMixin):
         return formfield
 
 
-class WorkPlanItemInline(CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline):
+class WorkPlanItemInline(
+    FundingTotalMixin, CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline
+):
     """Rows come from the Renja sync, which overwrites them on its next run; only the planner's notes are edited."""
 
     model = WorkPlanItem
-    fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_amount", "notes"]
-    readonly_fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_amount"]
+    fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_pagu", "notes"]
+    readonly_fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_pagu"]
     extra = 0
     show_change_link = True
+    funding_lines = (WorkPlanItemFunding, "item")
+    total_pagu = rupiah_column("total_amount", "pagu")
+    forward_pagu = rupiah_column("forward_amount", "prakiraan maju pagu")
 
     def get_queryset(self, request: HttpRequest):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("sub_activity", "region")
-            .annotate(total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item"))
-        )
+        return super().get_queryset(request).select_related("sub_activity", "region")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.display(description="pagu")
-    def total_pagu(self, item: WorkPlanItem) -> str:
-        return rupiah_html(getattr(item, "total_amount", None))
-
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(WorkPlanLockMixin, ScopedModelAdmin):
+class WorkPlanAdmin(FundingTotalMixin, WorkPlanLockMixin, ScopedModelAdmin):
     inlines = [WorkPlanItemInline]
     list_display = ["__str__", "agency", "fiscal_year", "status", "item_count", "total_pagu", "finalised_at"]
     list_filter = ["fiscal_year", "status", "agency__level", ("agency", admin.RelatedOnlyFieldListFilter)]
@@ -113,27 +111,19 @@ class WorkPlanAdmin(WorkPlanLockMixin, ScopedModelAdmin):
     ordering = ["-fiscal_year", "agency__short_name"]
     readonly_fields = ["synced_at", "item_count", "total_pagu"]
     actions = [sync_work_plans_action]
+    funding_lines = (WorkPlanItemFunding, "item__work_plan")
+    item_count = lookup_column("item_total", "jumlah baris")
+    total_pagu = rupiah_column("total_amount", "total pagu")
 
     def get_queryset(self, request: HttpRequest):
         return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                item_total=count_subquery(WorkPlanItem.objects.all(), "work_plan"),
-                total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item__work_plan"),
-            )
+            super().get_queryset(request).annotate(item_total=count_subquery(WorkPlanItem.objects.all(), "work_plan"))
         )
 
-    @admin.display(description="jumlah baris", ordering="item_total")
-    def item_count(self, work_plan: WorkPlan) -> int:
-        return getattr(work_plan, "item_total", 0)
 
-    @admin.display(description="total pagu", ordering="total_amount")
-    def total_pagu(self, work_plan: WorkPlan) -> str:
-        return rupiah_html(getattr(work_plan, "total_amount", None))
-
-
-class WorkPlanItemFundingInline(CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline):
+class WorkPlanItemFundingInline(
+    RupiahWhenReadOnlyMixin, CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline
+):
     """Amounts come from the decisions through the Renja sync; editing them here would be undone by the next sync."""
 
     model = WorkPlanItemFunding
@@ -147,7 +137,7 @@ class WorkPlanItemFundingInline(CompactInlineMixin, WorkPlanLockMixin, ScopedCho
 
 
 @admin.register(WorkPlanItem)
-class WorkPlanItemAdmin(WorkPlanLockMixin, ScopedModelAdmin):
+class WorkPlanItemAdmin(FundingTotalMixin, WorkPlanLockMixin, ScopedModelAdmin):
     scope_through = "work_plan"
     inlines = [WorkPlanItemFundingInline]
     list_display = ["sub_activity_code", "sub_activity_name", "region", "work_plan", "target", "total_pagu"]
@@ -173,27 +163,13 @@ class WorkPlanItemAdmin(WorkPlanLockMixin, ScopedModelAdmin):
         "total_pagu",
     ]
 
+    funding_lines = (WorkPlanItemFunding, "item")
+    sub_activity_code = lookup_column("sub_activity__code", "kode")
+    sub_activity_name = lookup_column("sub_activity__name", "sub kegiatan")
+    total_pagu = rupiah_column("total_amount", "pagu")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    def get_queryset(self, request: HttpRequest):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item"))
-        )
-
-    @admin.display(description="kode", ordering="sub_activity__code")
-    def sub_activity_code(self, item: WorkPlanItem) -> str:
-        return item.sub_activity.code
-
-    @admin.display(description="sub kegiatan", ordering="sub_activity__name")
-    def sub_activity_name(self, item: WorkPlanItem) -> str:
-        return item.sub_activity.name
-
-    @admin.display(description="pagu", ordering="total_amount")
-    def total_pagu(self, item: WorkPlanItem) -> str:
-        return rupiah_html(getattr(item, "total_amount", None))
 
 
 @admin.register(WorkPlanItemFunding)
@@ -206,14 +182,8 @@ class WorkPlanItemFundingAdmin(WorkPlanLockMixin, ScopedModelAdmin):
     list_select_related = ["item__sub_activity", "item__region", "item__work_plan__agency", "scheme"]
     ordering = ["item__work_plan", "item__sub_activity__code", "scheme__order"]
     readonly_fields = ["item", "scheme", "amount"]  # written by the Renja sync
+    work_plan = lookup_column("item__work_plan", "Renja")
+    amount_rupiah = rupiah_column("amount", "pagu")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    @admin.display(description="Renja", ordering="item__work_plan")
-    def work_plan(self, line: WorkPlanItemFunding) -> str:
-        return str(line.item.work_plan)
-
-    @admin.display(description="pagu", ordering="amount")
-    def amount_rupiah(self, line: WorkPlanItemFunding) -> str:
-        return rupiah_html(line.amount)
