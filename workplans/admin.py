@@ -116,9 +116,8 @@ class WorkPlanAdmin(FundingTotalMixin, WorkPlanLockMixin, ScopedModelAdmin):
     total_pagu = rupiah_column("total_amount", "total pagu")
 
     def get_queryset(self, request: HttpRequest):
-        return (
-            super().get_queryset(request).annotate(item_total=count_subquery(WorkPlanItem.objects.all(), "work_plan"))
-        )
+        items = count_subquery(WorkPlanItem.objects.all(), "work_plan")
+        return super().get_queryset(request).annotate(item_total=items)
 
 
 class WorkPlanItemFundingInline(
