@@ -79,16 +79,16 @@ def seed():
     rakornis, musrenbang = (
         Meeting.objects.create(
             kind=kind,
-            title=title,
+            title=f"{kind.label} bench",
             organiser=pupr,
             fiscal_year=YEAR,
             venue=venue,
             starts_at=starts,
             ends_at=starts + timedelta(hours=8),
         )
-        for kind, title, venue, starts in (
-            ("rakornis", "Rakornis bench", "Banjarmasin", datetime(2026, 2, 1, tzinfo=UTC)),
-            ("musrenbang_prov", "Musrenbang bench", "Banjarbaru", datetime(2026, 4, 20, tzinfo=UTC)),
+        for kind, venue, starts in (
+            (Meeting.Kind.RAKORNIS, "Banjarmasin", datetime(2026, 2, 1, tzinfo=UTC)),
+            (Meeting.Kind.MUSRENBANG_PROV, "Banjarbaru", datetime(2026, 4, 20, tzinfo=UTC)),
         )
     )
     # N proposals executed by PUPR Kalsel, plus 10% executed by kabupaten agencies (noise the query must skip).
