@@ -1,6 +1,7 @@
 from django.urls import path
 
 from programs import excel_views, views
+from rakornis.policy import Action
 
 app_name = "programs"
 
@@ -12,11 +13,11 @@ urlpatterns = [
     path("sub-kegiatan/", views.sub_activity_search, name="sub-activity-search"),
     path("<int:pk>/", views.ProposalDetailView.as_view(), name="proposal-detail"),
     path("<int:pk>/ubah/", views.ProposalUpdateView.as_view(), name="proposal-update"),
-    path("<int:pk>/ajukan/", views.proposal_submit, name="proposal-submit"),
-    path("<int:pk>/tarik/", views.proposal_withdraw, name="proposal-withdraw"),
+    path("<int:pk>/ajukan/", views.proposal_event, {"action": Action.SUBMIT}, name="proposal-submit"),
+    path("<int:pk>/tarik/", views.proposal_event, {"action": Action.WITHDRAW}, name="proposal-withdraw"),
     path("<int:pk>/kembalikan/", views.proposal_return, name="proposal-return"),
-    path("<int:pk>/verifikasi/", views.proposal_verify, name="proposal-verify"),
-    path("<int:pk>/lanjutkan/", views.proposal_carry_over, name="proposal-carry-over"),
+    path("<int:pk>/verifikasi/", views.proposal_event, {"action": Action.VERIFY}, name="proposal-verify"),
+    path("<int:pk>/lanjutkan/", views.proposal_event, {"action": Action.CARRY_OVER}, name="proposal-carry-over"),
 ]
 
 # Excel: the template, the import (upload + preview, then confirm), the proposal export, background jobs

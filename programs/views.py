@@ -412,18 +412,27 @@ def _run(request: HttpRequest, proposal: Proposal, func, success: str, **kwargs)
     return redirect(result if isinstance(result, Proposal) else proposal)
 
 
-@require_POST
-@login_required
-def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_user(request.user, pk, Action.SUBMIT)
-    return _run(request, proposal, services.proposal_submit, "Usulan {number} diajukan ke provinsi untuk diverifikasi.")
+# The events a proposal's page applies with one click (the URL names the action): the service that applies each,
+# and its message ({number}: the proposal's; {result}: what the service returns). A return asks for a note.
+ONE_CLICK_EVENTS = {
+    Action.SUBMIT: (services.proposal_submit, "Usulan {number} diajukan ke provinsi untuk diverifikasi."),
+    Action.WITHDRAW: (services.proposal_withdraw, "Usulan {number} ditarik kembali menjadi draf."),
+    Action.VERIFY: (services.proposal_verify, "Usulan {number} terverifikasi."),
+    Action.CARRY_OVER: (
+        services.proposal_carry_over,
+        "Usulan {number} dilanjutkan ke TA {result.fiscal_year} sebagai draf {result.number}.",
+    ),
+}
 
 
 @require_POST
 @login_required
-def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_user(request.user, pk, Action.WITHDRAW)
-    return _run(request, proposal, services.proposal_withdraw, "Usulan {number} ditarik kembali menjadi draf.")
+def proposal_event(request: HttpRequest, pk: int, action: Action) -> HttpResponse:
+    """Submit, withdraw, verify or carry over: 404 outside the user's scope, 403 without the role for `action`,
+    the state machine's refusal as a message."""
+    proposal = get_proposal_for_user(request.user, pk, action)
+    service, success = ONE_CLICK_EVENTS[action]
+    return _run(request, proposal, service, success)
 
 
 @require_POST
@@ -440,25 +449,6 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
         services.proposal_return,
         "Usulan {number} dikembalikan ke operator untuk diperbaiki.",
         note=form.cleaned_data["note"],
-    )
-
-
-@require_POST
-@login_required
-def proposal_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_user(request.user, pk, Action.VERIFY)
-    return _run(request, proposal, services.proposal_verify, "Usulan {number} terverifikasi.")
-
-
-@require_POST
-@login_required
-def proposal_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_user(request.user, pk, Action.CARRY_OVER)
-    return _run(
-        request,
-        proposal,
-        services.proposal_carry_over,
-        "Usulan {number} dilanjutkan ke TA {result.fiscal_year} sebagai draf {result.number}.",
     )
 
 
