@@ -6,6 +6,10 @@ secretariat role (403 otherwise); decisions shown are those of the user's scope 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -16,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from meetings.exports import meeting_annex_workbook
@@ -45,6 +49,24 @@ from rakornis.terbilang import date_in_words
 def _meeting_for_user(request: HttpRequest, pk: int, action: Action | None = None) -> Meeting:
     """The meeting if the user may see it (404 otherwise); 403 unless the user may take `action` on it."""
     return policy.get_meeting_for_user(request.user, pk, action)
+
+
+def meeting_view(
+    action: Action, methods: Sequence[str] = ("POST",)
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A view of one meeting: login, only the HTTP `methods`, and the meeting of the URL's `pk` for `action` (404
+    outside the user's scope, 403 without the role there), passed to the view in place of `pk`."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def with_meeting(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+            return view(request, _meeting_for_user(request, pk, action), **kwargs)
+
+        return with_meeting
+
+    return decorate
 
 
 def _detail_url(meeting: Meeting, anchor: str = "") -> str:
@@ -174,10 +196,8 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
 # --- Actions ---------------------------------------------------------------------------------------------------------
 
 
-@login_required
-@require_POST
-def attendance_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
+@meeting_view(Action.MANAGE_MEETING)
+def attendance_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     form = AttendanceForm(request.POST, meeting=meeting, user=request.user)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
@@ -193,10 +213,8 @@ def attendance_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("meetings:meeting-detail", args=[meeting.pk]) + "?hadir=1")
 
 
-@login_required
-@require_POST
-def attendance_delete_view(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
+@meeting_view(Action.MANAGE_MEETING)
+def attendance_delete_view(request: HttpRequest, meeting: Meeting, attendance_pk: int) -> HttpResponse:
     attendance = get_object_or_404(Attendance, pk=attendance_pk, meeting=meeting)
     try:
         attendance_delete(meeting=meeting, attendance=attendance, user=request.user)
@@ -206,10 +224,8 @@ def attendance_delete_view(request: HttpRequest, pk: int, attendance_pk: int) ->
     return redirect(_detail_url(meeting, "daftar-hadir"))
 
 
-@login_required
-@require_POST
-def agenda_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
+@meeting_view(Action.MANAGE_MEETING)
+def agenda_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     form = AgendaFilterForm(request.POST, meeting=meeting, user=request.user)
     if not form.is_valid():
         messages.error(request, "Pilihan penyaring agenda tidak valid.")
@@ -225,10 +241,8 @@ def agenda_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_detail_url(meeting, "agenda"))
 
 
-@login_required
-@require_POST
-def agenda_remove_view(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
+@meeting_view(Action.MANAGE_MEETING)
+def agenda_remove_view(request: HttpRequest, meeting: Meeting, item_pk: int) -> HttpResponse:
     item = get_object_or_404(AgendaItem.objects.for_user(request.user), pk=item_pk, meeting=meeting)
     try:
         agenda_remove(meeting=meeting, item=item, user=request.user)
@@ -238,10 +252,8 @@ def agenda_remove_view(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
     return redirect(_detail_url(meeting, "agenda"))
 
 
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def decision_record_view(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.DECIDE)
+@meeting_view(Action.DECIDE, methods=("GET", "HEAD", "POST"))
+def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: int) -> HttpResponse:
     proposal = policy.get_proposal_for_user(
         request.user,
         proposal_pk,
@@ -299,10 +311,8 @@ def decision_record_view(request: HttpRequest, pk: int, proposal_pk: int) -> Htt
     return render(request, "meetings/decision_form.html", context)
 
 
-@login_required
-@require_POST
-def meeting_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.MANAGE_MEETING)
+@meeting_view(Action.MANAGE_MEETING)
+def meeting_close_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
         meeting_close(meeting=meeting, user=request.user)
     except MeetingError as error:
@@ -311,10 +321,8 @@ def meeting_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_detail_url(meeting))
 
 
-@login_required
-@require_safe
-def meeting_minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for_user(request, pk, Action.READ_MINUTES)
+@meeting_view(Action.READ_MINUTES, methods=("GET", "HEAD"))
+def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     starts = timezone.localtime(meeting.starts_at).date()
     ends = timezone.localtime(meeting.ends_at).date()
     attendances = list(meeting.attendances.select_related("agency"))
@@ -330,11 +338,9 @@ def meeting_minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_minutes.html", context)
 
 
-@login_required
-@require_safe
-def meeting_annex_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+@meeting_view(Action.READ_MINUTES, methods=("GET", "HEAD"))
+def meeting_annex_export_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """The meeting's decisions as an .xlsx, the annex of its Berita Acara: same readers as the Berita Acara."""
-    meeting = _meeting_for_user(request, pk, Action.READ_MINUTES)
     content = meeting_annex_workbook(meeting=meeting, decisions=Decision.objects.for_user(request.user))
     day = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
     return xlsx_response(content, f"Lampiran_Berita_Acara_{slugify(meeting.title)[:60] or meeting.pk}_{day}.xlsx")
