@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, RegionScopedQuerySet
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nomenclature, Proposal, money_field
+from rakornis.formatting import format_rupiah
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -305,4 +306,4 @@ class DecisionFunding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme.short_name}: {self.amount}"
+        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from agencies.models import Agency, Region, RegionScopedQuerySet
+from rakornis.formatting import format_rupiah
 
 MIN_FISCAL_YEAR = 2000
 MAX_FISCAL_YEAR = 2100
@@ -421,7 +422,7 @@ class ProposalFunding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme.short_name}: {self.amount}"
+        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
 
 
 class WorkPlanQuerySet(RegionScopedQuerySet):
@@ -526,7 +527,7 @@ class WorkPlanItemFunding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme.short_name}: {self.amount}"
+        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
 
 
 class Indicator(models.Model):

@@ -362,3 +362,10 @@ def test_a_provincial_verifier_with_every_proposal_permission_only_reads(client,
     data = {"name": "Diubah verifikator", "loaded_version": "1"}
     assert client.post(change_url(draft), data).status_code == 403
     assert Proposal.objects.get(pk=draft.pk).name == "Jalan Martapura"
+
+
+def test_a_funding_line_is_named_with_its_amount_in_rupiah(admin_client, draft):
+    """The admin heads each inline row with the line itself: `APBD Kab: Rp 1.500.000.000`, not `1500000000`."""
+    text = admin_client.get(change_url(draft)).text
+    assert "APBD Kab: Rp 1.500.000.000" in text
+    assert "1500000000" not in text
