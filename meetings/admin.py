@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest
 
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
@@ -27,6 +28,8 @@ class MeetingLockMixin(LockableAdminMixin):
     """A closed meeting (minutes signed) is read-only for everyone, superusers included, with all under it:
     desks, attendance, agenda and decisions (`LockableAdminMixin` says why)."""
 
+    unlocked_choices = {Meeting: Q(closed_at__isnull=True)}
+
     def is_locked(self, obj) -> bool:
         if isinstance(obj, DecisionFunding):
             obj = obj.decision
@@ -36,13 +39,6 @@ class MeetingLockMixin(LockableAdminMixin):
 
     def locked_reason(self, obj) -> str:
         return "Rapat ini sudah ditutup: data rapat, daftar hadir, desk dan kesepakatannya hanya dapat dilihat."
-
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and db_field.related_model is Meeting:
-            # Rows go into (or move to) open meetings only.
-            formfield.queryset = formfield.queryset.filter(closed_at__isnull=True)
-        return formfield
 
 
 class DeskOfMeetingForm(forms.ModelForm):

@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -104,12 +104,22 @@ class LockableAdminMixin:
     `is_locked` for the parent.
     """
 
+    # New rows go under, or move to, unlocked parents only: {parent model: the filter of its unlocked rows}.
+    unlocked_choices: dict[type[models.Model], Q] = {}
+
     def is_locked(self, obj: models.Model | None) -> bool:
         return False
 
     def locked_reason(self, obj: models.Model) -> str:
         """Why a locked row is read-only, said at the top of its page (a ModelAdmin's; empty: nothing said)."""
         return ""
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        unlocked = self.unlocked_choices.get(db_field.related_model)
+        if formfield is not None and unlocked is not None:
+            formfield.queryset = formfield.queryset.filter(unlocked)
+        return formfield
 
     def render_change_form(self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET" and self.is_locked(obj) and (reason := self.locked_reason(obj)):

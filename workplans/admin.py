@@ -4,6 +4,7 @@ action that syncs the selected Renja from the meetings' agreements (`workplans.s
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import HttpRequest
 
 from programs.models import WorkPlan, WorkPlanItem, WorkPlanItemFunding
@@ -58,6 +59,11 @@ def sync_work_plans_action(modeladmin: admin.ModelAdmin, request: HttpRequest, q
 class WorkPlanLockMixin(LockableAdminMixin):
     """A final Renja is locked: read-only for everyone, superusers included (`LockableAdminMixin` says why)."""
 
+    unlocked_choices = {
+        WorkPlan: Q(status=WorkPlan.Status.DRAFT),
+        WorkPlanItem: Q(work_plan__status=WorkPlan.Status.DRAFT),
+    }
+
     def is_locked(self, obj) -> bool:
         if isinstance(obj, WorkPlanItemFunding):
             obj = obj.item
@@ -67,16 +73,6 @@ class WorkPlanLockMixin(LockableAdminMixin):
 
     def locked_reason(self, obj) -> str:
         return "Renja ini sudah final dan terkunci: barisnya hanya dapat dilihat."
-
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None:
-            # New rows go into draft Renja only.
-            if db_field.related_model is WorkPlan:
-                formfield.queryset = formfield.queryset.filter(status=WorkPlan.Status.DRAFT)
-            elif db_field.related_model is WorkPlanItem:
-                formfield.queryset = formfield.queryset.filter(work_plan__status=WorkPlan.Status.DRAFT)
-        return formfield
 
 
 class WorkPlanItemInline(
