@@ -548,7 +548,7 @@ def test_decision_form_shows_the_proposal_unit_as_text(client, secretary, pupr_k
         response = client.get(reverse("meetings:decision-record", args=[meeting.pk, proposal.pk]))
         assert response.status_code == 200
         page = response.content.decode()
-        assert f"Usulan: 2,50 {escape(unit)}</div>" in page
+        assert f"Usulan: 2,5 {escape(unit)}</div>" in page
         assert unit not in page
 
 
