@@ -8,7 +8,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.html import escape
 
 from agencies.models import Agency, Region
@@ -17,7 +16,7 @@ from meetings.services import agenda_candidates, default_executing_agency
 from programs.models import FundingScheme, Nomenclature, Proposal
 from rakornis import policy
 from rakornis.formatting import format_rupiah
-from rakornis.numbers import RupiahField, VolumeField
+from rakornis.numbers import RupiahField, VolumeField, format_number
 from rakornis.policy import Action
 
 
@@ -193,7 +192,9 @@ class DecisionForm(forms.Form):
             )
             self.fields["executing_agency"].initial = default_agency.pk
         # crispy-bootstrap5 prints help texts unescaped (`|safe`), and the unit is whatever the operator typed.
-        self.fields["agreed_volume"].help_text = escape(f"Usulan: {number_format(proposal.volume)} {proposal.unit}")
+        self.fields["agreed_volume"].help_text = escape(
+            f"Usulan: {format_number(proposal.volume, trim=True)} {proposal.unit}"
+        )
         self.fields["merged_into_number"].widget.attrs["list"] = "merge-candidates"
 
         changed = Decision.Outcome.AGREED_WITH_CHANGES

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -93,6 +95,23 @@ def test_anonymous_is_sent_to_login(client, meeting):
 def test_wrong_method_is_405(client, secretary, meeting):
     client.force_login(secretary)
     assert client.delete(_url(meeting)).status_code == 405
+
+
+def test_volumes_read_as_typed_on_the_page_the_minutes_and_the_decision_form(
+    client, secretary, meeting, decided, banjar
+):
+    """`1,5` agreed reads `1,5 km` everywhere, as on the proposal's page, not `1,50 km` from the column's places."""
+    Decision.objects.filter(pk=decided[0].pk).update(agreed_volume=Decimal("1.50"))
+    waiting = AgendaItemFactory(meeting=meeting, proposal__region=banjar, proposal__volume=Decimal("2.50"))
+    client.force_login(secretary)
+    page = client.get(_url(meeting)).text
+    assert "1,5 km" in page  # the decision
+    assert "2,5 km" in page  # the agenda
+    assert "1,50" not in page and "2,50" not in page
+    assert "1,5 km" in client.get(reverse("meetings:meeting-minutes", args=[meeting.pk])).text
+    form = client.get(reverse("meetings:decision-record", args=[meeting.pk, waiting.proposal.pk])).text
+    assert "Usulan: 2,5 km" in form
+    assert "2,50" not in form
 
 
 def test_queries_do_not_grow_with_rows(client, secretary, meeting, schemes, banjar, pupr_banjar, tapin, pupr_tapin):

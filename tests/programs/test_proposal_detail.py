@@ -159,3 +159,25 @@ def test_history_written_by_the_system_shows_sistem(client, operator_banjar, pro
     response = client.get(url(proposal))
     assert response.status_code == 200
     assert "sistem" in response.text
+
+
+def test_coordinates_and_volumes_read_as_typed_without_column_zeros(client, operator_banjar, banjar, pupr_banjar):
+    """Typed `1,8` and `-3,4128` come back as `1,8` and `-3,4128`, not `1,80` or `-3,412800, 114,851200`, whose
+    commas could not be told from the separator between the two coordinates."""
+    proposal = funded_proposal(region=banjar, agency=pupr_banjar)
+    Proposal.objects.filter(pk=proposal.pk).update(
+        volume=Decimal("1.80"), latitude=Decimal("-3.412800"), longitude=Decimal("114.851200")
+    )
+    client.force_login(operator_banjar)
+    text = client.get(url(proposal)).text
+    assert "Lintang -3,4128 · Bujur 114,8512" in text
+    assert "1,8 km" in text
+    assert "1,80" not in text
+
+
+def test_an_empty_forward_estimate_is_one_dash(client, operator_banjar, proposal):
+    client.force_login(operator_banjar)
+    text = client.get(url(proposal)).text
+    assert "— · —" not in text
+    Proposal.objects.filter(pk=proposal.pk).update(forward_volume=Decimal("2.50"), forward_amount=Decimal(900_000_000))
+    assert "2,5 km · Rp 900.000.000" in client.get(url(proposal)).text
