@@ -12,27 +12,17 @@ draft` (withdrawn by the operator) and `submitted -> returned -> submitted` (ret
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from agencies.models import StaffRole
 from programs.models import Proposal
+from rakornis.actions import Action
 
 Status = Proposal.Status
 Role = StaffRole.Role
 
 
-class Event(StrEnum):
-    """Something that happens to a proposal. EDIT and CARRY_OVER leave its status as it is."""
-
-    CREATE = "create"
-    EDIT = "edit"
-    SUBMIT = "submit"
-    WITHDRAW = "withdraw"
-    RETURN = "return"
-    VERIFY = "verify"
-    DECIDE = "decide"
-    CORRECT_DECISION = "correct_decision"
-    CARRY_OVER = "carry_over"
+# The state machine's events are the proposal actions of the one list of actions (`rakornis.actions`).
+Event = Action
 
 
 # What a meeting may make of a verified proposal; `meetings.models.Decision.PROPOSAL_STATUS` maps each decision

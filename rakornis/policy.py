@@ -19,7 +19,6 @@ Views, forms' choices, JSON endpoints, exports, jobs, the importer, the admin an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -30,29 +29,9 @@ from agencies.models import Agency, Region, StaffRole, region_code_q, region_wit
 from meetings.models import Decision, Meeting
 from programs import workflow
 from programs.models import ExcelJob, Proposal, WorkPlan
+from rakornis.actions import Action
 
 Role = StaffRole.Role
-
-
-class Action(StrEnum):
-    # Proposals: the events of the state machine (`programs.workflow.Event`), same values.
-    CREATE = "create"
-    EDIT = "edit"
-    SUBMIT = "submit"
-    WITHDRAW = "withdraw"
-    RETURN = "return"
-    VERIFY = "verify"
-    DECIDE = "decide"
-    CORRECT_DECISION = "correct_decision"
-    CARRY_OVER = "carry_over"
-    # Proposal workbooks: the template to fill in.
-    DOWNLOAD_TEMPLATE = "download_template"
-    # Meetings: create and edit a meeting, its attendance and agenda, close it.
-    MANAGE_MEETING = "manage_meeting"
-    # Meetings: the Berita Acara and its annex.
-    READ_MINUTES = "read_minutes"
-    # Renja: create, sync and finalise an agency's work plan.
-    PLAN = "plan"
 
 
 # Who may take each action that is not a proposal event.
@@ -63,7 +42,7 @@ _OTHER_GRANTS: dict[Action, frozenset[str]] = {
     Action.PLAN: frozenset({Role.PLANNER}),
 }
 GRANTS: dict[Action, frozenset[str]] = {
-    **{Action(event.value): transition.roles for event, transition in workflow.TRANSITIONS.items()},
+    **{event: transition.roles for event, transition in workflow.TRANSITIONS.items()},
     **_OTHER_GRANTS,
 }
 # The proposal actions a person takes from a proposal's page, with the statuses the state machine allows them in.
@@ -216,7 +195,7 @@ def available_actions(user: Any, proposal: Proposal) -> set[Action]:
     actions = {
         action
         for action in PROPOSAL_ACTIONS
-        if workflow.allows(workflow.Event(action.value), proposal.status) and may_on_proposal(user, action, proposal)
+        if workflow.allows(action, proposal.status) and may_on_proposal(user, action, proposal)
     }
     # `.all()` rather than `.exists()`: the detail page has prefetched the copies.
     if Action.CARRY_OVER in actions and proposal.carried_over_to.all():

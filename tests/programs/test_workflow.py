@@ -22,9 +22,13 @@ def test_every_status_is_reachable_from_a_draft():
     assert reached == set(Status.values)
 
 
-def test_every_event_has_a_transition_and_a_role():
-    assert set(TRANSITIONS) == set(Event)
-    assert all(transition.roles for transition in TRANSITIONS.values())
+def test_every_action_is_granted_by_exactly_one_table():
+    """The state machine grants the proposal actions; the policy grants the others; none twice, none forgotten."""
+    from rakornis import policy
+
+    assert set(TRANSITIONS).isdisjoint(policy._OTHER_GRANTS)
+    assert set(TRANSITIONS) | set(policy._OTHER_GRANTS) == set(Event)
+    assert all(policy.GRANTS[action] for action in Event)
 
 
 @pytest.mark.parametrize(
