@@ -1,0 +1,98 @@
+"""A phone, 390 px wide: every page stays within the screen. Wide tables scroll inside their card, the Berita Acara
+loses its paper margins, and the menu folds behind one button instead of filling the first screen.
+
+A page wider than the screen makes a phone browser zoom the whole page out (its layout viewport grows to the widest
+element), so text becomes unreadably small; `scrollWidth` > 390 is that.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from meetings.models import Decision
+from tests.browser.conftest import screenshot
+from tests.factories import (
+    AttendanceFactory,
+    DecisionFactory,
+    DecisionFundingFactory,
+    FundingSchemeFactory,
+    MeetingFactory,
+    verified_proposal,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, live_server, secretary):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/masuk/")
+    page.fill("#id_username", secretary.username)
+    page.fill("#id_password", "rakornis-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def meeting(pupr_kalsel, banjar, pupr_banjar):
+    """A meeting with an attendance and a decision of hundreds of billions, as the home page's totals show them."""
+    FundingSchemeFactory(code="APBD_PROV", name="APBD Provinsi", short_name="APBD Prov")
+    FundingSchemeFactory(code="DAU_PU", name="DAU yang Ditentukan Penggunaannya Bidang Pekerjaan Umum")
+    meeting = MeetingFactory(
+        title="Rakornis Dinas PUPR Provinsi Kalimantan Selatan 2026",
+        organiser=pupr_kalsel,
+        venue="Anjungan Kalimantan Selatan, Taman Mini Indonesia Indah",
+        city="Jakarta",
+    )
+    AttendanceFactory(
+        meeting=meeting,
+        name="Ir. Hasanuddin Noor, M.T.",
+        position="Kepala Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Selatan",
+        agency=pupr_kalsel,
+    )
+    proposal = verified_proposal(banjar, pupr_banjar, {"APBD_PROV": 587_815_000_000, "DAU_PU": 33_023_000_000})
+    decision = DecisionFactory(meeting=meeting, proposal=proposal, outcome=Decision.Outcome.AGREED_WITH_CHANGES)
+    DecisionFundingFactory(
+        decision=decision, scheme=FundingSchemeFactory(code="APBD_PROV"), amount=Decimal(310_663_000_000)
+    )
+    return meeting
+
+
+def width(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_pages_fit_a_phone(phone, live_server, meeting):
+    pages = {
+        "home": reverse("home"),
+        "proposal-list": reverse("programs:proposal-list"),
+        "meeting-list": reverse("meetings:meeting-list"),
+        "meeting-detail": reverse("meetings:meeting-detail", args=[meeting.pk]),
+        "meeting-minutes": reverse("meetings:meeting-minutes", args=[meeting.pk]),
+    }
+    wide = {}
+    for name, url in pages.items():
+        phone.goto(f"{live_server.url}{url}")
+        screenshot(phone, f"phone-{name}")
+        if width(phone) > PHONE["width"]:
+            wide[name] = width(phone)
+    assert wide == {}, "pages wider than a 390 px phone"
+
+
+def test_the_menu_folds_behind_one_button_on_a_phone(phone, live_server, meeting):
+    phone.goto(f"{live_server.url}{reverse('home')}")
+    menu = phone.get_by_role("link", name="Rapat", exact=True)
+    assert not menu.is_visible()
+    assert not phone.locator("#planning-year").is_visible()
+    phone.get_by_role("button", name="Menu").click()
+    menu.click()
+    phone.wait_for_url(f"{live_server.url}{reverse('meetings:meeting-list')}")
