@@ -122,6 +122,14 @@ class ProposalAdminForm(forms.ModelForm):
             self.add_error("district", f"Kecamatan ini tidak berada di {region.name}.")
         if village and (district or region) and not (district or region).contains(village.code):
             self.add_error("village", f"Desa/kelurahan ini tidak berada di {(district or region).name}.")
+        agency = cleaned.get("agency")
+        if (
+            region
+            and agency
+            and agency.region
+            and not (agency.region.contains(region.code) or region.contains(agency.region.code))
+        ):
+            self.add_error("agency", f"{agency} bekerja di {agency.region.name}, bukan di {region.name}.")
         action = Action.EDIT if self.instance.pk else Action.CREATE
         if region and self.user is not None and not policy.may(self.user, action, region.code):
             self.add_error("region", f"Peran Anda tidak mengizinkan mengisi usulan untuk {region.name}.")
@@ -304,6 +312,7 @@ class ProposalFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Read-only: the lines are written with their proposal by the services (on the proposal's page here)."""
 
     scope_through = "proposal"
+    fields = ["proposal", "scheme", "amount"]
     list_display = ["proposal", "proposal_region", "scheme", "amount_rupiah"]
     list_filter = ["scheme", "proposal__fiscal_year", ("proposal__region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["proposal__number", "proposal__name"]

@@ -83,6 +83,15 @@ def test_adding_a_proposal_gives_the_next_number_and_a_created_entry_with_its_fu
     assert LogEntry.objects.get(action_flag=ADDITION).object_id == str(proposal.pk)
 
 
+def test_an_agency_of_another_region_is_refused(admin_client, banjar, pupr_tapin, pupr_kalsel, apbd_kab):
+    # Dinas PUPR Kab. Tapin does not propose for Banjar; the province's own dinas may.
+    response = admin_client.post(admin_url(Proposal, "add"), add_data(banjar, pupr_tapin, apbd_kab))
+    assert response.status_code == 200
+    assert "bukan di Kabupaten Banjar" in str(response.context["adminform"].form.errors["agency"])
+    assert not Proposal.objects.exists()
+    assert admin_client.post(admin_url(Proposal, "add"), add_data(banjar, pupr_kalsel, apbd_kab)).status_code == 302
+
+
 def test_a_zero_funding_line_is_not_stored(admin_client, banjar, pupr_banjar, apbd_kab):
     dak = FundingSchemeFactory(code="DAK_FISIK")
     data = add_data(banjar, pupr_banjar, apbd_kab) | {
