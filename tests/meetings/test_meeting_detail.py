@@ -97,6 +97,16 @@ def test_wrong_method_is_405(client, secretary, meeting):
     assert client.delete(_url(meeting)).status_code == 405
 
 
+def test_the_time_names_the_offices_time_zone(client, secretary, meeting, settings):
+    """09.00-16.00 in Banjarbaru is WITA; an office in Palangka Raya (TIME_ZONE=Asia/Jakarta) reads its own WIB."""
+    client.force_login(secretary)
+    assert "Kamis, 29 Januari 2026, 09.00 – 16.00 WITA" in client.get(_url(meeting)).text
+    settings.TIME_ZONE = "Asia/Jakarta"
+    text = client.get(_url(meeting)).text
+    assert "Kamis, 29 Januari 2026, 08.00 – 15.00 WIB" in text
+    assert "WITA" not in text
+
+
 def test_volumes_read_as_typed_on_the_page_the_minutes_and_the_decision_form(
     client, secretary, meeting, decided, banjar
 ):
