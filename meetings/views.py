@@ -126,6 +126,10 @@ class MeetingCreateView(ManageMeetingMixin, CreateView):
     model = Meeting
     form_class = MeetingForm
 
+    def get_initial(self) -> dict[str, Any]:
+        # The year the header says the user is planning: the meeting most likely plans for it too.
+        return {**super().get_initial(), "fiscal_year": fiscal_year.planning_year(self.request)}
+
     def form_valid(self, form: MeetingForm) -> HttpResponse:
         self.object = meeting_create(user=self.request.user, values=form.cleaned_data)
         messages.success(self.request, f"Rapat \u201c{self.object}\u201d dibuat.")

@@ -71,3 +71,10 @@ def test_superuser_may_create(client, superuser, pupr_kalsel):
 def test_wrong_method_is_405(client, secretary):
     client.force_login(secretary)
     assert client.delete(URL).status_code == 405
+
+
+def test_the_form_proposes_the_planning_year(client, secretary):
+    client.force_login(secretary)
+    assert client.get(URL).context["form"]["fiscal_year"].value() == 2027
+    client.post(reverse("fiscal-year-switch"), {"year": "2028", "next": URL})
+    assert 'value="2028"' in client.get(URL).text
