@@ -260,6 +260,7 @@ class DecisionFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Read-only: the lines belong to a decision, written with it by `meetings.services.decision_record`."""
 
     scope_through = "decision"
+    fields = ["decision", "scheme", "amount"]
     list_display = ["decision", "meeting", "scheme", "amount_rupiah"]
     list_filter = ["scheme", ("decision__meeting", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["decision__proposal__number", "decision__proposal__name", "decision__meeting__title"]

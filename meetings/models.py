@@ -3,14 +3,20 @@ from __future__ import annotations
 from typing import Any, Self
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from agencies.models import Agency, RegionScopedQuerySet
-from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, FundingScheme, Nomenclature, Proposal, money_field
-from rakornis.formatting import format_rupiah
+from programs.models import (
+    FundingLine,
+    Nomenclature,
+    Proposal,
+    fiscal_year_field,
+    fiscal_year_in_range,
+    funding_line_constraints,
+    money_field,
+)
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -46,10 +52,7 @@ class Meeting(models.Model):
     ends_at = models.DateTimeField("selesai")
     venue = models.CharField("tempat", max_length=300)
     city = models.CharField("kota", max_length=100, blank=True)
-    fiscal_year = models.PositiveSmallIntegerField(
-        "tahun anggaran yang direncanakan",
-        validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)],
-    )
+    fiscal_year = fiscal_year_field("tahun anggaran yang direncanakan")
     purpose = models.TextField("maksud dan tujuan", blank=True)
     closed_at = models.DateTimeField("ditutup", null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -69,10 +72,7 @@ class Meeting(models.Model):
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meetings_meeting_ends_after_start"),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
-                name="meetings_meeting_fiscal_year_range",
-            ),
+            fiscal_year_in_range(),
         ]
 
     def __str__(self) -> str:
@@ -287,23 +287,16 @@ class Decision(models.Model):
         return Decision.PROPOSAL_STATUS[self.outcome]
 
 
-class DecisionFunding(models.Model):
+class DecisionFunding(FundingLine):
     """The agreed amount for one funding scheme of a decision."""
 
     decision = models.ForeignKey(
         Decision, verbose_name="kesepakatan", on_delete=models.CASCADE, related_name="funding_lines"
     )
-    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
     amount = money_field("pagu disepakati (Rp)")
 
     class Meta:
         verbose_name = "pendanaan disepakati"
         verbose_name_plural = "pendanaan disepakati"
         ordering = ["decision", "scheme__order"]
-        constraints = [
-            models.UniqueConstraint(fields=["decision", "scheme"], name="meetings_decisionfunding_one_per_scheme"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="meetings_decisionfunding_amount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
+        constraints = funding_line_constraints("decision")

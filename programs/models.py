@@ -25,6 +25,21 @@ def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, **kwargs)
 
 
+def fiscal_year_field(verbose_name: str = "tahun anggaran") -> models.PositiveSmallIntegerField:
+    """A fiscal year (TA) from MIN_FISCAL_YEAR to MAX_FISCAL_YEAR; its model adds `fiscal_year_in_range()`."""
+    return models.PositiveSmallIntegerField(
+        verbose_name, validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
+    )
+
+
+def fiscal_year_in_range() -> models.CheckConstraint:
+    """The database's check of a `fiscal_year_field` named `fiscal_year`: `<app>_<model>_fiscal_year_range`."""
+    return models.CheckConstraint(
+        condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
+        name="%(app_label)s_%(class)s_fiscal_year_range",
+    )
+
+
 class NomenclatureQuerySet(models.QuerySet):
     def sub_activities(self) -> NomenclatureQuerySet:
         return self.filter(level=Nomenclature.Level.SUB_ACTIVITY)
@@ -149,6 +164,30 @@ class FundingScheme(models.Model):
         return self.name
 
 
+def funding_line_constraints(parent: str) -> list[models.BaseConstraint]:
+    """One line per scheme of each `parent`, never a negative amount: `<app>_<model>_one_per_scheme` and
+    `<app>_<model>_amount_not_negative`."""
+    return [
+        models.UniqueConstraint(fields=[parent, "scheme"], name="%(app_label)s_%(class)s_one_per_scheme"),
+        models.CheckConstraint(condition=Q(amount__gte=0), name="%(app_label)s_%(class)s_amount_not_negative"),
+    ]
+
+
+class FundingLine(models.Model):
+    """One (scheme, amount) line of what a proposal asks (ProposalFunding), a meeting agrees
+    (meetings.DecisionFunding) or a Renja row holds (WorkPlanItemFunding). A line adds the foreign key to what it
+    funds, and `funding_line_constraints(<that key>)`."""
+
+    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
+    amount = money_field("pagu (Rp)")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
+
+
 class ProposalQuerySet(RegionScopedQuerySet):
     region_field = "region__code"
 
@@ -243,9 +282,7 @@ class Proposal(models.Model):
     )
 
     number = models.CharField("nomor usulan", max_length=30, editable=False)
-    fiscal_year = models.PositiveSmallIntegerField(
-        "tahun anggaran", validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
-    )
+    fiscal_year = fiscal_year_field()
     region = models.ForeignKey(
         Region,
         verbose_name="kabupaten/kota",
@@ -350,10 +387,7 @@ class Proposal(models.Model):
                 condition=Q(forward_volume__isnull=True) | Q(forward_volume__gte=0),
                 name="programs_proposal_forward_volume_not_negative",
             ),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
-                name="programs_proposal_fiscal_year_range",
-            ),
+            fiscal_year_in_range(),
             models.CheckConstraint(
                 condition=(Q(out_of_catalogue=False) & Q(sub_activity__isnull=False))
                 | (Q(out_of_catalogue=True) & Q(sub_activity__isnull=True) & ~Q(out_of_catalogue_reason="")),
@@ -403,26 +437,18 @@ class Proposal(models.Model):
         return f"{cls.number_prefix(fiscal_year, region_code)}{sequence:04d}"
 
 
-class ProposalFunding(models.Model):
+class ProposalFunding(FundingLine):
     """One (scheme, amount) line of a proposal; a proposal may draw on several schemes."""
 
     proposal = models.ForeignKey(
         Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="funding_lines"
     )
-    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
-    amount = money_field("pagu (Rp)")
 
     class Meta:
         verbose_name = "pendanaan usulan"
         verbose_name_plural = "pendanaan usulan"
         ordering = ["proposal", "scheme__order"]
-        constraints = [
-            models.UniqueConstraint(fields=["proposal", "scheme"], name="programs_proposalfunding_one_per_scheme"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="programs_proposalfunding_amount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
+        constraints = funding_line_constraints("proposal")
 
 
 class WorkPlanQuerySet(RegionScopedQuerySet):
@@ -439,9 +465,7 @@ class WorkPlan(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name="perangkat daerah", on_delete=models.PROTECT, related_name="work_plans"
     )
-    fiscal_year = models.PositiveSmallIntegerField(
-        "tahun anggaran", validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
-    )
+    fiscal_year = fiscal_year_field()
     status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.DRAFT)
     finalised_at = models.DateTimeField("difinalkan", null=True, blank=True)
     synced_at = models.DateTimeField("sinkron terakhir", null=True, blank=True)
@@ -454,10 +478,7 @@ class WorkPlan(models.Model):
         ordering = ["-fiscal_year", "agency__short_name"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "fiscal_year"], name="programs_workplan_one_per_agency_year"),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
-                name="programs_workplan_fiscal_year_range",
-            ),
+            fiscal_year_in_range(),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(finalised_at__isnull=False),
                 name="programs_workplan_final_has_date",
@@ -510,24 +531,16 @@ class WorkPlanItem(models.Model):
         return f"{self.sub_activity.code} — {self.region.name}"
 
 
-class WorkPlanItemFunding(models.Model):
+class WorkPlanItemFunding(FundingLine):
     item = models.ForeignKey(
         WorkPlanItem, verbose_name="baris Renja", on_delete=models.CASCADE, related_name="funding_lines"
     )
-    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
-    amount = money_field("pagu (Rp)")
 
     class Meta:
         verbose_name = "pendanaan baris Renja"
         verbose_name_plural = "pendanaan baris Renja"
         ordering = ["item", "scheme__order"]
-        constraints = [
-            models.UniqueConstraint(fields=["item", "scheme"], name="programs_workplanitemfunding_one_per_scheme"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="programs_workplanitemfunding_amount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
+        constraints = funding_line_constraints("item")
 
 
 class Indicator(models.Model):
