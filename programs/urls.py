@@ -1,7 +1,7 @@
 from django.urls import path
 
 from programs import excel_views, views
-from rakornis.policy import Action
+from rakornis.actions import Action
 
 app_name = "programs"
 
