@@ -245,7 +245,7 @@ def test_the_proposed_filter_selects_what_the_home_page_adds(client, verifier, b
 def test_the_list_says_its_total_counts_every_status_and_links_what_the_home_page_counts(client, verifier, by_year):
     client.force_login(verifier)
     page = client.get(URL, {"fiscal_year": "2027", "q": "Jalan"}).text
-    assert "Semua status yang tersaring, draf dan ditolak juga" in page
+    assert "Semua status yang tersaring, termasuk draf dan ditolak" in page
     assert 'href="?fiscal_year=2027&amp;q=Jalan&amp;status=proposed"' in page
     page = client.get(URL, {"fiscal_year": "2027", "status": "proposed"}).text
     assert "Semua status yang tersaring" not in page
