@@ -18,8 +18,8 @@ from programs.xlsx.importer.cells import clean_block, clean_line, is_blank
 from programs.xlsx.importer.checks import Header, Lookups, RowCheck
 from programs.xlsx.importer.result import FIELD_LABELS, ImportIssue, ImportResult, ImportRow, RowAction
 from rakornis import policy
+from rakornis.actions import Action
 from rakornis.audit import audit_value
-from rakornis.policy import Action
 
 HEADER_SEARCH_ROWS = 20
 HEADER_MIN_MATCHES = 3
