@@ -97,7 +97,7 @@ RAKORTEK_PKP = DemoMeeting(
     organiser=PERKIM_PROV,
     starts_at=datetime(2026, 2, 12, 8, 30, tzinfo=WITA),
     ends_at=datetime(2026, 2, 12, 15, 0, tzinfo=WITA),
-    venue="Aula rapat, Banjarmasin",
+    venue="Aula Rapat Disperkim Provinsi Kalimantan Selatan",
     city="Banjarmasin",
     purpose=(
         "Sinkronisasi data perumahan dan kawasan permukiman dengan kabupaten/kota untuk perencanaan TA 2027, "
