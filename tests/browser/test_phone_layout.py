@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings.models import Decision
 from tests.browser.conftest import screenshot
@@ -71,13 +72,17 @@ def width(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
-def test_pages_fit_a_phone(phone, live_server, meeting):
+def test_pages_fit_a_phone(phone, live_server, meeting, secretary, pupr_kalsel):
+    secretary.first_name, secretary.last_name = "Nurul", "Hidayah Rahmawati Kusumaningrum"
+    secretary.save()
+    closed = MeetingFactory(organiser=pupr_kalsel, closed_at=timezone.now(), closed_by=secretary)
     pages = {
         "home": reverse("home"),
         "proposal-list": reverse("programs:proposal-list"),
         "meeting-list": reverse("meetings:meeting-list"),
         "meeting-detail": reverse("meetings:meeting-detail", args=[meeting.pk]),
         "meeting-minutes": reverse("meetings:meeting-minutes", args=[meeting.pk]),
+        "closed-meeting": reverse("meetings:meeting-detail", args=[closed.pk]),  # "Ditutup ... oleh <name>"
     }
     wide = {}
     for name, url in pages.items():
