@@ -17,11 +17,11 @@ from rakornis.admin_scope import (
     ScopedChoicesMixin,
     ScopedModelAdmin,
     TypedNumbersMixin,
-    count_subquery,
     lookup_column,
     rupiah_column,
     scope_queryset,
 )
+from rakornis.subqueries import count_subquery
 
 
 class MeetingLockMixin(LockableAdminMixin):

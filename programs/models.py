@@ -6,12 +6,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q, Sum
 from django.urls import reverse
 
 from agencies.models import Agency, Region, RegionScopedQuerySet
 from rakornis.formatting import format_rupiah
+from rakornis.subqueries import total_subquery
 
 MIN_FISCAL_YEAR = 2000
 MAX_FISCAL_YEAR = 2100
@@ -210,16 +210,7 @@ class ProposalQuerySet(RegionScopedQuerySet):
         The database then computes it only for the rows it returns (a page of 50), and COUNT(*) drops it, so a
         list over 100,000 proposals stays fast. Sorting by the total still works.
         """
-        totals = (
-            ProposalFunding.objects.filter(proposal=OuterRef("pk"))
-            .order_by()
-            .values("proposal")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        return self.annotate(
-            total_amount=Coalesce(Subquery(totals), Decimal(0), output_field=models.DecimalField(max_digits=18))
-        )
+        return self.annotate(total_amount=total_subquery(ProposalFunding.objects.all(), "proposal"))
 
     def deferred(self) -> ProposalQuerySet:
         return self.filter(status=Proposal.Status.DEFERRED)

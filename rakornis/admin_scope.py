@@ -16,8 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -35,6 +34,7 @@ from rakornis.numbers import (
     RupiahField,
     VolumeField,
 )
+from rakornis.subqueries import total_subquery
 
 
 def scope_parent_model(model: type[models.Model], path: str) -> type[models.Model]:
@@ -377,30 +377,6 @@ class SuperuserOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return policy.is_administrator(request.user)
-
-
-def total_subquery(lines: models.QuerySet, parent_path: str, amount: str = "amount") -> Coalesce:
-    """The sum of `amount` over the funding lines pointing at the outer row, as a correlated subquery.
-
-    A subquery rather than `Sum` over a join: the changelist then needs no GROUP BY over the whole table, and
-    PostgreSQL evaluates it only for the rows of the page, which matters with a million proposals.
-    """
-    total = (
-        lines.filter(**{parent_path: OuterRef("pk")})
-        .order_by()
-        .values(parent_path)
-        .annotate(total=Sum(amount))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(total), Value(Decimal(0)), output_field=models.DecimalField(max_digits=20, decimal_places=0)
-    )
-
-
-def count_subquery(rows: models.QuerySet, parent_path: str) -> Coalesce:
-    """How many of `rows` point at the outer row, as a correlated subquery (no join that multiplies rows)."""
-    count = rows.filter(**{parent_path: OuterRef("pk")}).order_by().values(parent_path).annotate(n=Count("pk"))
-    return Coalesce(Subquery(count.values("n")), Value(0), output_field=models.IntegerField())
 
 
 def rupiah_html(value: Decimal | int | None) -> str:

@@ -15,11 +15,11 @@ from rakornis.admin_scope import (
     RupiahWhenReadOnlyMixin,
     ScopedChoicesMixin,
     ScopedModelAdmin,
-    count_subquery,
     lookup_column,
     rupiah_column,
 )
 from rakornis.formatting import format_rupiah
+from rakornis.subqueries import count_subquery
 from workplans.services import WorkPlanLocked, work_plan_sync
 
 # --- Sync action ------------------------------------------------------------------------------------------------------
