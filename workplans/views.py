@@ -17,8 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from programs.models import (
 from rakornis import fiscal_year, policy
 from rakornis.formatting import format_rupiah
 from rakornis.policy import Action
+from rakornis.subqueries import count_subquery, total_subquery
 from workplans.exports import recap_workbook, work_plan_workbook
 from workplans.lines import LineChange, RenjaLine, SyncPlan
 from workplans.selectors import renja_table, work_plan_items
@@ -97,28 +97,14 @@ class WorkPlanListView(LoginRequiredMixin, ListView):
     http_method_names = ["get", "head", "options"]
 
     def get_queryset(self) -> QuerySet[WorkPlan]:
-        # Correlated subqueries rather than a GROUP BY over items x funding lines: each is computed for the page's
-        # rows only, and the count of lines is not multiplied by the schemes of each line.
-        lines = (
-            WorkPlanItem.objects.filter(work_plan=OuterRef("pk"))
-            .order_by()
-            .values("work_plan")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        pagu = (
-            WorkPlanItemFunding.objects.filter(item__work_plan=OuterRef("pk"))
-            .order_by()
-            .values("item__work_plan")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
+        # Subqueries, not a GROUP BY over items x funding lines, which would multiply the count of lines by their
+        # schemes (rakornis.subqueries).
         work_plans = (
             WorkPlan.objects.for_user(self.request.user)
             .select_related("agency")
             .annotate(
-                line_count=Coalesce(Subquery(lines, output_field=IntegerField()), 0),
-                total_amount=Coalesce(Subquery(pagu), Decimal(0), output_field=DecimalField(max_digits=18)),
+                line_count=count_subquery(WorkPlanItem.objects.all(), "work_plan"),
+                total_amount=total_subquery(WorkPlanItemFunding.objects.all(), "item__work_plan"),
             )
             .order_by("-fiscal_year", "agency__short_name")
         )
@@ -209,12 +195,6 @@ class WorkPlanDetailView(LoginRequiredMixin, DetailView):
         can_plan = policy.may(self.request.user, Action.PLAN, policy.work_plan_region_code(work_plan))
         context.update(
             table=table,
-            programs=table.programs,
-            grand=table.totals,
-            schemes=table.schemes,
-            grand_amounts=table.amounts,
-            scheme_totals=table.scheme_totals,
-            line_count=table.line_count,
             can_sync=can_plan and not work_plan.is_locked,
             can_finalise=can_plan and not work_plan.is_locked,
         )

@@ -76,7 +76,7 @@ def test_the_sync_takes_the_later_decision(synced, decided_twice):
 def test_the_renja_page_shows_the_later_decision(client, planner, synced):
     client.force_login(planner)
     response = client.get(reverse("workplans:workplan-detail", args=[synced.pk]))
-    assert response.context["grand"].total == LATER_TOTAL
+    assert response.context["table"].totals.total == LATER_TOTAL
     assert "Rp 750.000.000" in response.text
     assert "Rp 1.000.000.000" not in response.text
 

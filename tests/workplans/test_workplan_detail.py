@@ -59,7 +59,8 @@ def test_title_status_and_lines_grouped_program_kegiatan_sub_kegiatan(client, pl
     assert "Renja Dinas PUPR Prov. Kalsel TA 2027" in text
     assert "Draf" in text and "belum pernah" in text
 
-    programs = response.context["programs"]
+    table = response.context["table"]
+    programs = table.programs
     assert [program.code for program in programs] == ["1.03.02", "1.03.10"]
     roads = programs[1]
     assert [activity.code for activity in roads.groups] == ["1.03.10.2.01"]
@@ -68,7 +69,7 @@ def test_title_status_and_lines_grouped_program_kegiatan_sub_kegiatan(client, pl
         "Kabupaten Banjar",
         "Kabupaten Tapin",
     ]
-    assert [scheme.code for scheme in response.context["schemes"]] == ["APBD_PROV", "TP"]
+    assert [scheme.code for scheme in table.schemes] == ["APBD_PROV", "TP"]
 
     # Subtotals per scheme and total at each level, and the grand total per scheme.
     assert roads.groups[0].groups[0].amounts == [Decimal(1_700_000_000), Decimal(250_000_000)]
@@ -76,9 +77,9 @@ def test_title_status_and_lines_grouped_program_kegiatan_sub_kegiatan(client, pl
     assert roads.groups[0].amounts == [Decimal(1_700_000_000), Decimal(300_000_000)]
     assert roads.totals.total == Decimal(2_000_000_000)
     assert programs[0].amounts == [Decimal(300_000_000), None]
-    assert response.context["grand_amounts"] == [Decimal(2_000_000_000), Decimal(300_000_000)]
-    assert response.context["grand"].total == Decimal(2_300_000_000)
-    assert response.context["grand"].forward_amount == Decimal(400_000_000)
+    assert table.amounts == [Decimal(2_000_000_000), Decimal(300_000_000)]
+    assert table.totals.total == Decimal(2_300_000_000)
+    assert table.totals.forward_amount == Decimal(400_000_000)
 
     assert row(text, f'data-group="{ROAD}"') == (
         f"{ROAD} Sub kegiatan Pembangunan Jalan Rp 1.700.000.000 Rp 250.000.000 Rp 1.950.000.000 Rp 400.000.000"
