@@ -194,7 +194,7 @@ class NumberInput(forms.TextInput):
     depending on its own language. Shows the stored value in Indonesian notation."""
 
     def __init__(self, attrs: dict[str, Any] | None = None, *, inputmode: str = "decimal") -> None:
-        super().__init__({"inputmode": inputmode, "autocomplete": "off", "class": "text-end", **(attrs or {})})
+        super().__init__({"inputmode": inputmode, "class": "text-end", **(attrs or {})})
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, Decimal | int) and not isinstance(value, bool):

@@ -12,7 +12,7 @@ from typing import Any
 
 from agencies.models import Region
 from programs.models import FundingScheme, Nomenclature, WorkPlan, WorkPlanItem
-from rakornis.formatting import format_thousands
+from rakornis.numbers import format_number
 
 TARGET_MAX_LENGTH = WorkPlanItem._meta.get_field("target").max_length
 
@@ -22,10 +22,7 @@ TARGET_MAX_LENGTH = WorkPlanItem._meta.get_field("target").max_length
 
 def format_volume(value: Decimal) -> str:
     """Indonesian notation without trailing zeros: 12.50 -> `12,5`, 3.00 -> `3`, 1250.75 -> `1.250,75`."""
-    whole, _, fraction = f"{value:f}".partition(".")
-    fraction = fraction.rstrip("0")
-    whole = format_thousands(Decimal(whole))
-    return f"{whole},{fraction}" if fraction else whole
+    return format_number(value, trim=True)
 
 
 def format_targets(totals: dict[str, Decimal]) -> str:
