@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from agencies.models import Region, StaffRole
 from meetings.models import Attendance, Decision, DecisionFunding, Meeting
@@ -392,3 +393,13 @@ def test_a_deferred_proposal_is_carried_over_with_its_funding(reference_data):
     assert {(line.scheme_id, line.amount) for line in copy.funding_lines.all()} == lines
     last = AuditEntry.objects.for_object(original).first()
     assert (last.action, last.note) == (A.CARRIED_OVER, f"Dilanjutkan ke TA 2028 sebagai {copy.number}.")
+
+
+def test_the_demo_overlap_is_where_the_first_demo_operator_finds_it(client):
+    """operator.banjar, the README's first operator, finds the Pokir/Musrenbang pair with the list's filter."""
+    call_command("load_reference_data", stdout=StringIO())
+    call_command("seed_demo", "--seed", "1", stdout=StringIO())
+    client.force_login(get_user_model().objects.get(username="operator.banjar"))
+    response = client.get(reverse("programs:proposal-list"), {"overlap": "true"})
+    origins = sorted(p.origin for p in response.context["proposals"])
+    assert origins == [Proposal.Origin.MUSRENBANG, Proposal.Origin.POKIR]

@@ -59,6 +59,9 @@ class DemoDecision:
         return self.reason.format(number=self.merged_into.proposal.number)
 
 
+BANJAR_CODE = "63.03"
+
+
 @dataclass(slots=True)
 class DemoRow:
     """One generated proposal: its fields, funding, the status it must reach and the steps on the way."""
@@ -170,7 +173,9 @@ class Generator:
     def next(self) -> DemoRow:
         if self.index == len(self.ref.regencies) + 1 and len(self.first_rows) > 1:
             self.index += 1
-            return self._pokir_twin(self.first_rows[1])
+            # In Kab. Banjar, where the first demo operator (operator.banjar) finds it with the list's filter.
+            banjar = [row for row in self.first_rows if row.region_code == BANJAR_CODE]
+            return self._pokir_twin(banjar[0] if banjar else self.first_rows[1])
         rng = self.rng
         regency, status = self._regency_and_status()
         prelude = self.index < len(self.ref.regencies)
