@@ -126,10 +126,11 @@ class WorkPlanListView(LoginRequiredMixin, ListView):
         # Every plan the filter selects, not only this page's: Renja pagu and the agreed pagu it should hold.
         listed = self.object_list.order_by().values("pk")
         renja_total = WorkPlanItemFunding.objects.filter(item__work_plan__in=listed).aggregate(total=Sum("amount"))
+        agencies = Agency.objects.filter(pk__in=visible.values("agency")).order_by("short_name")
         context.update(
             **fiscal_year.year_filter(self.year, visible.values_list("fiscal_year", flat=True)),
             renja_total=renja_total["total"] or Decimal(0),
-            agencies=Agency.objects.filter(pk__in=visible.values("agency")).order_by("short_name"),
+            agencies=[(str(agency.pk), agency.short_name) for agency in agencies],
             selected_agency=self.request.GET.get("instansi", ""),
             querystring=query.urlencode(),
             can_plan=policy.may_anywhere(user, Action.PLAN),

@@ -37,6 +37,7 @@ def test_filter_by_year_and_kind(client, secretary, meeting, pupr_kalsel):
     response = client.get(URL, {"jenis": Meeting.Kind.RAKORNIS})
     assert "Forum PD TA 2028" not in response.text
     assert meeting.title in response.text
+    assert '<option value="rakornis" selected>Rakornis</option>' in response.text  # the filter shows what it filters
 
 
 def test_user_without_role_sees_nothing(client, meeting):

@@ -77,7 +77,9 @@ def test_filter_by_fiscal_year_and_agency(client, planner, plans, pupr_kalsel):
     assert shown(client.get(URL, {"tahun": "2026"})) == {plans["final"].pk}
     every_year = {"tahun": "", "instansi": str(pupr_kalsel.pk)}
     assert shown(client.get(URL, every_year)) == {plans["kalsel"].pk, plans["final"].pk}
-    assert shown(client.get(URL, {"tahun": "2027", "instansi": str(pupr_kalsel.pk)})) == {plans["kalsel"].pk}
+    response = client.get(URL, {"tahun": "2027", "instansi": str(pupr_kalsel.pk)})
+    assert shown(response) == {plans["kalsel"].pk}
+    assert f'<option value="{pupr_kalsel.pk}" selected>Dinas PUPR Prov. Kalsel</option>' in response.text
     # An agency outside the scope filters to nothing rather than showing it.
     assert shown(client.get(URL, {"instansi": str(plans["kalteng"].agency_id)})) == set()
 
