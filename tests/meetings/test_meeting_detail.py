@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,7 @@ def decided(meeting, banjar_proposal, tapin_proposal, schemes):
 
 
 def test_secretary_sees_facts_attendance_agenda_decisions_and_actions(client, secretary, meeting, decided, banjar):
-    AttendanceFactory(meeting=meeting, name="Ir. Ahmad Solhan", position="Kepala Dinas PUPR")
+    AttendanceFactory(meeting=meeting, name="Ir. Ahmad Solhan", position="Kepala Dinas PUPR", agency=meeting.organiser)
     waiting = AgendaItemFactory(meeting=meeting, proposal__region=banjar, proposal__name="Jembatan Sungai Tabuk")
     client.force_login(secretary)
     response = client.get(_url(meeting))
@@ -34,6 +35,7 @@ def test_secretary_sees_facts_attendance_agenda_decisions_and_actions(client, se
     assert "Rakornis Dinas PUPR Kalsel 2026" in text
     assert "Anjungan Kalimantan Selatan TMII" in text
     assert "Ir. Ahmad Solhan" in text
+    assert re.search(rf"<td>{re.escape(meeting.organiser.short_name)}</td>\s*<td>Peserta</td>", text)  # short name
     assert "Jembatan Sungai Tabuk" in text
     assert reverse("meetings:decision-record", args=[meeting.pk, waiting.proposal.pk]) in text
     assert "Rp 1.250.000.000" in text  # Banjar, agreed with changes

@@ -86,7 +86,8 @@ def test_minutes_group_decisions_by_kabupaten_with_totals_per_scheme(client, sec
     assert text.index("Kabupaten Banjar") < text.index("Kabupaten Tapin")
 
 
-def test_minutes_have_the_signature_block_and_attendance_annex(client, secretary, minutes_meeting):
+def test_minutes_have_the_signature_block_and_attendance_annex(client, secretary, minutes_meeting, pupr_banjar):
+    AttendanceFactory(meeting=minutes_meeting, name="Budi Santoso", position="Staf", agency=pupr_banjar, order=3)
     client.force_login(secretary)
     text = _text(client.get(_url(minutes_meeting)))
     assert "Jakarta, 29 Januari 2026" in text
@@ -94,6 +95,7 @@ def test_minutes_have_the_signature_block_and_attendance_annex(client, secretary
     assert "DAFTAR HADIR" in text
     assert "No Nama Jabatan Instansi Mewakili Tanda Tangan" in text
     assert "2 Hj. Rina Marlina Kepala Seksi Kepala BWS Kalimantan III 2." in text
+    assert "3 Budi Santoso Staf Dinas PUPR Kabupaten Banjar 3." in text  # the signed annex: the agency in full
 
 
 def test_operator_gets_403(client, operator_banjar, minutes_meeting):
