@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from programs import excel_views, views
 from rakornis.actions import Action
@@ -20,6 +20,13 @@ urlpatterns = [
     path("<int:pk>/lanjutkan/", views.proposal_event, {"action": Action.CARRY_OVER}, name="proposal-carry-over"),
 ]
 
+# A background job (an export or import run by the worker): its page, its progress polled by that page, its file.
+job_patterns = [
+    path("", excel_views.job_detail, name="job-detail"),
+    path("status/", excel_views.job_status, name="job-status"),
+    path("unduh/", excel_views.job_download, name="job-download"),
+]
+
 # Excel: the template, the import (upload + preview, then confirm), the proposal export, background jobs
 # (programs/excel_views.py). The Renja pages and the Renja and recap workbooks are the `workplans` app's.
 urlpatterns += [
@@ -27,7 +34,5 @@ urlpatterns += [
     path("excel/impor/", excel_views.proposal_import, name="proposal-import"),
     path("excel/impor/simpan/", excel_views.proposal_import_confirm, name="proposal-import-confirm"),
     path("excel/ekspor/", excel_views.proposal_export, name="proposal-export"),
-    path("excel/pekerjaan/<int:pk>/", excel_views.job_detail, name="job-detail"),
-    path("excel/pekerjaan/<int:pk>/status/", excel_views.job_status, name="job-status"),
-    path("excel/pekerjaan/<int:pk>/unduh/", excel_views.job_download, name="job-download"),
+    path("excel/pekerjaan/<int:pk>/", include(job_patterns)),
 ]
