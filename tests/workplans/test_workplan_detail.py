@@ -90,6 +90,17 @@ def test_title_status_and_lines_grouped_program_kegiatan_sub_kegiatan(client, pl
     assert row(text, 'id="grand-row"') == ("Jumlah Rp 2.000.000.000 Rp 300.000.000 Rp 2.300.000.000 Rp 400.000.000")
 
 
+def test_the_breadcrumb_leads_back_to_the_renja_list(client, planner, work_plan):
+    client.force_login(planner)
+    text = client.get(url(work_plan)).text
+    list_url = reverse("workplans:workplan-list")
+    assert re.search(
+        rf'<ol class="breadcrumb">\s*<li class="breadcrumb-item"><a href="{list_url}">Renja</a></li>\s*'
+        r'<li class="breadcrumb-item active" aria-current="page">Dinas PUPR Prov. Kalsel TA 2027</li>',
+        text,
+    )
+
+
 def test_a_line_shows_code_region_location_target_amounts_forward_and_linked_sources(client, planner, work_plan):
     client.force_login(planner)
     response = client.get(url(work_plan))
