@@ -1,11 +1,11 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from programs import excel_views, views
 from rakornis.actions import Action
 
 app_name = "programs"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ProposalListView.as_view(), name="proposal-list"),
     path("baru/", views.ProposalCreateView.as_view(), name="proposal-create"),
     path("lanjutkan/", views.proposal_carry_over_bulk, name="proposal-carry-over-bulk"),
