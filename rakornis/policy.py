@@ -29,7 +29,7 @@ from agencies.models import Agency, Region, StaffRole, region_code_q, region_wit
 from meetings.models import Decision, Meeting
 from programs import workflow
 from programs.models import ExcelJob, Proposal, WorkPlan
-from rakornis.actions import Action
+from rakornis.actions import Action as Action  # the policy names the actions it grants
 
 Role = StaffRole.Role
 
