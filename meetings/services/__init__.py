@@ -15,6 +15,7 @@ from meetings.services.decisions import (
     DecisionInput,
     decision_record,
     decision_record_bulk,
+    decision_record_item,
     decision_refusal,
     default_executing_agency,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "attendance_delete",
     "decision_record",
     "decision_record_bulk",
+    "decision_record_item",
     "decision_refusal",
     "default_executing_agency",
     "locked_open_meeting",

@@ -173,7 +173,6 @@ def _funding_text(funding: dict[FundingScheme, Decimal]) -> dict[str, str]:
     return {scheme.code: audit_value(amount) for scheme, amount in ordered}
 
 
-@transaction.atomic
 def decision_record(
     *,
     meeting: Meeting,
@@ -192,12 +191,21 @@ def decision_record(
     `funding` is only read for AGREED_WITH_CHANGES (AGREED copies the proposal's own lines); schemes with a zero
     amount are dropped. `expected_version` is the proposal version the form was opened with.
     """
+    item = DecisionInput(proposal, outcome, funding, agreed_volume, executing_agency, merged_into, reason)
+    return decision_record_item(meeting=meeting, item=item, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def decision_record_item(
+    *, meeting: Meeting, item: DecisionInput, user: Actor, expected_version: int | None = None
+) -> Decision:
+    """`decision_record` for a decision already gathered in a `DecisionInput` (as `decision_record_bulk` takes)."""
     meeting = locked_open_meeting(meeting)
     proposal = (
         Proposal.objects.select_for_update(of=("self",))
         .select_related("region", "agency")
         .prefetch_related("funding_lines__scheme")
-        .get(pk=proposal.pk)
+        .get(pk=item.proposal.pk)
     )
     decision = (
         Decision.objects.select_for_update()
@@ -210,7 +218,6 @@ def decision_record(
             f"Usulan {proposal.number} baru saja diubah oleh pengguna lain. Periksa keputusan yang tercatat, lalu "
             "simpan lagi bila masih perlu."
         )
-    item = DecisionInput(proposal, outcome, funding, agreed_volume, executing_agency, merged_into, reason)
     checked = _check(
         meeting=meeting,
         item=item,
@@ -227,7 +234,7 @@ def decision_record(
     before = _decision_snapshot(decision) if decision else {}
     if decision is None:
         decision = Decision(meeting=meeting, proposal=proposal)
-    decision.outcome = outcome
+    decision.outcome = item.outcome
     decision.agreed_volume = volume
     decision.executing_agency = checked.executing_agency
     decision.merged_into = checked.merged_into

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 
 from agencies.models import StaffRole
 from meetings.models import Meeting
-from meetings.services import DecisionInput, decision_record, decision_record_bulk
+from meetings.services import DecisionInput, decision_record_bulk, decision_record_item
 from programs.models import FundingScheme, Proposal
 from programs.services import (
     ProposalInput,
@@ -108,17 +108,7 @@ class OneByOne:
 
     def decide(self, rows: list[DemoRow]) -> None:
         for item in self.decisions(rows):
-            decision_record(
-                meeting=self.meeting,
-                proposal=item.proposal,
-                outcome=item.outcome,
-                funding=item.funding,
-                agreed_volume=item.agreed_volume,
-                executing_agency=item.executing_agency,
-                merged_into=item.merged_into,
-                reason=item.reason,
-                user=self.secretary,
-            )
+            decision_record_item(meeting=self.meeting, item=item, user=self.secretary)
         for row in rows:
             row.saved.status = row.status
 
