@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from programs.models import Proposal
 
 # Funding mixes (scheme codes, weight) by authority.
@@ -63,53 +66,18 @@ PRELUDE_STATUSES = (
     S.VERIFIED,
 )
 
-# Proposals per kabupaten/kota, relative (larger and more populous ones propose more).
-REGION_WEIGHTS = {
-    "63.01": 8,
-    "63.02": 8,
-    "63.03": 12,
-    "63.04": 7,
-    "63.05": 6,
-    "63.06": 7,
-    "63.07": 7,
-    "63.08": 7,
-    "63.09": 7,
-    "63.10": 8,
-    "63.11": 6,
-    "63.71": 10,
-    "63.72": 7,
-}
-# Approximate seat of each kabupaten/kota (lat, lon); proposals are scattered around it. Demo only.
-REGION_SEATS = {
-    "63.01": (-3.80, 114.76),
-    "63.02": (-3.24, 116.20),
-    "63.03": (-3.41, 114.85),
-    "63.04": (-2.98, 114.76),
-    "63.05": (-2.94, 115.16),
-    "63.06": (-2.78, 115.27),
-    "63.07": (-2.58, 115.38),
-    "63.08": (-2.42, 115.25),
-    "63.09": (-2.17, 115.38),
-    "63.10": (-3.44, 115.99),
-    "63.11": (-2.33, 115.47),
-    "63.71": (-3.32, 114.59),
-    "63.72": (-3.44, 114.83),
-}
-RIVERS = {
-    "63.01": ("Tabanio", "Maluka", "Kintap", "Asam-Asam"),
-    "63.02": ("Sampanahan", "Cantung"),
-    "63.03": ("Martapura", "Riam Kanan", "Riam Kiwa"),
-    "63.04": ("Barito", "Alalak"),
-    "63.05": ("Tapin",),
-    "63.06": ("Amandit", "Negara"),
-    "63.07": ("Batang Alai", "Barabai"),
-    "63.08": ("Negara", "Tabalong"),
-    "63.09": ("Tabalong",),
-    "63.10": ("Kusan", "Batulicin"),
-    "63.11": ("Balangan", "Pitap"),
-    "63.71": ("Martapura", "Kuin", "Alalak"),
-    "63.72": ("Kemuning",),
-}
+
+def _read_regencies() -> list[dict[str, str]]:
+    """regencies.csv: per kabupaten/kota, how many proposals it makes relative to the others (larger and more
+    populous ones propose more), the approximate seat that proposals are scattered around (demo only), its rivers."""
+    with open(Path(__file__).with_name("regencies.csv"), encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+_REGENCIES = _read_regencies()
+REGION_WEIGHTS = {row["code"]: int(row["weight"]) for row in _REGENCIES}
+REGION_SEATS = {row["code"]: (float(row["latitude"]), float(row["longitude"])) for row in _REGENCIES}
+RIVERS = {row["code"]: tuple(row["rivers"].split("; ")) for row in _REGENCIES}
 DEFER_REASONS = (
     "DED dan dokumen lingkungan belum siap; dibahas kembali untuk TA 2028.",
     "Status lahan belum clear and clean; ditangguhkan sampai pembebasan lahan selesai.",
