@@ -3,14 +3,16 @@ PKP and a Forum PD, with their attendance. Written through `meetings.services`, 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.contrib.auth.models import User
 
 from meetings.models import Attendance, Meeting
 from meetings.services import attendance_add, attendance_delete, meeting_close, meeting_create, meeting_update
-from rakornis.demo.names import BAPPEDA, BPJN, BPPW, BWS, FISCAL_YEAR, ITS, PERKIM_PROV, PUPR_PROV, WITA
+from rakornis.demo.names import FISCAL_YEAR
 from rakornis.demo.reference import DemoReference
 
 
@@ -38,111 +40,26 @@ class DemoMeeting:
     attendees: tuple[DemoAttendee, ...]
 
 
-C = Attendance.Capacity
+def _read_meetings() -> tuple[DemoMeeting, ...]:
+    """meetings.json: the three meetings as the press releases describe them, with their attendance lists."""
+    with open(Path(__file__).with_name("meetings.json"), encoding="utf-8") as handle:
+        records = json.load(handle)
+    return tuple(
+        DemoMeeting(
+            **{
+                **record,
+                "starts_at": datetime.fromisoformat(record["starts_at"]),
+                "ends_at": datetime.fromisoformat(record["ends_at"]),
+                "attendees": tuple(DemoAttendee(**attendee) for attendee in record["attendees"]),
+            }
+        )
+        for record in records
+    )
 
-RAKORNIS = DemoMeeting(
-    key="rakornis",
-    kind=Meeting.Kind.RAKORNIS,
-    title="Rakornis Dinas PUPR Provinsi Kalimantan Selatan 2026",
-    organiser=PUPR_PROV,
-    starts_at=datetime(2026, 1, 29, 9, 0, tzinfo=WITA),
-    ends_at=datetime(2026, 1, 29, 16, 0, tzinfo=WITA),
-    venue="Anjungan Kalimantan Selatan, Taman Mini Indonesia Indah",
-    city="Jakarta",
-    purpose=(
-        "Menyelaraskan program antartingkat pemerintahan dan menyepakati program yang menjadi dasar penyusunan "
-        "Renja Dinas PUPR Provinsi Kalimantan Selatan Tahun Anggaran 2027, termasuk pendanaan dekonsentrasi dan "
-        "tugas pembantuan."
-    ),
-    closed=True,
-    attendees=(
-        DemoAttendee(
-            "Ir. Hasanuddin Noor, M.T.",
-            "Kepala Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Selatan",
-            PUPR_PROV,
-            C.CHAIR,
-        ),
-        DemoAttendee(
-            "Hj. Rusmiati, S.T., M.Si.",
-            "Perencana Ahli Madya",
-            BAPPEDA,
-            represents="Kepala Bappeda Provinsi Kalimantan Selatan",
-        ),
-        DemoAttendee("Syahrial Anwar, S.T.", "Kepala Bidang Perumahan", PERKIM_PROV),
-        DemoAttendee("Dedi Kurniawan, S.T., M.T.", "Kepala Bidang Perencanaan dan Pemrograman", BPJN),
-        DemoAttendee(
-            "Rizal Fahmi, S.T., M.Eng.",
-            "Kepala Seksi Perencanaan Umum dan Program",
-            BWS,
-            represents="Kepala Balai Wilayah Sungai Kalimantan III",
-        ),
-        DemoAttendee("Nur Aisyah, S.T., M.T.", "Kepala Seksi Perencanaan dan Pemrograman", BPPW),
-        DemoAttendee("Dr. Ir. Bambang Setiawan, M.T.", "Dosen Departemen Teknik Sipil", ITS, C.SPEAKER),
-        DemoAttendee("Siti Rahmawati, S.T.", "Perencana Ahli Muda", PUPR_PROV),
-        DemoAttendee("H. Gusti Rahmadi, S.T., M.T.", "Kepala Dinas", "Dinas PUPR Kab. Banjar"),
-        DemoAttendee("Akhmad Rifani, S.T.", "Sekretaris Dinas", "Dinas PUPR Kab. Tapin"),
-        DemoAttendee("Yusuf Effendi, S.T., M.T.", "Kepala Dinas", "Dinas PUPR Kab. Hulu Sungai Selatan"),
-        DemoAttendee("Fitriani, S.T.", "Kepala Bidang Bina Marga", "Dinas PUPR Kab. Tanah Laut"),
-        DemoAttendee("Ir. Budi Santoso", "Kepala Dinas", "Dinas PUPR Kab. Tabalong"),
-        DemoAttendee("Irwan Saputra, S.T., M.T.", "Kepala Bidang Sumber Daya Air", "Dinas PUPR Kota Banjarmasin"),
-        DemoAttendee("Lailatul Fitri, S.T.", "Perencana Ahli Muda", "Dinas PUPR Kota Banjarbaru"),
-        DemoAttendee("Nurul Hidayah, S.E.", "Analis Perencanaan", PUPR_PROV, C.SECRETARIAT),
-    ),
-)
 
-RAKORTEK_PKP = DemoMeeting(
-    key="rakortek-pkp",
-    kind=Meeting.Kind.RAKORTEK,
-    title="Rakortek Perumahan dan Kawasan Permukiman Provinsi Kalimantan Selatan 2026",
-    organiser=PERKIM_PROV,
-    starts_at=datetime(2026, 2, 12, 8, 30, tzinfo=WITA),
-    ends_at=datetime(2026, 2, 12, 15, 0, tzinfo=WITA),
-    venue="Aula Rapat Disperkim Provinsi Kalimantan Selatan",
-    city="Banjarmasin",
-    purpose=(
-        "Sinkronisasi data perumahan dan kawasan permukiman dengan kabupaten/kota untuk perencanaan TA 2027, "
-        "menuju Musrenbang April-Mei 2026. Capaian: RTLH tertangani 2.804 unit dari 237.973 unit tercatat; "
-        "kawasan kumuh tertangani 345,029 ha (43,62% luas kumuh kewenangan provinsi)."
-    ),
-    closed=False,
-    attendees=(
-        DemoAttendee("Ir. Muhammad Arsyad, M.T.", "Kepala Dinas", PERKIM_PROV, C.CHAIR),
-        DemoAttendee("Hj. Rusmiati, S.T., M.Si.", "Perencana Ahli Madya", BAPPEDA),
-        DemoAttendee("Nur Aisyah, S.T., M.T.", "Kepala Seksi Perencanaan dan Pemrograman", BPPW),
-        DemoAttendee("Rahmadani, S.T.", "Kepala Bidang Perumahan", "Disperkim Kab. Banjar"),
-        DemoAttendee("Ahmad Zaini, S.T.", "Kepala Bidang Kawasan Permukiman", "Disperkim Kota Banjarmasin"),
-        DemoAttendee("Sri Wahyuni, S.T.", "Perencana Ahli Pertama", "Disperkim Kab. Barito Kuala"),
-        DemoAttendee("Noor Hasanah, S.T.", "Kepala Bidang Perumahan", "Disperkim Kab. Hulu Sungai Utara"),
-        DemoAttendee("Wahyu Hidayat, S.E.", "Analis Perencanaan", PERKIM_PROV, C.SECRETARIAT),
-    ),
-)
-
-FORUM_PD = DemoMeeting(
-    key="forum-pd",
-    kind=Meeting.Kind.FORUM_PD,
-    title="Forum Perangkat Daerah Dinas PUPR Provinsi Kalimantan Selatan 2026",
-    organiser=PUPR_PROV,
-    starts_at=datetime(2026, 3, 10, 9, 0, tzinfo=WITA),
-    ends_at=datetime(2026, 3, 10, 15, 30, tzinfo=WITA),
-    venue="Aula Dinas PUPR Provinsi Kalimantan Selatan",
-    city="Banjarbaru",
-    purpose=(
-        "Membahas usulan kabupaten/kota yang telah diverifikasi dan belum disepakati, untuk rancangan Renja TA 2027."
-    ),
-    closed=False,
-    attendees=(
-        DemoAttendee(
-            "Ir. Hasanuddin Noor, M.T.",
-            "Kepala Dinas Pekerjaan Umum dan Penataan Ruang Provinsi Kalimantan Selatan",
-            PUPR_PROV,
-            C.CHAIR,
-        ),
-        DemoAttendee("Hj. Rusmiati, S.T., M.Si.", "Perencana Ahli Madya", BAPPEDA),
-        DemoAttendee("Nurul Hidayah, S.E.", "Analis Perencanaan", PUPR_PROV, C.SECRETARIAT),
-    ),
-)
-
-DEMO_MEETINGS = (RAKORNIS, RAKORTEK_PKP, FORUM_PD)
+# The Rakornis PUPR Kalsel 2026 (whose decisions the generated proposals receive), the Rakortek PKP, the Forum PD.
+DEMO_MEETINGS = _read_meetings()
+RAKORNIS = DEMO_MEETINGS[0]
 
 
 def _attendance_of(meeting: Meeting) -> list[tuple[str, str, int | None, str, str]]:
