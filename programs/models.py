@@ -1,0 +1,637 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+
+from agencies.models import Agency, Region, RegionScopedQuerySet
+from rakornis.formatting import format_rupiah
+from rakornis.subqueries import total_subquery
+
+MIN_FISCAL_YEAR = 2000
+MAX_FISCAL_YEAR = 2100
+
+# U.BB.PP.A.KK.SSSS, from urusan down to sub kegiatan.
+NOMENCLATURE_CODE_RE = re.compile(r"^\d(\.\d{2}(\.\d{2}(\.[12]\.\d{2}(\.\d{4})?)?)?)?$")
+
+
+def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    """Whole rupiah: up to 999 trillion, no fraction."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, **kwargs)
+
+
+def fiscal_year_field(verbose_name: str = "tahun anggaran") -> models.PositiveSmallIntegerField:
+    """A fiscal year (TA) from MIN_FISCAL_YEAR to MAX_FISCAL_YEAR; its model adds `fiscal_year_in_range()`."""
+    return models.PositiveSmallIntegerField(
+        verbose_name, validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
+    )
+
+
+def fiscal_year_in_range() -> models.CheckConstraint:
+    """The database's check of a `fiscal_year_field` named `fiscal_year`: `<app>_<model>_fiscal_year_range`."""
+    return models.CheckConstraint(
+        condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
+        name="%(app_label)s_%(class)s_fiscal_year_range",
+    )
+
+
+class NomenclatureQuerySet(models.QuerySet):
+    def sub_activities(self) -> NomenclatureQuerySet:
+        return self.filter(level=Nomenclature.Level.SUB_ACTIVITY)
+
+    def active(self) -> NomenclatureQuerySet:
+        return self.filter(is_active=True)
+
+
+class Nomenclature(models.Model):
+    """One node of the code tree urusan > bidang urusan > program > kegiatan > sub kegiatan."""
+
+    class Level(models.TextChoices):
+        AFFAIR = "urusan", "Urusan"
+        SECTOR = "bidang_urusan", "Bidang urusan"
+        PROGRAM = "program", "Program"
+        ACTIVITY = "kegiatan", "Kegiatan"
+        SUB_ACTIVITY = "sub_kegiatan", "Sub kegiatan"
+
+    class GovernmentLevel(models.TextChoices):
+        """Digit A of U.BB.PP.A.KK.SSSS: who carries the kegiatan out."""
+
+        PROVINCE = "1", "Provinsi"
+        REGENCY = "2", "Kabupaten/Kota"
+
+    # Depth of each level in the code, counted in dot-separated parts.
+    LEVEL_PARTS = {
+        Level.AFFAIR: 1,
+        Level.SECTOR: 2,
+        Level.PROGRAM: 3,
+        Level.ACTIVITY: 5,
+        Level.SUB_ACTIVITY: 6,
+    }
+
+    code = models.CharField("kode", max_length=20)
+    level = models.CharField("tingkat", max_length=16, choices=Level.choices)
+    name = models.CharField("nomenklatur", max_length=500)
+    parent = models.ForeignKey(
+        "self", verbose_name="induk", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    government_level = models.CharField(
+        "pelaksana",
+        max_length=1,
+        choices=GovernmentLevel.choices,
+        blank=True,
+        help_text="Kosong untuk urusan, bidang urusan dan program (berlaku untuk semua tingkat pemerintahan).",
+    )
+    performance = models.TextField("kinerja", blank=True)
+    indicator = models.TextField("indikator", blank=True)
+    unit = models.CharField("satuan", max_length=60, blank=True)
+    source_note = models.CharField("catatan sumber", max_length=200, blank=True)
+    is_active = models.BooleanField("berlaku", default=True)
+
+    objects = NomenclatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "nomenklatur"
+        verbose_name_plural = "nomenklatur"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="programs_nomenclature_unique_code"),
+            models.CheckConstraint(
+                condition=Q(level__in=["urusan", "bidang_urusan", "program"], government_level="")
+                | Q(level__in=["kegiatan", "sub_kegiatan"], government_level__in=["1", "2"]),
+                name="programs_nomenclature_government_level_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @classmethod
+    def level_for_code(cls, code: str) -> str | None:
+        """The level a well-formed code has, or None for a malformed code."""
+        if not NOMENCLATURE_CODE_RE.match(code):
+            return None
+        parts = len(code.split("."))
+        for level, depth in cls.LEVEL_PARTS.items():
+            if depth == parts:
+                return level
+        return None
+
+    @staticmethod
+    def parent_code(code: str) -> str | None:
+        parts = code.split(".")
+        if len(parts) == 1:
+            return None
+        if len(parts) == 5:  # kegiatan hangs under its program; the government digit is not a level
+            return ".".join(parts[:3])
+        return ".".join(parts[:-1])
+
+    @staticmethod
+    def government_level_for_code(code: str) -> str:
+        parts = code.split(".")
+        return parts[3] if len(parts) >= 5 else ""
+
+
+class FundingScheme(models.Model):
+    """A source of money a proposal can draw on (APBD Provinsi, BKP, DAK Fisik, ...)."""
+
+    class Budget(models.TextChoices):
+        APBD = "APBD", "APBD"
+        TRANSFER = "APBD (transfer)", "APBD (transfer)"
+        APBN = "APBN", "APBN"
+        OTHER = "lainnya", "Lainnya"
+
+    code = models.CharField("kode", max_length=20)
+    name = models.CharField("nama", max_length=120)
+    short_name = models.CharField("singkatan", max_length=40)
+    budget = models.CharField("anggaran", max_length=20, choices=Budget.choices)
+    description = models.TextField("keterangan", blank=True)
+    order = models.PositiveSmallIntegerField("urutan", default=0)
+
+    class Meta:
+        verbose_name = "skema pendanaan"
+        verbose_name_plural = "skema pendanaan"
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="programs_fundingscheme_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def funding_line_constraints(parent: str) -> list[models.BaseConstraint]:
+    """One line per scheme of each `parent`, never a negative amount: `<app>_<model>_one_per_scheme` and
+    `<app>_<model>_amount_not_negative`."""
+    return [
+        models.UniqueConstraint(fields=[parent, "scheme"], name="%(app_label)s_%(class)s_one_per_scheme"),
+        models.CheckConstraint(condition=Q(amount__gte=0), name="%(app_label)s_%(class)s_amount_not_negative"),
+    ]
+
+
+class FundingLine(models.Model):
+    """One (scheme, amount) line of what a proposal asks (ProposalFunding), a meeting agrees
+    (meetings.DecisionFunding) or a Renja row holds (WorkPlanItemFunding). A line adds the foreign key to what it
+    funds, and `funding_line_constraints(<that key>)`."""
+
+    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
+    amount = money_field("pagu (Rp)")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.scheme.short_name}: {format_rupiah(self.amount)}"
+
+
+class ProposalQuerySet(RegionScopedQuerySet):
+    region_field = "region__code"
+
+    def for_year(self, year: int) -> ProposalQuerySet:
+        return self.filter(fiscal_year=year)
+
+    def agreed(self) -> ProposalQuerySet:
+        return self.filter(status__in=Proposal.AGREED_STATUSES)
+
+    def proposed(self) -> ProposalQuerySet:
+        """Proposals whose own amounts make up "pagu usulan" of their year (see `Proposal.PROPOSED_STATUSES`)."""
+        return self.filter(status__in=Proposal.PROPOSED_STATUSES)
+
+    def with_total(self) -> ProposalQuerySet:
+        return self.annotate(total_amount=Sum("funding_lines__amount", default=Decimal(0)))
+
+    def with_funding_total(self) -> ProposalQuerySet:
+        """`total_amount` as a correlated subquery, not a GROUP BY over a join.
+
+        The database then computes it only for the rows it returns (a page of 50), and COUNT(*) drops it, so a
+        list over 100,000 proposals stays fast. Sorting by the total still works.
+        """
+        return self.annotate(total_amount=total_subquery(ProposalFunding.objects.all(), "proposal"))
+
+    def deferred(self) -> ProposalQuerySet:
+        return self.filter(status=Proposal.Status.DEFERRED)
+
+
+class Proposal(models.Model):
+    """One proposed sub kegiatan from a kabupaten/kota or agency for one fiscal year (usulan)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draf"
+        SUBMITTED = "submitted", "Diajukan"
+        RETURNED = "returned", "Dikembalikan"
+        VERIFIED = "verified", "Terverifikasi"
+        AGREED = "agreed", "Disepakati"
+        AGREED_WITH_CHANGES = "agreed_with_changes", "Disepakati dengan perubahan"
+        MERGED = "merged", "Digabung"
+        DEFERRED = "deferred", "Ditangguhkan"
+        REJECTED = "rejected", "Ditolak"
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, "Tinggi"
+        MEDIUM = 2, "Sedang"
+        LOW = 3, "Rendah"
+
+    class Origin(models.TextChoices):
+        MUSRENBANG = "musrenbang", "Musrenbang Kab/Kota"
+        POKIR = "pokir", "Pokir DPRD"
+        RENJA = "renja", "Renja PD"
+        FORUM_PD = "forum_pd", "Forum PD"
+        OTHER = "lainnya", "Lainnya"
+
+    AGREED_STATUSES = (Status.AGREED, Status.AGREED_WITH_CHANGES)
+    # What "pagu usulan" of a fiscal year adds: proposals sent to the province and not turned down. Not drafts (not
+    # proposed yet), nor rejected, nor merged (the work goes on in the proposal it was merged into), nor deferred
+    # (its carried-over copy counts in the next year once submitted, so a carried-over proposal counts once).
+    PROPOSED_STATUSES = (Status.SUBMITTED, Status.RETURNED, Status.VERIFIED, Status.AGREED, Status.AGREED_WITH_CHANGES)
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # The fields a person edits (form, import); the audit records these and the funding lines as old -> new.
+    EDITABLE_FIELDS = (
+        "fiscal_year",
+        "region",
+        "agency",
+        "district",
+        "village",
+        "location",
+        "latitude",
+        "longitude",
+        "sub_activity",
+        "out_of_catalogue",
+        "out_of_catalogue_reason",
+        "name",
+        "volume",
+        "unit",
+        "output_indicator",
+        "priority",
+        "origin",
+        "forward_volume",
+        "forward_amount",
+        "notes",
+    )
+
+    number = models.CharField("nomor usulan", max_length=30, editable=False)
+    fiscal_year = fiscal_year_field()
+    region = models.ForeignKey(
+        Region,
+        verbose_name="kabupaten/kota",
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        limit_choices_to={"level": Region.Level.REGENCY},
+    )
+    district = models.ForeignKey(
+        Region,
+        verbose_name="kecamatan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.DISTRICT},
+    )
+    village = models.ForeignKey(
+        Region,
+        verbose_name="desa/kelurahan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Region.Level.VILLAGE},
+    )
+    location = models.CharField("lokasi", max_length=300, blank=True, help_text="Ruas jalan, STA, dusun, patokan.")
+    latitude = models.DecimalField("lintang", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("bujur", max_digits=9, decimal_places=6, null=True, blank=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name="perangkat daerah pengusul", on_delete=models.PROTECT, related_name="proposals"
+    )
+    sub_activity = models.ForeignKey(
+        Nomenclature,
+        verbose_name="sub kegiatan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
+    )
+    out_of_catalogue = models.BooleanField("di luar nomenklatur", default=False)
+    out_of_catalogue_reason = models.TextField("alasan di luar nomenklatur", blank=True)
+    name = models.CharField("nama usulan", max_length=500)
+    volume = models.DecimalField("volume", max_digits=14, decimal_places=2)
+    unit = models.CharField("satuan", max_length=30)
+    output_indicator = models.CharField("indikator keluaran", max_length=500, blank=True)
+    priority = models.PositiveSmallIntegerField("prioritas", choices=Priority.choices, default=Priority.MEDIUM)
+    origin = models.CharField("sumber usulan", max_length=16, choices=Origin.choices, default=Origin.MUSRENBANG)
+    status = models.CharField("status", max_length=24, choices=Status.choices, default=Status.DRAFT)
+    forward_volume = models.DecimalField(
+        "prakiraan maju volume", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    forward_amount = money_field("prakiraan maju pagu", null=True, blank=True)
+    carried_over_from = models.ForeignKey(
+        "self",
+        verbose_name="lanjutan dari",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_over_to",
+    )
+    notes = models.TextField("keterangan", blank=True)
+    version = models.PositiveIntegerField("versi", default=1, editable=False)
+    # The one-time token of the form that created it: a second POST of the same form finds this proposal.
+    creation_token = models.CharField(  # noqa: DJ001 (NULL, not "", so that many proposals can have none)
+        "token formulir", max_length=64, null=True, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="dibuat oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("dibuat", auto_now_add=True)
+    updated_at = models.DateTimeField("diubah", auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "usulan"
+        verbose_name_plural = "usulan"
+        ordering = ["-fiscal_year", "number"]
+        indexes = [
+            models.Index(fields=["fiscal_year", "region", "status"], name="programs_proposal_year_region"),
+            models.Index(fields=["status"], name="programs_proposal_status"),
+            # The list's default order (newest year first, then number), so a page is read from the index.
+            models.Index(fields=["-fiscal_year", "number"], name="programs_proposal_year_number"),
+            # The overlap rule (programs.overlaps) looks proposals up by year, kabupaten/kota and sub kegiatan.
+            models.Index(fields=["fiscal_year", "region", "sub_activity"], name="programs_proposal_overlap"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="programs_proposal_unique_number"),
+            models.UniqueConstraint(fields=["creation_token"], name="programs_proposal_unique_creation_token"),
+            models.CheckConstraint(condition=Q(volume__gt=0), name="programs_proposal_volume_positive"),
+            models.CheckConstraint(
+                condition=Q(forward_amount__isnull=True) | Q(forward_amount__gte=0),
+                name="programs_proposal_forward_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(forward_volume__isnull=True) | Q(forward_volume__gte=0),
+                name="programs_proposal_forward_volume_not_negative",
+            ),
+            fiscal_year_in_range(),
+            models.CheckConstraint(
+                condition=(Q(out_of_catalogue=False) & Q(sub_activity__isnull=False))
+                | (Q(out_of_catalogue=True) & Q(sub_activity__isnull=True) & ~Q(out_of_catalogue_reason="")),
+                name="programs_proposal_sub_activity_or_explained",
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-11.5,
+                    latitude__lte=6.5,
+                    longitude__gte=94,
+                    longitude__lte=141.5,
+                ),
+                name="programs_proposal_coordinates_in_indonesia",
+            ),
+            models.CheckConstraint(
+                condition=~Q(carried_over_from=models.F("pk")), name="programs_proposal_not_carried_from_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:proposal-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in Proposal.EDITABLE_STATUSES
+
+    @property
+    def total_amount_value(self) -> Decimal:
+        """Total over the funding lines; uses the `with_total()` annotation when present."""
+        annotated = getattr(self, "total_amount", None)
+        if annotated is not None:
+            return annotated
+        return sum((line.amount for line in self.funding_lines.all()), Decimal(0))
+
+    @staticmethod
+    def number_prefix(fiscal_year: int, region_code: str) -> str:
+        return f"USL-{fiscal_year}-{region_code}-"
+
+    @classmethod
+    def format_number(cls, fiscal_year: int, region_code: str, sequence: int) -> str:
+        return f"{cls.number_prefix(fiscal_year, region_code)}{sequence:04d}"
+
+
+class ProposalFunding(FundingLine):
+    """One (scheme, amount) line of a proposal; a proposal may draw on several schemes."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="funding_lines"
+    )
+
+    class Meta:
+        verbose_name = "pendanaan usulan"
+        verbose_name_plural = "pendanaan usulan"
+        ordering = ["proposal", "scheme__order"]
+        constraints = funding_line_constraints("proposal")
+
+
+class WorkPlanQuerySet(RegionScopedQuerySet):
+    region_field = "agency__region__code"
+
+
+class WorkPlan(models.Model):
+    """An agency's Renja for one fiscal year; draft until finalised, then locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draf"
+        FINAL = "final", "Final (terkunci)"
+
+    agency = models.ForeignKey(
+        Agency, verbose_name="perangkat daerah", on_delete=models.PROTECT, related_name="work_plans"
+    )
+    fiscal_year = fiscal_year_field()
+    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.DRAFT)
+    finalised_at = models.DateTimeField("difinalkan", null=True, blank=True)
+    synced_at = models.DateTimeField("sinkron terakhir", null=True, blank=True)
+
+    objects = WorkPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Renja PD"
+        verbose_name_plural = "Renja PD"
+        ordering = ["-fiscal_year", "agency__short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "fiscal_year"], name="programs_workplan_one_per_agency_year"),
+            fiscal_year_in_range(),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(finalised_at__isnull=False),
+                name="programs_workplan_final_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Renja {self.agency} TA {self.fiscal_year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == WorkPlan.Status.FINAL
+
+
+class WorkPlanItem(models.Model):
+    """One sub kegiatan row of a Renja for one kabupaten/kota, traceable to the proposals it came from."""
+
+    work_plan = models.ForeignKey(WorkPlan, verbose_name="Renja", on_delete=models.CASCADE, related_name="items")
+    sub_activity = models.ForeignKey(
+        Nomenclature,
+        verbose_name="sub kegiatan",
+        on_delete=models.PROTECT,
+        related_name="work_plan_items",
+        limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
+    )
+    region = models.ForeignKey(Region, verbose_name="kabupaten/kota", on_delete=models.PROTECT, related_name="+")
+    location = models.TextField("lokasi", blank=True)
+    target = models.CharField("target", max_length=300, blank=True, help_text="Volume per satuan, mis. 12,5 km; 3 unit")
+    forward_target = models.CharField("prakiraan maju target", max_length=300, blank=True)
+    forward_amount = money_field("prakiraan maju pagu", default=0)
+    notes = models.TextField("keterangan", blank=True)
+    source_proposals = models.ManyToManyField(
+        Proposal, verbose_name="usulan sumber", related_name="work_plan_items", blank=True
+    )
+
+    class Meta:
+        verbose_name = "baris Renja"
+        verbose_name_plural = "baris Renja"
+        ordering = ["work_plan", "sub_activity__code", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_plan", "sub_activity", "region"], name="programs_workplanitem_one_per_sub_activity_region"
+            ),
+            models.CheckConstraint(
+                condition=Q(forward_amount__gte=0), name="programs_workplanitem_forward_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_activity.code} — {self.region.name}"
+
+
+class WorkPlanItemFunding(FundingLine):
+    item = models.ForeignKey(
+        WorkPlanItem, verbose_name="baris Renja", on_delete=models.CASCADE, related_name="funding_lines"
+    )
+
+    class Meta:
+        verbose_name = "pendanaan baris Renja"
+        verbose_name_plural = "pendanaan baris Renja"
+        ordering = ["item", "scheme__order"]
+        constraints = funding_line_constraints("item")
+
+
+class Indicator(models.Model):
+    """An outcome indicator (RTLH units handled, slum hectares handled, % roads in steady condition)."""
+
+    code = models.CharField("kode", max_length=30)
+    name = models.CharField("nama indikator", max_length=300)
+    unit = models.CharField("satuan", max_length=30)
+    sector = models.ForeignKey(
+        Nomenclature,
+        verbose_name="bidang urusan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        limit_choices_to={"level": Nomenclature.Level.SECTOR},
+    )
+
+    class Meta:
+        verbose_name = "indikator kinerja"
+        verbose_name_plural = "indikator kinerja"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="programs_indicator_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class IndicatorTarget(models.Model):
+    """Baseline, target and realisation of one indicator in one region and year."""
+
+    indicator = models.ForeignKey(Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="targets")
+    region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("tahun")
+    baseline = models.DecimalField("baseline", max_digits=16, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField("target", max_digits=16, decimal_places=4, null=True, blank=True)
+    realisation = models.DecimalField("realisasi", max_digits=16, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "target indikator"
+        verbose_name_plural = "target indikator"
+        ordering = ["indicator", "region__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region", "year"], name="programs_indicatortarget_one_per_region_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.region.code} {self.year}"
+
+
+class ExcelJob(models.Model):
+    """An export or import run by the background worker, with its progress and, when done, its file.
+
+    The file lives in MEDIA_ROOT/jobs (a FileField, not a BinaryField: a 100,000-row export is tens of MB, which
+    the database would otherwise carry in every row read) and is served only to the job's owner.
+    """
+
+    class Kind(models.TextChoices):
+        PROPOSAL_EXPORT = "proposal_export", "Ekspor usulan"
+        WORKPLAN_EXPORT = "workplan_export", "Ekspor Renja"
+        PROPOSAL_IMPORT = "proposal_import", "Impor usulan"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Menunggu"
+        RUNNING = "running", "Berjalan"
+        DONE = "done", "Selesai"
+        FAILED = "failed", "Gagal"
+
+    kind = models.CharField("jenis", max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="pengguna", on_delete=models.CASCADE, related_name="excel_jobs"
+    )
+    params = models.JSONField("parameter", default=dict, blank=True)
+    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField("baris selesai", default=0)
+    rows_total = models.PositiveIntegerField("jumlah baris", default=0)
+    file = models.FileField("berkas", upload_to="jobs/", blank=True)
+    filename = models.CharField("nama berkas", max_length=200, blank=True)
+    summary = models.TextField("hasil", blank=True)
+    error = models.TextField("kesalahan", blank=True)
+    created_at = models.DateTimeField("dibuat", auto_now_add=True)
+    finished_at = models.DateTimeField("selesai", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "pekerjaan Excel"
+        verbose_name_plural = "pekerjaan Excel"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:job-detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExcelJob.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
