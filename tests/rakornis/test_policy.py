@@ -18,26 +18,24 @@ pytestmark = pytest.mark.django_db
 WITA = ZoneInfo("Asia/Makassar")
 
 
-@pytest.fixture
-def provincial_meeting(pupr_kalsel):
+def meeting(organiser, title: str, day: datetime) -> Meeting:
     return MeetingFactory(
-        title="Rakornis Dinas PUPR Kalsel",
-        organiser=pupr_kalsel,
-        starts_at=datetime(2026, 1, 29, 9, tzinfo=WITA),
-        ends_at=datetime(2026, 1, 29, 16, tzinfo=WITA),
+        title=title,
+        organiser=organiser,
+        starts_at=day.replace(hour=9),
+        ends_at=day.replace(hour=16),
         fiscal_year=2027,
     )
+
+
+@pytest.fixture
+def provincial_meeting(pupr_kalsel):
+    return meeting(pupr_kalsel, "Rakornis Dinas PUPR Kalsel", datetime(2026, 1, 29, tzinfo=WITA))
 
 
 @pytest.fixture
 def banjar_meeting(pupr_banjar):
-    return MeetingFactory(
-        title="Forum PD Kab. Banjar",
-        organiser=pupr_banjar,
-        starts_at=datetime(2026, 2, 10, 9, tzinfo=WITA),
-        ends_at=datetime(2026, 2, 10, 16, tzinfo=WITA),
-        fiscal_year=2027,
-    )
+    return meeting(pupr_banjar, "Forum PD Kab. Banjar", datetime(2026, 2, 10, tzinfo=WITA))
 
 
 def test_kabupaten_secretary_cannot_close_the_provincial_rakornis(client, secretary_banjar, provincial_meeting):
