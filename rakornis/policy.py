@@ -18,7 +18,6 @@ Views, forms' choices, JSON endpoints, exports, jobs, the importer, the admin an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -214,13 +213,6 @@ def get_proposal_for_user(user: Any, pk: int, action: Action | None = None, quer
     return proposal
 
 
-def proposals_for(user: Any, action: Action) -> QuerySet[Proposal]:
-    """Proposals in the regions where the user may take `action` (whatever their status)."""
-    codes = action_codes(user, action)
-    proposals = Proposal.objects.all()
-    return proposals if codes is None else proposals.filter(region_code_q(codes, "region__code"))
-
-
 # Meetings and decisions -----------------------------------------------------------------------------------------------
 
 
@@ -280,9 +272,3 @@ def get_job_for_user(user: Any, pk: int) -> ExcelJob:
         raise PermissionDenied
     job: ExcelJob = get_object_or_404(ExcelJob, pk=pk, user=user)
     return job
-
-
-def lines_visible(user: Any, region_codes: Iterable[str]) -> list[bool]:
-    """For each region code, whether the user sees rows there (a Renja line's source proposals)."""
-    codes = scope_codes(user)
-    return [within(code, codes) for code in region_codes]

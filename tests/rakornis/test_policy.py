@@ -120,3 +120,22 @@ def test_no_role_is_checked_outside_the_policy():
         "agencies/admin.py: .is_superuser",
     }
     assert sorted(set(offenders) - allowed) == []
+
+
+def test_a_decision_is_seen_with_its_proposal_and_changed_by_the_meetings_secretariat(
+    secretary, secretary_banjar, operator_tapin, provincial_meeting, banjar, pupr_banjar
+):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from tests.factories import DecisionFactory
+
+    decision = DecisionFactory(
+        meeting=provincial_meeting, proposal=funded_proposal(region=banjar, agency=pupr_banjar, status="agreed")
+    )
+    assert policy.get_decision_for_user(secretary, decision.pk, Action.DECIDE) == decision
+    assert policy.get_decision_for_user(secretary_banjar, decision.pk) == decision
+    with pytest.raises(PermissionDenied):
+        policy.get_decision_for_user(secretary_banjar, decision.pk, Action.DECIDE)
+    with pytest.raises(Http404):
+        policy.get_decision_for_user(operator_tapin, decision.pk)
