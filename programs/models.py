@@ -595,6 +595,8 @@ class ExcelJob(models.Model):
         PROPOSAL_EXPORT = "proposal_export", "Ekspor usulan"
         WORKPLAN_EXPORT = "workplan_export", "Ekspor Renja"
         PROPOSAL_IMPORT = "proposal_import", "Impor usulan"
+        # Reading and checking an uploaded workbook for its preview: never in the web request (issue 8).
+        PROPOSAL_PREVIEW = "proposal_preview", "Pemeriksaan berkas impor"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Menunggu"
@@ -616,6 +618,12 @@ class ExcelJob(models.Model):
     error = models.TextField("kesalahan", blank=True)
     created_at = models.DateTimeField("dibuat", auto_now_add=True)
     finished_at = models.DateTimeField("selesai", null=True, blank=True)
+    # The lease: a running job's worker stamps `heartbeat_at` every few seconds; a job whose stamp is older than
+    # JOB_LEASE_SECONDS lost its worker (killed, machine gone) and is retried once or failed (programs.jobs).
+    heartbeat_at = models.DateTimeField("tanda hidup terakhir", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("percobaan", default=0)
+    # What a preview job found (errors, warnings, the rows shown), for the preview page; JSON, not the parse result.
+    outcome = models.JSONField("hasil pemeriksaan", default=dict, blank=True)
 
     class Meta:
         verbose_name = "pekerjaan Excel"
