@@ -595,6 +595,8 @@ class ExcelJob(models.Model):
         PROPOSAL_EXPORT = "proposal_export", "Ekspor usulan"
         WORKPLAN_EXPORT = "workplan_export", "Ekspor Renja"
         PROPOSAL_IMPORT = "proposal_import", "Impor usulan"
+        MEETING_MINUTES = "meeting_minutes", "Berita Acara lengkap"
+        MEETING_ANNEX = "meeting_annex", "Lampiran Berita Acara"
         # Reading and checking an uploaded workbook for its preview: never in the web request (issue 8).
         PROPOSAL_PREVIEW = "proposal_preview", "Pemeriksaan berkas impor"
 
