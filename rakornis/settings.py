@@ -10,6 +10,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+# SITE_DIR holds templates/, static/, locale/ and reference_data/: the checkout, or their copy in an installed package.
+from rakornis._site import SITE_DIR
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -108,7 +111,7 @@ ROOT_URLCONF = "rakornis.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -163,7 +166,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Internationalisation: Indonesian by default, English available.
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Makassar")
@@ -175,8 +178,10 @@ FORMAT_MODULE_PATH = ["rakornis.formats"]
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where collectstatic writes (and whitenoise serves from); an installed copy sets it, site-packages is no place.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "") or BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [SITE_DIR / "static"]
+REFERENCE_DATA_DIR = SITE_DIR / "reference_data"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

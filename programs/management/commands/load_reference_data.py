@@ -14,7 +14,7 @@ from programs.reference_data import (
 )
 from rakornis.loading import ReferenceDataError
 
-DATA_DIR = Path(settings.BASE_DIR) / "reference_data"
+DATA_DIR = Path(settings.REFERENCE_DATA_DIR)
 
 
 class Command(BaseCommand):
