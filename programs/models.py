@@ -365,6 +365,8 @@ class Proposal(models.Model):
             models.Index(fields=["-fiscal_year", "number"], name="programs_proposal_year_number"),
             # The overlap rule (programs.overlaps) looks proposals up by year, kabupaten/kota and sub kegiatan.
             models.Index(fields=["fiscal_year", "region", "sub_activity"], name="programs_proposal_overlap"),
+            # The summary's refresh (programs.summary) re-adds one fiscal year x kabupaten/kota x agency at a time.
+            models.Index(fields=["fiscal_year", "region", "agency"], name="programs_proposal_summary_key"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="programs_proposal_unique_number"),
@@ -440,6 +442,82 @@ class ProposalFunding(FundingLine):
         verbose_name_plural = "pendanaan usulan"
         ordering = ["proposal", "scheme__order"]
         constraints = funding_line_constraints("proposal")
+
+
+class ProposalSummaryQuerySet(RegionScopedQuerySet):
+    region_field = "region__code"
+
+    def for_year(self, year: int) -> ProposalSummaryQuerySet:
+        return self.filter(fiscal_year=year)
+
+    def totals(self) -> ProposalSummaryQuerySet:
+        """The rows over all schemes: proposals counted once each, whatever their funding lines."""
+        return self.filter(scheme__isnull=True)
+
+    def per_scheme(self) -> ProposalSummaryQuerySet:
+        return self.filter(scheme__isnull=False)
+
+
+class ProposalSummary(models.Model):
+    """What the proposals of one fiscal year x kabupaten/kota x proposing agency x status hold, per funding scheme,
+    so that the home page, the recap and the list's totals read a few hundred rows instead of every proposal.
+
+    Derived data, written only by `programs.summary` in the same transaction as every proposal write (the services
+    call `summary_refresh`), checked against a recomputation by `manage.py summary_check`.
+
+    - the row with no scheme: `proposal_count` proposals, `proposed_amount` the total of their funding lines,
+      `agreed_count` of them with a counted deciding decision (`meetings.selectors.agreed_decisions`) and
+      `agreed_amount` what those decisions agreed;
+    - a row per scheme: `proposal_count` proposals with a funding line of that scheme and `proposed_amount` their
+      lines of it, `agreed_count` deciding decisions agreeing an amount of that scheme and `agreed_amount` it.
+    """
+
+    fiscal_year = fiscal_year_field()
+    region = models.ForeignKey(
+        Region, verbose_name="kabupaten/kota", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name="perangkat daerah pengusul", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    status = models.CharField("status", max_length=24, choices=Proposal.Status.choices)
+    scheme = models.ForeignKey(
+        FundingScheme,
+        verbose_name="skema",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    proposal_count = models.PositiveIntegerField("jumlah usulan", default=0)
+    proposed_amount = money_field("pagu usulan", default=0)
+    agreed_count = models.PositiveIntegerField("jumlah disepakati", default=0)
+    agreed_amount = money_field("pagu disepakati", default=0)
+
+    objects = ProposalSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ringkasan usulan"
+        verbose_name_plural = "ringkasan usulan"
+        indexes = [
+            models.Index(fields=["fiscal_year", "region", "agency"], name="programs_proposalsummary_key"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "region", "agency", "status", "scheme"],
+                condition=Q(scheme__isnull=False),
+                name="programs_proposalsummary_one_per_scheme",
+            ),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "region", "agency", "status"],
+                condition=Q(scheme__isnull=True),
+                name="programs_proposalsummary_one_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scheme = self.scheme_id or "semua skema"
+        return f"TA {self.fiscal_year} {self.region_id}/{self.agency_id} {self.status} {scheme}"
 
 
 class WorkPlanQuerySet(RegionScopedQuerySet):
