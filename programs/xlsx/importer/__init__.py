@@ -15,10 +15,9 @@ does both. In the order a file goes through them:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from openpyxl import load_workbook
 
 from programs.xlsx import columns as cols
 from programs.xlsx.importer.apply import proposal_import_apply
@@ -28,10 +27,12 @@ from programs.xlsx.importer.plan import HEADER_SEARCH_ROWS, Plan
 from programs.xlsx.importer.reading import (
     DEFAULT_MAX_ROWS,
     SAVE_AS_XLSX,
+    Budget,
     FileRejected,
     check_file,
     limit,
     logger,
+    open_workbook,
     pick_sheet,
     sheet_rows,
     source,
@@ -69,12 +70,17 @@ __all__ = [
 _IGNORED_FOR_BLANK = {cols.NO.key, cols.TOTAL.key, cols.STATUS.key, cols.SUB_ACTIVITY_NAME.key}
 
 
-def proposal_import_parse(*, file: Any, user: Any = None) -> ImportResult:
+def proposal_import_parse(
+    *, file: Any, user: Any = None, progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Read and check a proposal workbook; say what would be created, updated and left alone. Writes nothing.
 
     `file`: an upload, a binary file object, bytes or a path. `user`: whose rights apply (an operator only imports
     rows of their own kabupaten/kota); None for the command line without `--user`, which may import anything.
+    `progress` hears how many sheet rows were read, now and then. The whole parse is bounded (`reading.Budget` and
+    the counts there): a file past a bound is refused with one error that says which.
     """
+    budget = Budget()
     stream, name, size = source(file)
     result = ImportResult(filename=name)
     close = isinstance(file, str | Path)
@@ -85,16 +91,21 @@ def proposal_import_parse(*, file: Any, user: Any = None) -> ImportResult:
             result.errors.append(ImportIssue(None, "", exc.message))
             return result
         try:
-            workbook = load_workbook(stream, read_only=True, data_only=True, keep_links=False)
+            workbook = open_workbook(stream, budget)
+        except FileRejected as exc:
+            result.errors.append(ImportIssue(None, "", exc.message))
+            return result
         except Exception as exc:  # whatever a damaged file makes openpyxl raise
             logger.info("Import: openpyxl could not open %r: %r", name, exc)
             result.errors.append(ImportIssue(None, "", "Berkas .xlsx rusak atau tidak dapat dibaca. " + SAVE_AS_XLSX))
             return result
         try:
-            _parse_workbook(workbook, user=user, result=result)
+            _parse_workbook(workbook, user=user, result=result, budget=budget, progress=progress)
         except FileRejected as exc:
+            # The file as a whole is refused: its one reason, not whatever rows were checked before.
             result.rows.clear()
-            result.errors.append(ImportIssue(None, "", exc.message))
+            result.warnings.clear()
+            result.errors[:] = [ImportIssue(None, "", exc.message)]
         finally:
             workbook.close()
         return result
@@ -103,7 +114,9 @@ def proposal_import_parse(*, file: Any, user: Any = None) -> ImportResult:
             stream.close()
 
 
-def _parse_workbook(workbook: Any, *, user: Any, result: ImportResult) -> None:
+def _parse_workbook(
+    workbook: Any, *, user: Any, result: ImportResult, budget: Budget, progress: Callable[[int], None] | None
+) -> None:
     sheet = pick_sheet(workbook)
     result.sheet = sheet.title
     if not hasattr(sheet, "_worksheet_path"):
@@ -111,13 +124,13 @@ def _parse_workbook(workbook: Any, *, user: Any, result: ImportResult) -> None:
             ImportIssue(None, "", f"Sheet {sheet.title!r} bukan lembar data. Pindahkan usulan ke sheet Usulan.")
         )
         return
-    plan = Plan(user=user, result=result)
+    plan = Plan(user=user, result=result, budget=budget)
     if plan.create_codes == [] and plan.edit_codes == []:
         result.errors.append(
             ImportIssue(None, "", "Peran Anda tidak mengizinkan mengimpor usulan (hanya operator kabupaten/kota).")
         )
         return
-    rows = sheet_rows(workbook, sheet)
+    rows = sheet_rows(workbook, sheet, budget, progress)
     head: list[tuple[int, list[Any]]] = []
     for number, values in rows:
         head.append((number, values))

@@ -16,6 +16,7 @@ from programs.workflow import Event
 from programs.xlsx import columns as cols
 from programs.xlsx.importer.cells import clean_block, clean_line, is_blank
 from programs.xlsx.importer.checks import Header, Lookups, RowCheck
+from programs.xlsx.importer.reading import Budget
 from programs.xlsx.importer.result import FIELD_LABELS, ImportIssue, ImportResult, ImportRow, RowAction
 from rakornis import policy
 from rakornis.actions import Action
@@ -30,9 +31,10 @@ OVERLAPS_NAMED = 5
 class Plan:
     """One parse of one file: the lookups it needs, loaded once, and the issues found."""
 
-    def __init__(self, *, user: Any, result: ImportResult) -> None:
+    def __init__(self, *, user: Any, result: ImportResult, budget: Budget | None = None) -> None:
         self.user = user
         self.result = result
+        self.budget = budget or Budget()
         self.schemes = list(FundingScheme.objects.all())
         self.schemes_by_code = {scheme.code: scheme for scheme in self.schemes}
         self.create_codes = None if user is None else policy.action_codes(user, Action.CREATE)
@@ -93,6 +95,7 @@ class Plan:
         seen_numbers: dict[str, int] = {}
         candidates: list[Candidate] = []
         for number, cells in rows:
+            self.budget.check()
             errors_before = len(self.result.errors)
             planned = self.row(number, cells, header, lookups, seen_numbers)
             if planned is None or len(self.result.errors) > errors_before:

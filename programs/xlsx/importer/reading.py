@@ -2,26 +2,56 @@
 
 The name, the size, the archive and the uncompressed size are checked before openpyxl reads a byte of XML, and
 whatever openpyxl or zipfile raise on a damaged file becomes one readable message (`FileRejected`).
+
+A small file can still ask for a lot of work: 1 MB of zip holds millions of tiny shared strings or cells. So the
+reading is bounded by what it does, not only by bytes: the count of shared strings (read by our own reader, which
+keeps no parsed element), the cells and rows of the sheet, the size of every other part openpyxl parses whole, and
+the CPU seconds of the whole parse (`Budget`). Each refusal says which bound and what to do.
+
+Why a CPU deadline checked in the loops, not RLIMIT_CPU in a child process: the parse needs the database (the
+lookups, the access rules, the overlap rule) and hands back model instances, which a forked child could only send
+back pickled and with its own connections; the counts refuse every known bomb in well under a second, and the
+deadline (on this thread's CPU clock, so other threads do not count) catches whatever is merely slow between two
+elements. What openpyxl parses in one call (the workbook, the styles) is bounded by its part's size instead.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
+
+from rakornis.formatting import format_thousands
 
 logger = logging.getLogger("programs.xlsx.importer")
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# 20,000 rows of a few text columns each; Excel's own files of that size hold far fewer distinct strings.
+DEFAULT_MAX_SHARED_STRINGS = 200_000
+# Cells the sheet may hold, empty styled ones included: 20,000 rows x 50 columns.
+DEFAULT_MAX_CELLS = 1_000_000
+# Rows the sheet may hold, blank-looking ones included (the data rows have their own, smaller bound).
+DEFAULT_MAX_SHEET_ROWS = 100_000
+# Any part openpyxl parses whole (workbook, styles, theme, relationships): Excel writes them far smaller.
+DEFAULT_MAX_PART_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_PARTS = 1_000
+DEFAULT_MAX_PARSE_SECONDS = 30
+# How often (in rows) the reading tells the caller how far it got.
+PROGRESS_EVERY = 1_000
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -31,6 +61,25 @@ SAVE_AS_XLSX = "Buka berkas di Excel atau LibreOffice, lalu Simpan Sebagai \u201
 
 def limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
+
+
+SPLIT_OR_TEMPLATE = "Bagi usulan ke beberapa berkas, atau salin datanya ke templat usulan yang baru."
+
+
+class Budget:
+    """The CPU seconds one parse may spend, on this thread's clock; `check` refuses the file once they are spent."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = seconds if seconds is not None else limit("IMPORT_MAX_PARSE_SECONDS", DEFAULT_MAX_PARSE_SECONDS)
+        self.deadline = time.thread_time() + self.seconds
+
+    def check(self) -> None:
+        if time.thread_time() > self.deadline:
+            raise FileRejected(
+                f"Pemeriksaan berkas dihentikan: melebihi batas {self.seconds:g} detik kerja prosesor. "
+                "Berkas ini terlalu rumit untuk diperiksa (mis. sangat banyak sel, teks atau format). "
+                + SPLIT_OR_TEMPLATE
+            )
 
 
 class FileRejected(Exception):
@@ -126,6 +175,11 @@ def check_file(stream: BinaryIO, name: str, size: int) -> None:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             uncompressed = sum(info.file_size for info in infos)
+            biggest = max(
+                (info for info in infos if not _streamed_part(info.filename)),
+                key=lambda info: info.file_size,
+                default=None,
+            )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         logger.info("Import: unreadable zip %r: %s", name, exc)
         raise FileRejected("Berkas .xlsx rusak atau tidak lengkap (arsipnya tidak dapat dibuka).") from exc
@@ -145,6 +199,82 @@ def check_file(stream: BinaryIO, name: str, size: int) -> None:
             f"Isi berkas terlalu besar setelah diekstrak ({megabytes(uncompressed)}; batas "
             f"{megabytes(max_uncompressed)}). Bagi usulan ke beberapa berkas."
         )
+    max_parts = limit("IMPORT_MAX_PARTS", DEFAULT_MAX_PARTS)
+    if len(infos) > max_parts:
+        raise FileRejected(
+            f"Berkas berisi {format_thousands(len(infos))} bagian; buku kerja Excel biasa berisi puluhan "
+            f"(batas {format_thousands(max_parts)}). {SAVE_AS_XLSX}"
+        )
+    max_part = limit("IMPORT_MAX_PART_BYTES", DEFAULT_MAX_PART_BYTES)
+    if biggest is not None and biggest.file_size > max_part:
+        raise FileRejected(
+            f"Bagian {biggest.filename} dari berkas terlalu besar ({megabytes(biggest.file_size)}; batas "
+            f"{megabytes(max_part)}), biasanya karena sangat banyak format atau nama. " + SPLIT_OR_TEMPLATE
+        )
+
+
+def _streamed_part(name: str) -> bool:
+    """Parts read as a stream under their own bounds (sheets: cells and rows; shared strings: their count); every
+    other part openpyxl parses whole, so its size is its bound. Excel, LibreOffice and the writers we know keep
+    sheets under xl/worksheets/; a sheet elsewhere is only held to the smaller bound."""
+    return (name.startswith("xl/worksheets/") and name.endswith(".xml")) or name == "xl/sharedStrings.xml"
+
+
+class _StringsBound:
+    """Reads the shared strings as openpyxl does, but counts them as it goes and keeps no parsed element (openpyxl's
+    own reader leaves every emptied element in the tree: millions of tiny strings cost hundreds of MB)."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.most = limit("IMPORT_MAX_SHARED_STRINGS", DEFAULT_MAX_SHARED_STRINGS)
+
+    def read(self, source: Any) -> list[str]:
+        strings: list[str] = []
+        tag = f"{{{SHEET_MAIN_NS}}}si"
+        root = None
+        for event, node in iterparse(source, events=("start", "end")):
+            if root is None:
+                root = node
+            if event != "end" or node.tag != tag:
+                continue
+            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+            root.clear()
+            if len(strings) > self.most:
+                raise FileRejected(
+                    f"Berkas berisi lebih dari {format_thousands(self.most)} teks berbeda (shared strings); "
+                    f"berkas usulan yang sah jauh lebih sedikit. {SPLIT_OR_TEMPLATE}"
+                )
+            if len(strings) % PROGRESS_EVERY == 0:
+                self.budget.check()
+        return strings
+
+
+class BoundedReader(ExcelReader):
+    """openpyxl's reader with our shared-strings reader (read-only, values only, no external links)."""
+
+    def __init__(self, stream: BinaryIO, budget: Budget) -> None:
+        super().__init__(stream, read_only=True, data_only=True, keep_links=False)
+        self.budget = budget
+
+    def read_strings(self) -> None:
+        content_type = self.package.find(SHARED_STRINGS)
+        if content_type is not None:
+            with self.archive.open(content_type.PartName[1:]) as src:
+                self.shared_strings = _StringsBound(self.budget).read(src)
+
+
+def open_workbook(stream: BinaryIO, budget: Budget) -> Any:
+    """The workbook, read-only, its shared strings counted; a FileRejected from the bounds passes through."""
+    reader = BoundedReader(stream, budget)
+    try:
+        reader.read()
+    except ValueError as exc:
+        # openpyxl wraps what went wrong in a ValueError; ours is its cause.
+        if isinstance(exc.__cause__, FileRejected):
+            raise exc.__cause__ from None
+        raise
+    budget.check()
+    return reader.wb
 
 
 def pick_sheet(workbook) -> Any:
@@ -155,12 +285,20 @@ def pick_sheet(workbook) -> Any:
     return workbook[workbook.sheetnames[0]]
 
 
-def sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[Any]]]:
+def sheet_rows(
+    workbook, sheet, budget: Budget | None = None, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values by column) of the non-empty rows; missing cells are None.
 
-    Whatever openpyxl, zipfile or the XML parser raise on a damaged sheet becomes one readable refusal; only the
-    reading is guarded, so a mistake in the checks still shows as the bug it is.
+    The rows and cells are counted against their bounds and the CPU budget as they are read; `progress` hears the
+    count of rows read every PROGRESS_EVERY rows. Whatever openpyxl, zipfile or the XML parser raise on a damaged
+    sheet becomes one readable refusal; only the reading is guarded, so a mistake in the checks still shows as the
+    bug it is.
     """
+    budget = budget or Budget()
+    most_rows = limit("IMPORT_MAX_SHEET_ROWS", DEFAULT_MAX_SHEET_ROWS)
+    most_cells = limit("IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS)
+    rows_read = cells_read = 0
     try:
         with workbook._archive.open(sheet._worksheet_path) as stream:
             parser = _ValueParser(
@@ -172,12 +310,29 @@ def sheet_rows(workbook, sheet) -> Iterator[tuple[int, list[Any]]]:
                 timedelta_formats=workbook._timedelta_formats,
             )
             for number, cells in parser.parse():
+                rows_read += 1
+                cells_read += len(cells)
+                if rows_read > most_rows:
+                    raise FileRejected(
+                        f"Sheet {sheet.title!r} berisi lebih dari {format_thousands(most_rows)} baris (termasuk "
+                        f"baris yang tampak kosong). Hapus baris kosong di bawah data. {SPLIT_OR_TEMPLATE}"
+                    )
+                if cells_read > most_cells:
+                    raise FileRejected(
+                        f"Sheet {sheet.title!r} berisi lebih dari {format_thousands(most_cells)} sel (termasuk sel "
+                        f"kosong yang berformat). Hapus kolom dan baris kosong di luar data. {SPLIT_OR_TEMPLATE}"
+                    )
+                budget.check()
+                if progress is not None and rows_read % PROGRESS_EVERY == 0:
+                    progress(rows_read)
                 if not cells:
                     continue
                 values: list[Any] = [None] * cells[-1]["column"]
                 for cell in cells:
                     values[cell["column"] - 1] = cell["value"]
                 yield number, values
+    except FileRejected:
+        raise
     except Exception as exc:  # a damaged file may make the parser raise anything
         logger.info("Import: sheet %r unreadable: %r", sheet.title, exc)
         raise FileRejected("Isi berkas .xlsx rusak sehingga tidak dapat dibaca. " + SAVE_AS_XLSX) from exc
