@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -14,7 +15,7 @@ from agencies.models import Agency, Region
 from meetings.models import Attendance, Decision, Meeting
 from meetings.services import agenda_candidates, default_executing_agency
 from programs.models import FundingScheme, Nomenclature, Proposal
-from rakornis import policy
+from rakornis import fiscal_year, policy
 from rakornis.formatting import format_rupiah
 from rakornis.numbers import RupiahField, VolumeField, format_number
 from rakornis.policy import Action
@@ -28,7 +29,6 @@ class MeetingForm(forms.ModelForm):
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "purpose": forms.Textarea(attrs={"rows": 4}),
-            "fiscal_year": forms.NumberInput(attrs={"min": 2000, "max": 2100}),
         }
         help_texts = {
             "organiser": "Perangkat daerah yang menyelenggarakan rapat; usulan yang dibahas berasal dari provinsinya.",
@@ -39,6 +39,8 @@ class MeetingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only agencies where the user is the meeting secretariat: a kabupaten secretary organises kabupaten meetings.
         self.fields["organiser"].queryset = policy.agencies_for(user, Action.MANAGE_MEETING).filter(is_active=True)
+        first, last = fiscal_year.typed_window()
+        self.fields["fiscal_year"].widget.attrs.update(min=first, max=last)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("kind", css_class="col-md-4"), Column("title", css_class="col-md-8")),
@@ -48,6 +50,32 @@ class MeetingForm(forms.ModelForm):
             "purpose",
             Submit("submit", "Simpan rapat"),
         )
+
+    def _date_window(self) -> tuple[int, int]:
+        """The years a meeting may be held in: those of the typed fiscal years, and the year before the first (a
+        Rakornis meets the year before the one it plans)."""
+        first, last = fiscal_year.typed_window()
+        return first - 1, last
+
+    def clean_starts_at(self) -> datetime:
+        return self._in_window(self.cleaned_data["starts_at"])
+
+    def clean_ends_at(self) -> datetime:
+        return self._in_window(self.cleaned_data["ends_at"])
+
+    def _in_window(self, value: datetime) -> datetime:
+        first, last = self._date_window()
+        if not first <= value.year <= last:  # the wall time as typed, in the user's time zone
+            raise forms.ValidationError(
+                f"Tanggal rapat harus antara 1 Januari {first} dan 31 Desember {last}.", code="meeting_date_range"
+            )
+        return value
+
+    def clean_fiscal_year(self) -> int:
+        year = self.cleaned_data["fiscal_year"]
+        if problem := fiscal_year.typed_year_problem(year, saved=self.instance.fiscal_year):
+            raise forms.ValidationError(f"{problem[:1].upper()}{problem[1:]}.", code="fiscal_year_range")
+        return year
 
     def clean(self) -> dict:
         cleaned = super().clean()

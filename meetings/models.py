@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from agencies.models import Agency, RegionScopedQuerySet
 from programs.models import (
+    MAX_FISCAL_YEAR,
+    MIN_FISCAL_YEAR,
     FundingLine,
     Nomenclature,
     Proposal,
@@ -17,6 +21,26 @@ from programs.models import (
     funding_line_constraints,
     money_field,
 )
+
+# A meeting is held within the years the application plans for (programs.models MIN..MAX_FISCAL_YEAR). The window is
+# two UTC instants, so that the model's validator and the database's check agree to the second whatever TIME_ZONE
+# is; the forms keep a narrower window around the planning year (meetings.forms). Without it, 0001-01-01 00:00 WITA
+# was stored as an instant of year 0 in UTC, which psycopg cannot read back ("timestamp too small"): every page
+# listing that meeting failed.
+MEETING_EARLIEST = datetime(MIN_FISCAL_YEAR, 1, 1, tzinfo=UTC)
+MEETING_LATEST = datetime(MAX_FISCAL_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
+
+
+def validate_meeting_time(value: datetime) -> None:
+    """A start or end inside MEETING_EARLIEST..MEETING_LATEST, as the check `meetings_meeting_dates_in_range`."""
+    earliest, latest = MEETING_EARLIEST, MEETING_LATEST
+    if value.tzinfo is None:  # USE_TZ off: compare wall times
+        earliest, latest = earliest.replace(tzinfo=None), latest.replace(tzinfo=None)
+    if not earliest <= value < latest:
+        raise ValidationError(
+            f"Tanggal rapat harus antara 1 Januari {MIN_FISCAL_YEAR} dan 31 Desember {MAX_FISCAL_YEAR}.",
+            code="meeting_date_range",
+        )
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -48,8 +72,8 @@ class Meeting(models.Model):
     organiser = models.ForeignKey(
         Agency, verbose_name="penyelenggara", on_delete=models.PROTECT, related_name="organised_meetings"
     )
-    starts_at = models.DateTimeField("mulai")
-    ends_at = models.DateTimeField("selesai")
+    starts_at = models.DateTimeField("mulai", validators=[validate_meeting_time])
+    ends_at = models.DateTimeField("selesai", validators=[validate_meeting_time])
     venue = models.CharField("tempat", max_length=300)
     city = models.CharField("kota", max_length=100, blank=True)
     fiscal_year = fiscal_year_field("tahun anggaran yang direncanakan")
@@ -72,6 +96,15 @@ class Meeting(models.Model):
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meetings_meeting_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(
+                    starts_at__gte=MEETING_EARLIEST,
+                    starts_at__lt=MEETING_LATEST,
+                    ends_at__gte=MEETING_EARLIEST,
+                    ends_at__lt=MEETING_LATEST,
+                ),
+                name="meetings_meeting_dates_in_range",
+            ),
             fiscal_year_in_range(),
         ]
 

@@ -8,6 +8,12 @@ and an empty filter (`?tahun=`) means every year.
 
 A year outside MIN_FISCAL_YEAR..MAX_FISCAL_YEAR, or anything that is not a year, gives the default: a session or a
 form never turns into a server error.
+
+Two ranges of years: the database keeps any year in MIN_FISCAL_YEAR..MAX_FISCAL_YEAR (2000-2100, a check on every
+table with a fiscal year), and what a person types in a form or an import file must fall in the narrower window
+`typed_window()`: five years either side of the default planning year (TA 2022-2032 while planning TA 2027). Five
+years is one RPJMD period: an older year is a closed plan, a later one is beyond any plan being written, and either
+is almost always a typing slip (2207 for 2027). A year already saved stays acceptable on the row that has it.
 """
 
 from __future__ import annotations
@@ -63,6 +69,30 @@ def today() -> date:
 def default_year() -> int:
     """The next fiscal year, by today's date in the project's time zone."""
     return min(max(today().year + 1, MIN_FISCAL_YEAR), MAX_FISCAL_YEAR)
+
+
+TYPED_YEARS_BEFORE = 5
+TYPED_YEARS_AFTER = 5
+
+
+def typed_window() -> tuple[int, int]:
+    """The first and last fiscal year a form or an import accepts: five years either side of the default."""
+    default = default_year()
+    return max(default - TYPED_YEARS_BEFORE, MIN_FISCAL_YEAR), min(default + TYPED_YEARS_AFTER, MAX_FISCAL_YEAR)
+
+
+def typed_year_problem(year: int, *, saved: int | None = None) -> str | None:
+    """Why `year`, typed in a form or an import file, is refused (a sentence without its final stop), or None.
+    `saved` is the year the row already has: keeping it is always allowed."""
+    if year == saved:
+        return None
+    first, last = typed_window()
+    if first <= year <= last:
+        return None
+    return (
+        f"tahun anggaran {year} di luar rentang TA {first}\u2013{last} "
+        f"(lima tahun sebelum dan sesudah tahun perencanaan TA {default_year()})"
+    )
 
 
 def planning_year(request: HttpRequest) -> int:
