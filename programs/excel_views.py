@@ -2,12 +2,13 @@
 
 The workbooks themselves come from `programs.xlsx`; these views check who may do what, pick the proposals (the
 list's own filters for the export), and wrap the bytes. More than EXCEL_BACKGROUND_THRESHOLD rows go to the
-background worker (`programs.jobs`) and the user watches a progress page instead of a hanging request.
+background worker (`programs.jobs`) and the user watches a progress page instead of a hanging request; so does the
+check of every uploaded workbook, which a web process never reads.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,22 +29,12 @@ from programs import jobs
 from programs.filters import filter_proposals
 from programs.models import ExcelJob
 from programs.xlsx.exporters import proposal_export_workbook
-from programs.xlsx.importer import (
-    ImportIssue,
-    ImportResult,
-    ProposalImportError,
-    proposal_import_apply,
-    proposal_import_parse,
-)
+from programs.xlsx.importer import ImportIssue, ImportResult, ProposalImportError, proposal_import_apply
+from programs.xlsx.importer.reading import FileRejected, check_file
 from programs.xlsx.template import proposal_template_workbook
 from rakornis import fiscal_year, policy
 from rakornis.policy import Action, may_anywhere
 
-SESSION_KEY = "proposal_import"
-# Rows of the preview table.
-PREVIEW_ROWS = 500
-# Errors listed on the page: a 20,000-row file with a wrong column has 20,000; past these, their count per column.
-ERRORS_SHOWN = 200
 # Multipart overhead on top of the file itself, before a request counts as too big to read.
 MULTIPART_SLACK = 64 * 1024
 
@@ -70,6 +62,11 @@ def proposal_template(request: HttpRequest) -> HttpResponse:
 
 
 # Import -------------------------------------------------------------------------------------------------------------
+#
+# Upload -> preview -> confirm. The upload request only checks the file's name, size and archive (cheap: the zip's
+# directory, no XML) and stores it; a preview job in the worker reads and checks it under the importer's bounds, and
+# its page (the job's page) shows progress, then the preview with its "Simpan" button. A confirmed import parses
+# the file again (the data may have changed since), inline when small, in the worker when big.
 
 
 class ImportUploadForm(forms.Form):
@@ -92,46 +89,46 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",") + " MB"
 
 
+def _refusal(message: str, filename: str = "") -> dict[str, Any]:
+    """The preview of a file refused as a whole (too big, not an .xlsx): its one reason."""
+    return ImportResult(filename=filename, errors=[ImportIssue(None, "", message)]).as_preview(
+        rows=jobs.PREVIEW_ROWS, errors=jobs.ERRORS_SHOWN
+    )
+
+
 def _import_page(
     request: HttpRequest,
     *,
     form: ImportUploadForm | None = None,
-    result: ImportResult | None = None,
-    token: str = "",
-    errors: list[ImportIssue] | None = None,
+    preview: dict[str, Any] | None = None,
+    job: ExcelJob | None = None,
+    confirmable: bool = False,
 ) -> HttpResponse:
-    if errors is None:
-        errors = result.errors if result else []
-    more_errors = max(len(errors) - ERRORS_SHOWN, 0)
+    preview = preview or {}
+    errors_shown = preview.get("errors", [])
     context: dict[str, Any] = {
         "form": form or ImportUploadForm(),
-        "result": result,
-        "token": token,
-        "errors": errors,
-        "errors_shown": errors[:ERRORS_SHOWN],
-        "more_errors": more_errors,
+        "preview": preview,
+        "job": job,
+        "confirmable": confirmable,
+        "errors_shown": errors_shown,
+        "more_errors": max(preview.get("error_count", 0) - len(errors_shown), 0),
         # (column, errors in it), most first: where a file's many errors come from. One row per column at most.
-        "error_columns": Counter(issue.column for issue in errors).most_common() if more_errors else [],
-        "preview_rows": result.rows[:PREVIEW_ROWS] if result else [],
-        "preview_limit": PREVIEW_ROWS,
-        "to_save": len(result.to_create) + len(result.to_update) if result else 0,
+        "error_columns": preview.get("error_columns", []),
+        "more_warnings": max(preview.get("warning_count", 0) - len(preview.get("warnings", [])), 0),
+        "to_save": preview.get("create", 0) + preview.get("update", 0),
+        "preview_limit": jobs.PREVIEW_ROWS,
         "max_upload": _megabytes(settings.IMPORT_MAX_UPLOAD_BYTES),
         "threshold": jobs.background_threshold(),
     }
     return render(request, "programs/proposal_import.html", context)
 
 
-def _forget_pending(request: HttpRequest) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        jobs.upload_discard(pending.get("token", ""))
-
-
 @csrf_exempt  # see below: the size check must come before CSRF reads (and so receives) the whole body
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def proposal_import(request: HttpRequest) -> HttpResponse:
-    """GET: the upload form. POST: check the file and show the preview; nothing is saved until "Simpan"."""
+    """GET: the upload form. POST: store the file and queue its check; the preview follows on the job's page."""
     _require_importer(request.user)
     if request.method == "POST":
         try:
@@ -140,13 +137,11 @@ def proposal_import(request: HttpRequest) -> HttpResponse:
             length = 0
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
         if length > limit + MULTIPART_SLACK:
-            issue = ImportIssue(
-                None,
-                "",
+            message = (
                 f"Berkas terlalu besar ({_megabytes(length)}); batasnya {_megabytes(limit)}. "
-                "Bagi usulan ke beberapa berkas.",
+                "Bagi usulan ke beberapa berkas."
             )
-            return _import_page(request, errors=[issue])
+            return _import_page(request, preview=_refusal(message))
     return _proposal_import(request)
 
 
@@ -154,49 +149,78 @@ def proposal_import(request: HttpRequest) -> HttpResponse:
 def _proposal_import(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _import_page(request)
-    _forget_pending(request)
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, form=form)
     upload = form.cleaned_data["file"]
-    result = proposal_import_parse(file=upload, user=request.user)
-    token = ""
-    if result.is_valid and (result.to_create or result.to_update):
-        token = jobs.upload_keep(upload)
-        request.session[SESSION_KEY] = {"token": token, "filename": result.filename, "rows": len(result.rows)}
-    return _import_page(request, result=result, token=token)
+    filename = Path(upload.name or "").name
+    try:
+        check_file(upload, filename, upload.size)
+    except FileRejected as exc:
+        return _import_page(request, preview=_refusal(exc.message, filename))
+    token = jobs.upload_keep(upload)
+    job = jobs.excel_job_start(
+        kind=ExcelJob.Kind.PROPOSAL_PREVIEW, user=request.user, params={"token": token, "filename": filename}
+    )
+    return redirect(job)
+
+
+def _import_preview(request: HttpRequest, job: ExcelJob) -> HttpResponse:
+    """A finished preview job's page: the preview, and "Simpan" while its upload waits for confirmation."""
+    confirmable = bool(job.params.get("confirmable")) and not job.params.get("confirmed")
+    return _import_page(request, preview=job.outcome, job=job, confirmable=confirmable)
 
 
 @require_POST
 @login_required
 def proposal_import_confirm(request: HttpRequest) -> HttpResponse:
-    """Save the previewed file: parsed again (the data may have changed since), then all or nothing."""
+    """Save a previewed file: parsed again (the data may have changed since), then all or nothing. A preview is
+    confirmed once: the job is marked under a row lock, so a double click cannot import the file twice."""
     _require_importer(request.user)
-    pending = request.session.get(SESSION_KEY) or {}
-    token = pending.get("token", "")
-    if not token or request.POST.get("token") != token or not jobs.upload_path(token).exists():
-        messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
-        return redirect("programs:proposal-import")
-    filename = pending.get("filename", "")
-    if pending.get("rows", 0) > jobs.background_threshold():
-        # The session forgets the upload; the job owns (and deletes) it now.
-        del request.session[SESSION_KEY]
+    try:
+        preview_pk = int(request.POST.get("job", ""))
+    except ValueError:
+        preview_pk = 0
+    with transaction.atomic():
+        preview = policy.get_job_for_user(request.user, preview_pk) if preview_pk else None
+        if preview is not None:
+            preview = ExcelJob.objects.select_for_update().get(pk=preview.pk)
+        token = preview.params.get("token", "") if preview is not None else ""
+        if (
+            preview is None
+            or preview.kind != ExcelJob.Kind.PROPOSAL_PREVIEW
+            or preview.status != ExcelJob.Status.DONE
+            or not preview.params.get("confirmable")
+            or preview.params.get("confirmed")
+            or not jobs.upload_exists(token)
+        ):
+            messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
+            return redirect("programs:proposal-import")
+        preview.params = {**preview.params, "confirmed": True}
+        preview.save(update_fields=["params"])
+    filename, rows = preview.params.get("filename", ""), preview.params.get("rows", 0)
+    if rows > jobs.background_threshold():
         job = jobs.excel_job_start(
             kind=ExcelJob.Kind.PROPOSAL_IMPORT,
             user=request.user,
             params={"token": token, "filename": filename},
-            rows_total=pending["rows"],
+            rows_total=rows,
         )
-        messages.info(request, f"Impor {pending['rows']:,} baris diproses di latar belakang.".replace(",", "."))
+        messages.info(request, f"Impor {rows:,} baris diproses di latar belakang.".replace(",", "."))
         return redirect(job)
-    result = jobs.upload_parse(token, filename=filename, user=request.user)
+    # Small: this file already passed the worker's bounded check, and the parse keeps the same bounds.
     try:
+        result = jobs.upload_parse(token, filename=filename, user=request.user)
         summary = proposal_import_apply(result=result, user=request.user)
+    except FileNotFoundError:
+        messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
+        return redirect("programs:proposal-import")
     except ProposalImportError as exc:
-        _forget_pending(request)
         messages.error(request, "Tidak ada usulan yang disimpan: berkas tidak lolos pemeriksaan ulang.")
-        return _import_page(request, result=result, errors=exc.issues)
-    _forget_pending(request)
+        result.errors = list(exc.issues)
+        return _import_page(request, preview=result.as_preview(rows=jobs.PREVIEW_ROWS, errors=jobs.ERRORS_SHOWN))
+    finally:
+        jobs.upload_discard(token)
     messages.success(request, f"Impor {filename or 'berkas'} selesai: {summary}.")
     return redirect("programs:proposal-list")
 
@@ -245,6 +269,8 @@ def _job_state(job: ExcelJob) -> dict[str, Any]:
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = policy.get_job_for_user(request.user, pk)
+    if job.kind == ExcelJob.Kind.PROPOSAL_PREVIEW and job.status == ExcelJob.Status.DONE:
+        return _import_preview(request, job)
     return render(request, "programs/job_detail.html", {"job": job, "state": _job_state(job)})
 
 

@@ -18,10 +18,14 @@
         bar.textContent = s.percent + "%";
         bar.parentElement.setAttribute("aria-valuenow", s.percent);
         document.getElementById("job-status-text").textContent = s.status_display;
-        document.getElementById("job-rows").textContent =
-          s.rows_done.toLocaleString("id-ID") + " / " + s.rows_total.toLocaleString("id-ID") + " baris";
+        document.getElementById("job-rows").textContent = s.rows_total
+          ? s.rows_done.toLocaleString("id-ID") + " / " + s.rows_total.toLocaleString("id-ID") + " baris"
+          : s.rows_done.toLocaleString("id-ID") + " baris dibaca";
         show("job-hint", s.status === "queued");
-        if (s.status === "done") {
+        if (s.status === "done" && box.dataset.reloadWhenDone) {
+          // An import's check: the page itself becomes the preview.
+          window.location.reload();
+        } else if (s.status === "done") {
           bar.className = "progress-bar bg-success";
           document.getElementById("job-summary").textContent = s.summary;
           if (s.download_url) { const a = document.getElementById("job-download"); a.href = s.download_url; a.hidden = false; }
@@ -30,6 +34,8 @@
           bar.className = "progress-bar bg-danger";
           document.getElementById("job-error").textContent = s.error;
           show("job-error", true);
+          const again = document.getElementById("job-import-again");
+          if (again) again.hidden = false;
         } else {
           setTimeout(poll, 1000);
         }

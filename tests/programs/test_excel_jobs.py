@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from agencies.models import Agency
 from programs import jobs
-from programs.excel_views import SESSION_KEY
 from programs.models import ExcelJob, Proposal
 from tests.factories import FundingSchemeFactory, funded_proposal, sub_activity, usulan_xlsx
 
@@ -51,7 +50,7 @@ def test_big_export_is_queued_and_offered_when_done(client, operator_banjar, pro
 
     page = client.get(response["Location"])
     assert page.status_code == 200
-    assert 'class="progress"' in page.content.decode()
+    assert 'id="job-bar"' in page.content.decode()
     assert reverse("programs:job-status", args=[job.pk]) in page.content.decode()
 
     status = client.get(reverse("programs:job-status", args=[job.pk])).json()
@@ -157,30 +156,39 @@ def import_world(banjar, pupr_banjar):
     sub_activity(SUB, "Peningkatan Jalan")
 
 
+def previewed(client, content: bytes) -> ExcelJob:
+    """Upload a workbook; its check (a preview job) has run when this returns (the immediate tasks backend)."""
+    client.post(reverse("programs:proposal-import"), {"file": SimpleUploadedFile("usulan.xlsx", content)})
+    return ExcelJob.objects.get(kind=ExcelJob.Kind.PROPOSAL_PREVIEW)
+
+
 def test_big_import_is_saved_in_the_background(client, operator_banjar, import_world):
     client.force_login(operator_banjar)
-    url = reverse("programs:proposal-import")
-    client.post(url, {"file": SimpleUploadedFile("usulan.xlsx", import_records(3))})
-    token = client.session[SESSION_KEY]["token"]
-    response = client.post(reverse("programs:proposal-import-confirm"), {"token": token})
-    job = ExcelJob.objects.get()
+    preview = previewed(client, import_records(3))
+    assert (preview.status, preview.rows_total, preview.summary) == (
+        ExcelJob.Status.DONE,
+        3,
+        "3 usulan baru, 0 diubah, 0 tanpa perubahan",
+    )
+    token = preview.params["token"]
+    response = client.post(reverse("programs:proposal-import-confirm"), {"job": preview.pk})
+    job = ExcelJob.objects.get(kind=ExcelJob.Kind.PROPOSAL_IMPORT)
     assert response["Location"] == job.get_absolute_url()
     assert Proposal.objects.count() == 3
     state = client.get(reverse("programs:job-status", args=[job.pk])).json()
     assert state["status"] == "done"
     assert state["summary"] == "Impor selesai: 3 usulan baru, 0 diubah, 0 tanpa perubahan."
     assert state["download_url"] is None
-    assert not jobs.upload_path(token).exists()
+    assert not jobs.upload_exists(token)
 
 
 def test_big_import_failing_saves_nothing_and_says_why(client, operator_banjar, import_world, banjar, pupr_banjar):
     client.force_login(operator_banjar)
-    client.post(reverse("programs:proposal-import"), {"file": SimpleUploadedFile("u.xlsx", import_records(3))})
-    token = client.session[SESSION_KEY]["token"]
+    preview = previewed(client, import_records(3))
     # Meanwhile the agency the rows name is retired: the job parses the file again and finds every row wrong.
     Agency.objects.filter(pk=pupr_banjar.pk).update(is_active=False)
-    client.post(reverse("programs:proposal-import-confirm"), {"token": token})
-    job = ExcelJob.objects.get()
+    client.post(reverse("programs:proposal-import-confirm"), {"job": preview.pk})
+    job = ExcelJob.objects.get(kind=ExcelJob.Kind.PROPOSAL_IMPORT)
     assert job.status == ExcelJob.Status.FAILED
     assert job.error.startswith("Tidak ada yang disimpan.")
     assert "Baris 3" in job.error

@@ -1,12 +1,13 @@
-"""The import page: upload -> preview (every error by row and column) -> "Simpan" -> all or nothing."""
+"""The import page: upload (stored, its check queued) -> the check's page, then the preview (every error by row and
+column) -> "Simpan" -> all or nothing. The tasks run at once here (ImmediateBackend), so following the upload's
+redirect lands on the finished preview."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from programs.excel_views import SESSION_KEY
-from programs.jobs import upload_path
-from programs.models import Proposal
+from programs.jobs import upload_exists
+from programs.models import ExcelJob, Proposal
 from tests.factories import FundingSchemeFactory, funded_proposal, sub_activity, usulan_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,15 @@ def record(**overrides) -> dict:
 
 
 def upload(client, content: bytes, name: str = "usulan.xlsx"):
-    return client.post(URL, {"file": SimpleUploadedFile(name, content)})
+    return client.post(URL, {"file": SimpleUploadedFile(name, content)}, follow=True)
+
+
+def preview_job() -> ExcelJob:
+    return ExcelJob.objects.filter(kind=ExcelJob.Kind.PROPOSAL_PREVIEW).latest("pk")
+
+
+def error_places(response) -> list[tuple[int | None, str]]:
+    return [(issue["row"], issue["column"]) for issue in response.context["errors_shown"]]
 
 
 def test_form_is_shown_to_an_operator(client, operator_banjar):
@@ -61,7 +70,7 @@ def test_errors_are_listed_by_row_and_column_and_nothing_is_saved(client, operat
     )
     response = upload(client, content)
     assert response.status_code == 200
-    errors = [(issue.row, issue.column) for issue in response.context["errors"]]
+    errors = error_places(response)
     assert (3, "Kode Sub Kegiatan") in errors
     assert (4, "Volume") in errors
     assert (4, "Pagu APBD Kab/Kota") in errors
@@ -69,7 +78,7 @@ def test_errors_are_listed_by_row_and_column_and_nothing_is_saved(client, operat
     assert 'id="import-errors"' in page
     assert "1.03.10.2.01.9999" in page
     assert 'id="import-confirm"' not in page  # nothing to confirm
-    assert SESSION_KEY not in client.session
+    assert not upload_exists(preview_job().params["token"])  # nor anything kept to confirm
     assert not Proposal.objects.exists()
 
 
@@ -109,15 +118,17 @@ def test_valid_upload_previews_then_saves_on_confirmation(client, operator_banja
     client.force_login(operator_banjar)
     content = usulan_xlsx([record(), record(**{"Nama Usulan": "Jembatan Sungai Tabuk", "Lokasi": "Sungai Tabuk"})])
     response = upload(client, content)
+    job = preview_job()
+    assert response.redirect_chain == [(job.get_absolute_url(), 302)]  # the preview is the check's own page
     assert response.status_code == 200
-    assert response.context["errors"] == []
+    assert response.context["errors_shown"] == []
     assert 'id="import-confirm"' in response.content.decode()
-    assert [row.action for row in response.context["preview_rows"]] == ["create", "create"]
+    assert [row["action"] for row in response.context["preview"]["rows"]] == ["create", "create"]
     assert not Proposal.objects.exists()  # the preview saves nothing
-    token = client.session[SESSION_KEY]["token"]
-    assert upload_path(token).exists()
+    token = job.params["token"]
+    assert upload_exists(token)
 
-    response = client.post(CONFIRM, {"token": token})
+    response = client.post(CONFIRM, {"job": job.pk})
     assert response.status_code == 302
     assert response["Location"] == reverse("programs:proposal-list")
     assert sorted(Proposal.objects.values_list("name", flat=True)) == [
@@ -125,8 +136,7 @@ def test_valid_upload_previews_then_saves_on_confirmation(client, operator_banja
         "Peningkatan Jalan Martapura - Astambul",
     ]
     assert set(Proposal.objects.values_list("status", flat=True)) == {Proposal.Status.DRAFT}
-    assert SESSION_KEY not in client.session
-    assert not upload_path(token).exists()
+    assert not upload_exists(token)
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("2 usulan baru" in m for m in messages)
 
@@ -136,12 +146,11 @@ def test_confirm_parses_again_and_saves_nothing_when_the_data_changed(client, op
     client.force_login(operator_banjar)
     changed = record(**{"ID Usulan": draft.number, "Nama Usulan": "Drainase Pasar"})
     upload(client, usulan_xlsx([record(), changed]))
-    token = client.session[SESSION_KEY]["token"]
     # Meanwhile the proposal the file changes is submitted: it can no longer be changed by the import.
     Proposal.objects.filter(pk=draft.pk).update(status=Proposal.Status.SUBMITTED)
-    response = client.post(CONFIRM, {"token": token})
+    response = client.post(CONFIRM, {"job": preview_job().pk})
     assert response.status_code == 200
-    assert [(issue.row, issue.column) for issue in response.context["errors"]] == [(3, "ID Usulan")]
+    assert error_places(response) == [(3, "ID Usulan")]
     assert Proposal.objects.count() == 1
 
 
@@ -157,13 +166,13 @@ def test_preview_lists_possible_overlaps_and_saves_them(client, operator_banjar,
     client.force_login(operator_banjar)
     response = upload(client, usulan_xlsx([record(), record(**{"Nama Usulan": "Drainase Pasar", "Lokasi": ""})]))
     assert response.status_code == 200
-    assert not response.context["errors"]
+    assert not response.context["errors_shown"]
     page = response.text
     assert "kemungkinan tumpang tindih" in page
     # Each row that may overlap links the other proposal (or names the other row of the file).
     assert f'href="{saved.get_absolute_url()}"' in page
     assert page.count('class="overlap-link"') == 2  # row 2 (same location) and row 3 (same name): the saved one
-    response = client.post(CONFIRM, {"token": client.session[SESSION_KEY]["token"]})
+    response = client.post(CONFIRM, {"job": preview_job().pk})
     assert response.status_code == 302
     assert Proposal.objects.filter(name="Drainase Pasar").count() == 2
 
@@ -189,8 +198,8 @@ def test_preview_shows_the_rows_that_do_something_first(client, operator_banjar,
         for proposal in saved
     ]
     response = upload(client, usulan_xlsx([*unchanged, record(**{"Nama Usulan": "Jalan Baru", "Lokasi": "Ruas Baru"})]))
-    assert not response.context["errors"]
-    actions = [row.action for row in response.context["result"].rows_that_matter_first]
+    assert not response.context["errors_shown"]
+    actions = [row["action"] for row in response.context["preview"]["rows"]]
     assert actions == ["create", "unchanged", "unchanged", "unchanged"]
     body = response.text[response.text.index('id="import-rows"') :]
     assert body.index("Jalan Baru") < body.index(saved[0].number)
@@ -200,8 +209,7 @@ def test_operator_cannot_import_a_row_of_another_kabupaten(client, operator_tapi
     client.force_login(operator_tapin)
     response = upload(client, usulan_xlsx([record()]))
     assert response.status_code == 200
-    errors = response.context["errors"]
-    assert any(issue.row == 2 and issue.column == "Kode Kabupaten/Kota" for issue in errors)
+    assert (2, "Kode Kabupaten/Kota") in error_places(response)
     assert not Proposal.objects.exists()
 
 
@@ -221,7 +229,7 @@ def test_a_bad_file_gets_a_message_not_an_error(client, operator_banjar, name, c
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Proposal.objects.exists()
-    assert SESSION_KEY not in client.session
+    assert not ExcelJob.objects.exists()  # refused by the cheap checks of the upload request: nothing queued
 
 
 def test_an_oversized_upload_is_refused_before_it_is_read(client, operator_banjar, settings):
@@ -244,16 +252,60 @@ def test_a_file_just_over_the_limit_is_refused_by_the_checker(client, operator_b
 
 def test_confirm_without_a_preview_saves_nothing(client, operator_banjar):
     client.force_login(operator_banjar)
-    response = client.post(CONFIRM, {"token": "abc"}, follow=True)
+    response = client.post(CONFIRM, {"job": "abc"}, follow=True)
     assert "Pratinjau impor sudah tidak berlaku" in response.content.decode()
     assert not Proposal.objects.exists()
 
 
-def test_confirm_with_another_token_saves_nothing(client, operator_banjar):
+def test_another_operators_preview_cannot_be_confirmed_or_seen(client, operator_banjar, operator_tapin):
     client.force_login(operator_banjar)
     upload(client, usulan_xlsx([record()]))
-    response = client.post(CONFIRM, {"token": "somebody-elses"})
-    assert response.status_code == 302
+    job = preview_job()
+    client.force_login(operator_tapin)
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.post(CONFIRM, {"job": job.pk}).status_code == 404
+    assert not Proposal.objects.exists()
+    assert upload_exists(job.params["token"])  # still the owner's to confirm
+
+
+def test_a_preview_is_confirmed_once(client, operator_banjar):
+    """A double click on Simpan, or the back button and Simpan again: the file is imported once."""
+    client.force_login(operator_banjar)
+    upload(client, usulan_xlsx([record()]))
+    job = preview_job()
+    assert client.post(CONFIRM, {"job": job.pk})["Location"] == reverse("programs:proposal-list")
+    again = client.post(CONFIRM, {"job": job.pk}, follow=True)
+    assert "Pratinjau impor sudah tidak berlaku" in again.content.decode()
+    assert Proposal.objects.count() == 1
+    assert 'id="import-confirm"' not in client.get(job.get_absolute_url()).content.decode()
+
+
+def test_the_upload_request_only_stores_the_file_and_queues_its_check(client, operator_banjar, settings):
+    """With a worker that has not run yet, the upload answers at once with the check's progress page: no parse in
+    the web request, the file kept in storage for the worker."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    client.force_login(operator_banjar)
+    response = upload(client, usulan_xlsx([record()]))
+    job = preview_job()
+    assert response.redirect_chain == [(job.get_absolute_url(), 302)]
+    assert job.status == ExcelJob.Status.QUEUED
+    assert (job.user, job.params["filename"]) == (operator_banjar, "usulan.xlsx")
+    assert upload_exists(job.params["token"])
+    page = response.content.decode()
+    assert 'id="job-preview-hint"' in page and 'data-reload-when-done="true"' in page
+    assert 'id="import-confirm"' not in page
+    assert not Proposal.objects.exists()
+
+
+def test_a_shared_strings_bomb_is_refused_on_the_preview_and_nothing_is_kept(client, operator_banjar):
+    from tests.programs.test_xlsx_import_bounds import shared_strings_bomb
+
+    client.force_login(operator_banjar)
+    response = upload(client, shared_strings_bomb())
+    assert response.status_code == 200
+    assert "lebih dari 200.000 teks berbeda" in response.content.decode()
+    assert 'id="import-confirm"' not in response.content.decode()
+    assert not upload_exists(preview_job().params["token"])
     assert not Proposal.objects.exists()
 
 
@@ -262,7 +314,7 @@ def test_import_refused_without_the_operator_role(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(URL).status_code == 403
     assert upload(client, usulan_xlsx([record()])).status_code == 403
-    assert client.post(CONFIRM, {"token": "x"}).status_code == 403
+    assert client.post(CONFIRM, {"job": "1"}).status_code == 403
 
 
 def test_get_on_confirm_is_refused(client, operator_banjar):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -109,6 +110,41 @@ class ImportResult:
     @property
     def error_rows(self) -> int:
         return len({issue.row for issue in self.errors if issue.row is not None})
+
+    def as_preview(self, *, rows: int, errors: int) -> dict[str, Any]:
+        """What the preview page shows of this parse, as JSON (the worker parses, the web process shows it): the
+        first `errors` errors and, past those, their count per column; the warnings a page lists; the first `rows`
+        rows, those that matter first, each overlap linked only when the user may open it."""
+        return {
+            "filename": self.filename,
+            "errors": [{"row": i.row, "column": i.column, "message": i.message} for i in self.errors[:errors]],
+            "error_count": len(self.errors),
+            "error_rows": self.error_rows,
+            "error_columns": Counter(i.column for i in self.errors).most_common() if len(self.errors) > errors else [],
+            "warnings": [str(issue) for issue in self.shown_warnings],
+            "warning_count": len(self.warnings),
+            "rows_count": len(self.rows),
+            "create": len(self.to_create),
+            "update": len(self.to_update),
+            "unchanged": len(self.unchanged),
+            "overlapping": len(self.overlapping),
+            "rows": [
+                {
+                    "row": row.row,
+                    "action": str(row.action),
+                    "number": row.number,
+                    "name": row.name,
+                    "region": row.region.name,
+                    "total": str(row.total),
+                    "changed": row.changed_labels,
+                    "overlaps": [
+                        {"label": other.label, "pk": other.pk if other.pk in self.linkable else None}
+                        for other in row.overlaps
+                    ],
+                }
+                for row in self.rows_that_matter_first[:rows]
+            ],
+        }
 
     def summary(self) -> str:
         text = f"{len(self.to_create)} usulan baru, {len(self.to_update)} diubah, {len(self.unchanged)} tanpa perubahan"
