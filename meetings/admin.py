@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
+from programs.summary import keys_of_meeting, summary_refresh
 from rakornis.admin_scope import (
     CompactInlineMixin,
     FundingTotalMixin,
@@ -173,6 +174,12 @@ class MeetingAdmin(MeetingLockMixin, ScopedModelAdmin):
                 decision_total=count_subquery(scope_queryset(Decision.objects.all(), request.user), "meeting"),
             )
         )
+
+    def save_model(self, request: HttpRequest, obj: Meeting, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"starts_at", "fiscal_year"} & set(form.changed_data):
+            # The latest meeting of a year decides which decision counts: the proposal summary follows.
+            summary_refresh(keys_of_meeting(obj))
 
     attendance_count = lookup_column("attendance_total", "hadir")
     decision_count = lookup_column("decision_total", "kesepakatan")

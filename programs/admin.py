@@ -23,6 +23,7 @@ from programs.services import (
     ProposalConflict,
     proposal_conflict,
     proposal_create,
+    proposal_delete_bulk,
     proposal_update,
     proposal_update_refusal,
 )
@@ -280,6 +281,13 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
         """Nothing: `save_related` saves the proposal with its funding lines in one service call."""
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        """Through the service, which audits the deletion and refreshes the proposal summary."""
+        proposal_delete_bulk(proposals=[cast(Proposal, obj)], user=request.user, note=ADMIN_NOTE)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        proposal_delete_bulk(proposals=list(queryset), user=request.user, note=ADMIN_NOTE)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         proposal: Proposal = form.instance

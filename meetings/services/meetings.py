@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from meetings.models import AgendaItem, Attendance, Decision, Meeting
 from programs.models import Proposal
+from programs.summary import keys_of_meeting, summary_refresh
 from rakornis.audit import audit_log, audit_value, diff, snapshot
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
@@ -57,6 +58,9 @@ def meeting_update(*, meeting: Meeting, values: dict[str, Any], user: Actor) -> 
         meeting.full_clean()
         meeting.save(update_fields=list(changes))
         audit_log(user=user, obj=meeting, action=AuditEntry.Action.CHANGED, changes=changes)
+        if "starts_at" in changes or "fiscal_year" in changes:
+            # Which meeting is the latest of a year decides which decision counts (meetings.selectors).
+            summary_refresh(keys_of_meeting(meeting))
     return meeting
 
 

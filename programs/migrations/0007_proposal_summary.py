@@ -5,10 +5,53 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# The summary of the proposals already stored, added up in one statement (seconds at 500,000 proposals, PostgreSQL
+# and SQLite). Frozen here as `programs.summary.summary_rebuild` wrote it when this migration was made: migrations do
+# not import code that will change after them. `manage.py summary_check` compares the table with a recomputation.
+FILL_SUMMARY = """WITH agreed AS (
+    SELECT d.id AS decision_id, p.fiscal_year, p.region_id, p.agency_id, p.status
+    FROM meetings_decision d
+    JOIN meetings_meeting m ON m.id = d.meeting_id
+    JOIN programs_proposal p ON p.id = d.proposal_id
+    WHERE m.fiscal_year = p.fiscal_year
+      AND d.outcome IN ('agreed', 'agreed_with_changes') AND p.status IN ('agreed', 'agreed_with_changes')
+      AND NOT EXISTS (
+          SELECT 1 FROM meetings_decision later JOIN meetings_meeting lm ON lm.id = later.meeting_id
+          WHERE later.proposal_id = d.proposal_id AND lm.fiscal_year = m.fiscal_year
+            AND (lm.starts_at > m.starts_at OR (lm.starts_at = m.starts_at AND lm.id > m.id))
+      )
+)
+INSERT INTO programs_proposalsummary
+    (fiscal_year, region_id, agency_id, status, scheme_id, proposal_count, proposed_amount, agreed_count, agreed_amount)
+SELECT fiscal_year, region_id, agency_id, status, scheme_id,
+       SUM(proposal_count), SUM(proposed_amount), SUM(agreed_count), SUM(agreed_amount)
+FROM (
+    SELECT p.fiscal_year, p.region_id, p.agency_id, p.status, NULL AS scheme_id,
+           1 AS proposal_count, 0 AS proposed_amount, 0 AS agreed_count, 0 AS agreed_amount
+    FROM programs_proposal p
+    UNION ALL
+    SELECT p.fiscal_year, p.region_id, p.agency_id, p.status, f.scheme_id, 1, f.amount, 0, 0
+    FROM programs_proposal p JOIN programs_proposalfunding f ON f.proposal_id = p.id
+    UNION ALL
+    SELECT p.fiscal_year, p.region_id, p.agency_id, p.status, NULL, 0, f.amount, 0, 0
+    FROM programs_proposal p JOIN programs_proposalfunding f ON f.proposal_id = p.id
+    UNION ALL
+    SELECT a.fiscal_year, a.region_id, a.agency_id, a.status, NULL, 0, 0, 1, 0 FROM agreed a
+    UNION ALL
+    SELECT a.fiscal_year, a.region_id, a.agency_id, a.status, df.scheme_id, 0, 0, 1, df.amount
+    FROM agreed a JOIN meetings_decisionfunding df ON df.decision_id = a.decision_id
+    UNION ALL
+    SELECT a.fiscal_year, a.region_id, a.agency_id, a.status, NULL, 0, 0, 0, df.amount
+    FROM agreed a JOIN meetings_decisionfunding df ON df.decision_id = a.decision_id
+) AS streams
+GROUP BY fiscal_year, region_id, agency_id, status, scheme_id
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0001_initial"),
+        ("meetings", "0002_agendaitem"),
         ("programs", "0006_excel_job_meeting_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -121,4 +164,5 @@ class Migration(migrations.Migration):
                 name="programs_proposalsummary_one_total",
             ),
         ),
+        migrations.RunSQL(FILL_SUMMARY, reverse_sql=migrations.RunSQL.noop),
     ]

@@ -17,6 +17,7 @@ from django.utils.timezone import localtime
 from agencies.models import Region
 from programs import workflow
 from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.summary import key_of, keys_of, summary_refresh
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
 from rakornis.models import AuditEntry
@@ -219,6 +220,7 @@ def proposal_create_bulk(
             for proposal, lines, item in zip(proposals, amounts, inputs, strict=True)
         ]
     )
+    summary_refresh(keys_of(proposals))
     return proposals
 
 
@@ -316,9 +318,11 @@ def proposal_update(
         raise proposal_conflict(locked)
     if refusal := proposal_update_refusal(proposal=locked, data=data):
         raise TransitionError(refusal)
+    before = key_of(locked)
     changes = _apply(proposal=locked, data=data, funding=funding, schemes=_scheme_codes())
     if changes:
         audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes, note=note)
+        summary_refresh({before, key_of(locked)})
     return locked
 
 
@@ -352,12 +356,14 @@ def proposal_update_bulk(
         raise refusal
     schemes = _scheme_codes()
     entries = []
+    keys = keys_of(locked.values())  # before: a draft moved to another year or agency leaves its old key
     for update in updates:
         proposal = locked[update.proposal_id]
         changes = _apply(proposal=proposal, data=update.data, funding=update.funding, schemes=schemes)
         if changes:
             entries.append(audit_entry(user=user, obj=proposal, action=action, changes=changes, note=update.note))
     audit_log_bulk(entries)
+    summary_refresh(keys | keys_of(locked.values()))
     return [locked[u.proposal_id] for u in updates]
 
 
@@ -368,3 +374,24 @@ def _lock(proposal: Proposal) -> Proposal:
         .prefetch_related("funding_lines")
         .get(pk=proposal.pk)
     )
+
+
+# Delete ---------------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_delete_bulk(*, proposals: Iterable[Proposal], user: Actor, note: str = "") -> int:
+    """Delete proposals with their funding lines, one audit entry each (DELETED, with `note`); returns how many.
+
+    A proposal a meeting has on its agenda or decided, or one carried over, is protected by the database
+    (`ProtectedError`): then nothing is deleted.
+    """
+    doomed = list(proposals)
+    if not doomed:
+        return 0
+    audit_log_bulk(
+        [audit_entry(user=user, obj=proposal, action=AuditEntry.Action.DELETED, note=note) for proposal in doomed]
+    )
+    Proposal.objects.filter(pk__in=[proposal.pk for proposal in doomed]).delete()
+    summary_refresh(keys_of(doomed))
+    return len(doomed)
