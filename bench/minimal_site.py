@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
-from django.urls import URLPattern, URLResolver, path
+from django.urls import path
 from django.views.decorators.http import require_safe
 
 from agencies.models import Region
@@ -61,7 +61,7 @@ class QueryCountMiddleware:
         return response
 
 
-urlpatterns: list[URLPattern | URLResolver] = [
+urlpatterns = [
     *application_urlpatterns,
     path("bench/minimal/", minimal_page, name="bench-minimal"),
 ]
