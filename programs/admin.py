@@ -232,9 +232,6 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
         ("Riwayat", {"fields": ["carried_over_from", "notes", "version", "created_by", "created_at", "updated_at"]}),
     ]
 
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).with_funding_total()
-
     def is_locked(self, obj: models.Model | None) -> bool:
         return isinstance(obj, Proposal) and not workflow.allows(Event.EDIT, obj.status)
 

@@ -177,7 +177,7 @@ def filter_proposals(data, *, user, queryset: QuerySet[Proposal] | None = None) 
     shows. The filterset only needs `request.user` (for the drop-downs), so a job passes the user alone. An invalid
     filter value (a kabupaten/kota outside the scope, a made-up status) selects nothing, not everything.
     """
-    base = Proposal.objects.for_user(user).with_funding_total() if queryset is None else queryset
+    base = Proposal.objects.for_user(user) if queryset is None else queryset
     filterset = ProposalFilter(data or None, queryset=base, request=SimpleNamespace(user=user))
     if filterset.is_bound and not filterset.is_valid():
         return filterset, base.none()

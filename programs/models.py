@@ -6,12 +6,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 
 from agencies.models import Agency, Region, RegionScopedQuerySet
 from rakornis.formatting import format_rupiah
-from rakornis.subqueries import total_subquery
 
 MIN_FISCAL_YEAR = 2000
 MAX_FISCAL_YEAR = 2100
@@ -202,15 +201,8 @@ class ProposalQuerySet(RegionScopedQuerySet):
         return self.filter(status__in=Proposal.PROPOSED_STATUSES)
 
     def with_total(self) -> ProposalQuerySet:
-        return self.annotate(total_amount=Sum("funding_lines__amount", default=Decimal(0)))
-
-    def with_funding_total(self) -> ProposalQuerySet:
-        """`total_amount` as a correlated subquery, not a GROUP BY over a join.
-
-        The database then computes it only for the rows it returns (a page of 50), and COUNT(*) drops it, so a
-        list over 100,000 proposals stays fast. Sorting by the total still works.
-        """
-        return self.annotate(total_amount=total_subquery(ProposalFunding.objects.all(), "proposal"))
+        """Kept for callers written when the total was computed: `total_amount` is now a stored column."""
+        return self
 
     def deferred(self) -> ProposalQuerySet:
         return self.filter(status=Proposal.Status.DEFERRED)
@@ -336,6 +328,9 @@ class Proposal(models.Model):
         related_name="carried_over_to",
     )
     notes = models.TextField("keterangan", blank=True)
+    # The sum of the funding lines, written by the services in the same transaction as the lines (never by a form),
+    # so that the list sorts by it from an index instead of summing every proposal's lines.
+    total_amount = models.DecimalField("total pagu", max_digits=20, decimal_places=0, default=0, editable=False)
     version = models.PositiveIntegerField("versi", default=1, editable=False)
     # The one-time token of the form that created it: a second POST of the same form finds this proposal.
     creation_token = models.CharField(  # noqa: DJ001 (NULL, not "", so that many proposals can have none)
@@ -360,9 +355,17 @@ class Proposal(models.Model):
         ordering = ["-fiscal_year", "number"]
         indexes = [
             models.Index(fields=["fiscal_year", "region", "status"], name="programs_proposal_year_region"),
-            models.Index(fields=["status"], name="programs_proposal_status"),
-            # The list's default order (newest year first, then number), so a page is read from the index.
+            # The list's default order (newest year first, then number), so a page is read from the index; each
+            # filter of the list (programs.filters) has an index that leads with it and goes on in that order, so a
+            # filtered page is read in order too (tests/programs/test_list_indexes.py checks them with EXPLAIN).
             models.Index(fields=["-fiscal_year", "number"], name="programs_proposal_year_number"),
+            models.Index(fields=["status", "-fiscal_year", "number"], name="programs_proposal_status"),
+            models.Index(fields=["region", "-fiscal_year", "number"], name="programs_proposal_region"),
+            models.Index(fields=["agency", "-fiscal_year", "number"], name="programs_proposal_agency"),
+            models.Index(fields=["priority", "-fiscal_year", "number"], name="programs_proposal_priority"),
+            models.Index(fields=["origin", "-fiscal_year", "number"], name="programs_proposal_origin"),
+            models.Index(fields=["fiscal_year", "total_amount", "number"], name="programs_proposal_year_total"),
+            models.Index(fields=["total_amount", "number"], name="programs_proposal_total"),
             # The overlap rule (programs.overlaps) looks proposals up by year, kabupaten/kota and sub kegiatan.
             models.Index(fields=["fiscal_year", "region", "sub_activity"], name="programs_proposal_overlap"),
             # The summary's refresh (programs.summary) re-adds one fiscal year x kabupaten/kota x agency at a time.
@@ -415,11 +418,8 @@ class Proposal(models.Model):
 
     @property
     def total_amount_value(self) -> Decimal:
-        """Total over the funding lines; uses the `with_total()` annotation when present."""
-        annotated = getattr(self, "total_amount", None)
-        if annotated is not None:
-            return annotated
-        return sum((line.amount for line in self.funding_lines.all()), Decimal(0))
+        """The stored total of the funding lines (`total_amount`)."""
+        return self.total_amount
 
     @staticmethod
     def number_prefix(fiscal_year: int, region_code: str) -> str:
@@ -428,6 +428,30 @@ class Proposal(models.Model):
     @classmethod
     def format_number(cls, fiscal_year: int, region_code: str, sequence: int) -> str:
         return f"{cls.number_prefix(fiscal_year, region_code)}{sequence:04d}"
+
+
+class ProposalNumberCounter(models.Model):
+    """The last sequence given in one fiscal year x kabupaten/kota: the 42 of USL-2027-63.03-0042.
+
+    Numbers are taken by incrementing this row (`programs.services.proposals`), which locks it until the transaction
+    ends, so two operators saving at once get consecutive numbers and nobody scans the proposals for the highest.
+    """
+
+    fiscal_year = fiscal_year_field()
+    region = models.ForeignKey(
+        Region, verbose_name="kabupaten/kota", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    last_number = models.PositiveIntegerField("nomor terakhir", default=0)
+
+    class Meta:
+        verbose_name = "penghitung nomor usulan"
+        verbose_name_plural = "penghitung nomor usulan"
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "region"], name="programs_proposalnumbercounter_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"TA {self.fiscal_year} {self.region_id}: {self.last_number}"
 
 
 class ProposalFunding(FundingLine):

@@ -51,7 +51,7 @@ class ProposalListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         base = (
-            overlaps.with_overlap_flag(Proposal.objects.for_user(self.request.user).with_funding_total())
+            overlaps.with_overlap_flag(Proposal.objects.for_user(self.request.user))
             .select_related("region", "agency", "sub_activity")
             .prefetch_related(
                 Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme").order_by())
@@ -409,7 +409,7 @@ def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
         back = reverse("programs:proposal-list")
     visible = Proposal.objects.for_user(user).select_related("region")
     if request.POST.get("all"):
-        _, filtered = filter_proposals(QueryDict(filter_query), user=user, queryset=visible.with_funding_total())
+        _, filtered = filter_proposals(QueryDict(filter_query), user=user, queryset=visible)
         proposals = list(filtered.deferred().order_by("number")[: BULK_CARRY_OVER_LIMIT + 1])
     else:
         try:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db.models import F
 from factory.django import DjangoModelFactory
 
 from agencies.models import Agency, Region, StaffRole
@@ -138,6 +139,14 @@ class ProposalFundingFactory(ModelFactory[ProposalFunding]):
     proposal = factory.SubFactory(ProposalFactory)
     scheme = factory.SubFactory(FundingSchemeFactory)
     amount = Decimal("1500000000")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A line added as the services add one: the proposal's stored total (`Proposal.total_amount`) follows."""
+        line = super()._create(model_class, *args, **kwargs)
+        Proposal.objects.filter(pk=line.proposal_id).update(total_amount=F("total_amount") + line.amount)
+        line.proposal.total_amount += Decimal(line.amount)
+        return line
 
 
 class MeetingFactory(ModelFactory[Meeting]):

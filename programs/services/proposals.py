@@ -9,14 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from agencies.models import Region
 from programs import workflow
-from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.models import FundingScheme, Proposal, ProposalFunding, ProposalNumberCounter
 from programs.summary import key_of, keys_of, summary_refresh
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
@@ -142,13 +143,51 @@ def _write_funding(proposal: Proposal, before: Mapping[int, Decimal], after: Map
 # Numbers --------------------------------------------------------------------------------------------------------------
 
 
-def _next_numbers(*, fiscal_year: int, region: Region, count: int) -> list[str]:
-    """`count` consecutive free numbers of the kabupaten/kota's year; call inside the transaction that inserts them.
+def _allocate(series: Mapping[tuple[int, Region], int]) -> dict[tuple[int, int], int]:
+    """Take `count` numbers of each (fiscal year, kabupaten/kota) series; return the first of each, by (year, region
+    id). Call inside the transaction that inserts them.
 
-    The region row is locked first, so two operators of one kabupaten/kota saving at once get consecutive numbers
-    instead of one of them failing on `programs_proposal_unique_number`.
+    One UPSERT increments every series' counter (`ProposalNumberCounter`) and returns the new values; its row lock
+    holds until the transaction ends, so two operators of one kabupaten/kota saving at once get consecutive numbers
+    instead of one of them failing on `programs_proposal_unique_number` (SQLite: the IMMEDIATE transactions of the
+    settings take the write lock at BEGIN). A series without a counter yet (proposals older than the counter) starts
+    after its highest number, read once.
     """
-    Region.objects.select_for_update().filter(pk=region.pk).exists()
+    if not series:
+        return {}
+    keys = {(year, region.pk): (region, count) for (year, region), count in series.items()}
+    counter = ProposalNumberCounter._meta.db_table
+    where = Q()
+    for year, region_id in keys:
+        where |= Q(fiscal_year=year, region_id=region_id)
+    known = set(ProposalNumberCounter.objects.filter(where).values_list("fiscal_year", "region_id"))
+    with connection.cursor() as cursor:
+        missing = [key for key in keys if key not in known]
+        if missing:
+            # DO NOTHING: another transaction may start the same series at the same moment; both read the same
+            # highest number, one row wins, and the increments below then follow one another.
+            values = ", ".join(["(%s, %s, %s)"] * len(missing))
+            params: list[Any] = []
+            for year, region_id in missing:
+                params += [year, region_id, _highest(year, keys[(year, region_id)][0])]
+            cursor.execute(
+                f"INSERT INTO {counter} (fiscal_year, region_id, last_number) VALUES {values} "
+                "ON CONFLICT (fiscal_year, region_id) DO NOTHING",
+                params,
+            )
+        values = ", ".join(["(%s, %s, %s)"] * len(keys))
+        params = [value for (year, region_id), (_, count) in keys.items() for value in (year, region_id, count)]
+        cursor.execute(
+            f"INSERT INTO {counter} (fiscal_year, region_id, last_number) VALUES {values} "
+            f"ON CONFLICT (fiscal_year, region_id) DO UPDATE SET last_number = {counter}.last_number + "
+            "excluded.last_number RETURNING fiscal_year, region_id, last_number",
+            params,
+        )
+        return {(year, region_id): last - keys[(year, region_id)][1] + 1 for year, region_id, last in cursor.fetchall()}
+
+
+def _highest(fiscal_year: int, region: Region) -> int:
+    """The highest sequence among the series' numbers (by length, then text: 10000 comes after 9999)."""
     prefix = Proposal.number_prefix(fiscal_year, region.code)
     last = (
         Proposal.objects.filter(fiscal_year=fiscal_year, region=region, number__startswith=prefix)
@@ -158,7 +197,12 @@ def _next_numbers(*, fiscal_year: int, region: Region, count: int) -> list[str]:
         .first()
     )
     tail = last.removeprefix(prefix) if last else ""
-    first = int(tail) + 1 if tail.isdigit() else 1
+    return int(tail) if tail.isdigit() else 0
+
+
+def _next_numbers(*, fiscal_year: int, region: Region, count: int) -> list[str]:
+    """`count` consecutive free numbers of the kabupaten/kota's year; call inside the transaction that inserts them."""
+    first = _allocate({(fiscal_year, region): count})[(fiscal_year, region.pk)]
     return [Proposal.format_number(fiscal_year, region.code, first + offset) for offset in range(count)]
 
 
@@ -190,15 +234,19 @@ def proposal_create_bulk(
         )
         for item in inputs
     ]
+    amounts = [_amounts(item.funding) for item in inputs]
+    for proposal, lines in zip(proposals, amounts, strict=True):
+        proposal.total_amount = sum(lines.values(), Decimal(0))
     series: dict[tuple[int, int], list[Proposal]] = defaultdict(list)
     for proposal in proposals:
         series[(proposal.fiscal_year, proposal.region_id)].append(proposal)
-    for (year, _), members in sorted(series.items(), key=lambda item: (item[0][0], item[1][0].region.code)):
-        numbers = _next_numbers(fiscal_year=year, region=members[0].region, count=len(members))
-        for proposal, number in zip(members, numbers, strict=True):
-            proposal.number = number
+    # Every series' numbers in one statement, in input order within each series.
+    first = _allocate({(year, members[0].region): len(members) for (year, _), members in series.items()})
+    for (year, region_id), members in series.items():
+        code = members[0].region.code
+        for offset, proposal in enumerate(members):
+            proposal.number = Proposal.format_number(year, code, first[(year, region_id)] + offset)
     Proposal.objects.bulk_create(proposals, batch_size=BATCH_SIZE)
-    amounts = [_amounts(item.funding) for item in inputs]
     ProposalFunding.objects.bulk_create(
         [
             ProposalFunding(proposal=proposal, scheme_id=scheme_id, amount=amount)
@@ -289,6 +337,7 @@ def _apply(
         proposal.number = proposal_next_number(fiscal_year=proposal.fiscal_year, region=proposal.region)
         changes["number"] = [old, proposal.number]
     proposal.version += 1
+    proposal.total_amount = sum(wanted.values(), Decimal(0))
     proposal.save()
     _write_funding(proposal, stored, wanted)
     return changes
