@@ -1,6 +1,7 @@
 """The Excel annex of a meeting's Berita Acara: its decisions by kabupaten/kota, each group followed by its
-subtotal, then the total. The grouping and the totals are `meetings.selectors.meeting_decision_summary`, the same
-the meeting page and the Berita Acara show; `programs.xlsx.render` writes the workbook."""
+subtotal, then the total. The rows and running subtotals are `meetings.selectors.stream_decision_rows`, the same
+rows the meeting page and the Berita Acara show, read in chunks so that a meeting of tens of thousands of decisions
+is written in flat memory (by the worker: `meetings.jobs`); `programs.xlsx.render` writes the workbook."""
 
 from __future__ import annotations
 
@@ -11,10 +12,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from meetings.models import Decision, Meeting
-from meetings.selectors import DecisionRow, DecisionSummary, RegencyDecisions, meeting_decision_summary
+from meetings.models import Attendance, Decision, Meeting
+from meetings.selectors import (
+    ZERO,
+    DecisionRow,
+    DecisionSummary,
+    MeetingTotals,
+    RegencyDecisions,
+    meeting_decision_totals,
+    meeting_decisions,
+    stream_decision_rows,
+)
 from programs.xlsx.cells import blank_zero, text
 from programs.xlsx.render import Column, Kind, Row, SheetSpec, Style, render_workbook
+from rakornis.terbilang import date_in_words
 
 COLUMNS = [
     Column("No", Kind.COUNT, 5, align="center"),
@@ -66,27 +77,45 @@ def _sum_row(label: str, totals: RegencyDecisions | DecisionSummary, count: int,
     return Row(["", "", "", label, "", "", totals.proposed, "", None, "", *shown, totals.total, "", note], style)
 
 
+# Decisions read from the database per chunk: a few MB of objects at a time, whatever the meeting.
+CHUNK_SIZE = 1000
+
+
 def meeting_annex_sheets(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None) -> list[SheetSpec]:
     """The meeting's decisions (narrowed to `decisions`, e.g. `Decision.objects.for_user(user)`), grouped by
-    kabupaten/kota with subtotals; agreed amounts count only for decisions agreed with or without changes."""
-    summary = meeting_decision_summary(meeting, decisions=decisions)
+    kabupaten/kota with subtotals; agreed amounts count only for decisions agreed with or without changes. The
+    rows are a generator: the decisions are read while the workbook is written."""
+    schemes = meeting_decision_totals(meeting, decisions=decisions).schemes
     columns = [
         *COLUMNS,
-        *(Column(f"Disepakati {scheme.short_name}", Kind.MONEY, 17) for scheme in summary.schemes),
+        *(Column(f"Disepakati {scheme.short_name}", Kind.MONEY, 17) for scheme in schemes),
         *TAIL,
     ]
 
     def rows() -> Iterator[Row | list[Any]]:
         number = 0
-        for group in summary.groups:
-            region = group.region
-            # In the ID column, left-aligned, running on over the empty cells to its right.
-            yield Row(["", f"{region.code} {region.name}"] + [""] * (len(columns) - 2), Style.GROUP2)
-            for row in group.rows:
-                number += 1
-                yield _decision_row(number, row)
-            yield _sum_row(f"Jumlah {region.name}", group, len(group.rows), Style.SUBTOTAL)
-        yield _sum_row("JUMLAH", summary, summary.count, Style.TOTAL)
+        group: RegencyDecisions | None = None
+        grand = DecisionSummary(
+            schemes=schemes, groups=[], totals=[ZERO] * len(schemes), total=ZERO, count=0, outcomes=[]
+        )
+        stream = meeting_decisions(meeting, decisions=decisions).iterator(chunk_size=CHUNK_SIZE)
+        for current, row in stream_decision_rows(stream, schemes):
+            if current is not group:
+                if group is not None:
+                    yield _sum_row(f"Jumlah {group.region.name}", group, group.row_count, Style.SUBTOTAL)
+                group = current
+                region = group.region
+                # In the ID column, left-aligned, running on over the empty cells to its right.
+                yield Row(["", f"{region.code} {region.name}"] + [""] * (len(columns) - 2), Style.GROUP2)
+            number += 1
+            yield _decision_row(number, row)
+            grand.totals = [t + (a or 0) for t, a in zip(grand.totals, row.scheme_amounts, strict=True)]
+            grand.total += row.total_amount or 0
+            grand.proposed += row.proposed_amount
+            grand.counted += row.decision.is_counted
+        if group is not None:
+            yield _sum_row(f"Jumlah {group.region.name}", group, group.row_count, Style.SUBTOTAL)
+        yield _sum_row("JUMLAH", grand, number, Style.TOTAL)
 
     starts = timezone.localtime(meeting.starts_at)
     place = ", ".join(part for part in (meeting.venue, meeting.city) if part)
@@ -106,3 +135,20 @@ def meeting_annex_sheets(*, meeting: Meeting, decisions: QuerySet[Decision] | No
 
 def meeting_annex_workbook(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None) -> bytes:
     return render_workbook(meeting_annex_sheets(meeting=meeting, decisions=decisions))
+
+
+def minutes_context(
+    meeting: Meeting, *, attendances: list[Attendance], attendance_count: int, totals: MeetingTotals
+) -> dict[str, Any]:
+    """What the Berita Acara says around its decision table, on screen and in the full document (`meetings.jobs`)."""
+    starts = timezone.localtime(meeting.starts_at).date()
+    ends = timezone.localtime(meeting.ends_at).date()
+    return {
+        "meeting": meeting,
+        "starts_in_words": date_in_words(starts),
+        "ends_in_words": date_in_words(ends) if ends != starts else "",
+        "totals": totals,
+        "attendances": attendances,
+        "attendance_count": attendance_count,
+        "signed_on": starts,
+    }

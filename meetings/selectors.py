@@ -3,16 +3,23 @@ one meeting grouped and totalled.
 
 - `deciding_decisions` / `agreed_decisions`: the one rule of "which decision counts", read by the Renja sync
   (`workplans.services`), the recap (`workplans.exports`) and anything else that totals what the meetings agreed;
-- `meeting_decision_summary`: a meeting's decisions by kabupaten/kota with subtotals per funding scheme, read by
-  the meeting page, its Berita Acara and the Berita Acara's Excel annex (`meetings.exports`).
+- `meeting_decision_summary`: a small meeting's decisions by kabupaten/kota with subtotals per funding scheme, all in
+  memory (the meeting page and the Berita Acara when they show every decision);
+- `meeting_decision_totals`: the same counts and amounts by outcome, by kabupaten/kota and by scheme from two
+  aggregate queries, whatever the number of decisions (the summaries on the pages of a big meeting);
+- `stream_decision_rows`: every decision of a meeting in table order, read in chunks with running subtotals, for the
+  documents the worker writes (the full Berita Acara, its Excel annex: `meetings.jobs`, `meetings.exports`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from agencies.models import Region
 from meetings.models import Decision, DecisionFunding, Meeting
@@ -75,6 +82,7 @@ class DecisionRow:
     scheme_amounts: list[Decimal | None]
     total_amount: Decimal | None
     proposed_amount: Decimal
+    number: int = 0  # its "No" in the table: from 1 in each kabupaten/kota, or from the first row of a page
 
 
 @dataclass
@@ -87,6 +95,7 @@ class RegencyDecisions:
     total: Decimal = ZERO  # agreed
     proposed: Decimal = ZERO  # the proposals' own amounts
     counted: int = 0  # decisions whose amounts count (agreed, with or without changes)
+    row_count: int = 0  # rows passed so far, when streamed (`stream_decision_rows`) rather than kept in `rows`
 
 
 @dataclass
@@ -105,51 +114,73 @@ class DecisionSummary:
         return list(zip(self.schemes, self.totals, strict=True))
 
 
+def _proposed_total() -> Coalesce:
+    """The decided proposal's own total (its funding lines), as a subquery: no prefetch of every proposal's lines."""
+    total = (
+        ProposalFunding.objects.filter(proposal=OuterRef("proposal"))
+        .order_by()
+        .values("proposal")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(ZERO), output_field=models.DecimalField(max_digits=20, decimal_places=0))
+
+
 def meeting_decisions(meeting: Meeting, *, decisions: QuerySet[Decision] | None = None) -> QuerySet[Decision]:
     """The meeting's decisions (of `decisions`, e.g. `Decision.objects.for_user(user)`, when given) with everything
-    the summary, the page, the Berita Acara and the annex show, in kabupaten/kota then proposal number order."""
+    the summary, the page, the Berita Acara and the annex show, in kabupaten/kota then proposal number order: two
+    queries however many (one with `.iterator(chunk_size=...)` per chunk)."""
     queryset = decisions if decisions is not None else Decision.objects.all()
     return (
         queryset.filter(meeting=meeting)
         .select_related(
             "proposal__region", "proposal__agency", "proposal__sub_activity", "executing_agency", "merged_into"
         )
-        .prefetch_related(
-            Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme")),
-            Prefetch("proposal__funding_lines", queryset=ProposalFunding.objects.only("proposal_id", "amount")),
-        )
-        .order_by("proposal__region__code", "proposal__number")
+        .prefetch_related(Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme")))
+        .annotate(proposed_total=_proposed_total())
+        .order_by("proposal__region__code", "proposal__number", "pk")
     )
 
 
-def summarise_decisions(decisions: list[Decision]) -> DecisionSummary:
-    """Decisions grouped by kabupaten/kota, with one amount column per scheme used and totals; no query when the
-    decisions come from `meeting_decisions`.
+def decision_row(decision: Decision, schemes: list[FundingScheme], number: int = 0) -> DecisionRow:
+    """One decision as a table row with one amount per scheme of `schemes` (its funding lines prefetched)."""
+    counted = decision.is_counted
+    by_scheme = {line.scheme_id: line.amount for line in decision.funding_lines.all()} if counted else {}
+    return DecisionRow(
+        decision=decision,
+        scheme_amounts=[by_scheme.get(s.pk) for s in schemes],
+        total_amount=sum(by_scheme.values(), ZERO) if counted else None,
+        proposed_amount=getattr(decision, "proposed_total", None) or ZERO,
+        number=number,
+    )
+
+
+def _add_row(group: RegencyDecisions, row: DecisionRow) -> None:
+    group.totals = [t + (a or 0) for t, a in zip(group.totals, row.scheme_amounts, strict=True)]
+    group.total += row.total_amount or 0
+    group.proposed += row.proposed_amount
+    group.counted += row.decision.is_counted
+
+
+def summarise_decisions(decisions: list[Decision], *, schemes: list[FundingScheme] | None = None) -> DecisionSummary:
+    """Decisions grouped by kabupaten/kota, with one amount column per scheme used (or per scheme of `schemes`) and
+    totals; no query when the decisions come from `meeting_decisions`.
 
     Only agreed decisions (with or without changes) carry amounts into the totals and decide the scheme columns;
     the others are listed bare (a `DecisionRow` per decision).
     """
-    schemes = sorted(
-        {line.scheme for d in decisions if d.is_counted for line in d.funding_lines.all()},
-        key=lambda s: (s.order, s.code),
-    )
+    if schemes is None:
+        schemes = sorted(
+            {line.scheme for d in decisions if d.is_counted for line in d.funding_lines.all()},
+            key=lambda s: (s.order, s.code),
+        )
     groups: dict[int, RegencyDecisions] = {}
     for decision in decisions:
-        counted = decision.is_counted
-        by_scheme = {line.scheme_id: line.amount for line in decision.funding_lines.all()} if counted else {}
-        row = DecisionRow(
-            decision=decision,
-            scheme_amounts=[by_scheme.get(s.pk) for s in schemes],
-            total_amount=sum(by_scheme.values(), ZERO) if counted else None,
-            proposed_amount=sum((line.amount for line in decision.proposal.funding_lines.all()), ZERO),
-        )
         region = decision.proposal.region
         group = groups.setdefault(region.pk, RegencyDecisions(region=region, totals=[ZERO] * len(schemes)))
+        row = decision_row(decision, schemes, number=len(group.rows) + 1)
         group.rows.append(row)
-        group.totals = [t + (a or 0) for t, a in zip(group.totals, row.scheme_amounts, strict=True)]
-        group.total += row.total_amount or 0
-        group.proposed += row.proposed_amount
-        group.counted += counted
+        _add_row(group, row)
     ordered = list(groups.values())
     totals = [sum((g.totals[i] for g in ordered), ZERO) for i in range(len(schemes))]
     return DecisionSummary(
@@ -171,3 +202,148 @@ def summarise_decisions(decisions: list[Decision]) -> DecisionSummary:
 def meeting_decision_summary(meeting: Meeting, *, decisions: QuerySet[Decision] | None = None) -> DecisionSummary:
     """The summary of the meeting's decisions (narrowed to `decisions` when given): three queries."""
     return summarise_decisions(list(meeting_decisions(meeting, decisions=decisions)))
+
+
+# The decisions of a big meeting: aggregates for the pages, a stream for the documents ------------------------------
+
+
+@dataclass
+class OutcomeTotal:
+    outcome: str  # Decision.Outcome value
+    label: str
+    count: int
+    amount: Decimal  # agreed; zero for the outcomes that do not count
+
+
+@dataclass
+class RegencyTotal:
+    region_id: int
+    code: str
+    name: str
+    count: int = 0
+    counted: int = 0
+    amounts: list[Decimal] = field(default_factory=list)  # agreed, one per scheme of the totals
+    total: Decimal = ZERO
+    outcomes: dict[str, int] = field(default_factory=dict)  # Decision.Outcome value -> count
+
+
+@dataclass
+class MeetingTotals:
+    """A meeting's decisions counted and totalled by outcome, by kabupaten/kota and by scheme, without loading them."""
+
+    schemes: list[FundingScheme]
+    outcomes: list[OutcomeTotal]
+    regencies: list[RegencyTotal]
+    totals: list[Decimal]
+    total: Decimal
+    count: int
+    counted: int
+
+    @property
+    def scheme_totals(self) -> list[tuple[FundingScheme, Decimal]]:
+        return list(zip(self.schemes, self.totals, strict=True))
+
+    def count_of(self, *, outcome: str = "", region_id: int | None = None) -> int | None:
+        """How many decisions an outcome or a kabupaten/kota has (the whole count without either); None for both,
+        which these totals do not cross."""
+        if outcome and region_id is not None:
+            return None
+        if outcome:
+            return next((o.count for o in self.outcomes if o.outcome == outcome), 0)
+        if region_id is not None:
+            return next((r.count for r in self.regencies if r.region_id == region_id), 0)
+        return self.count
+
+
+def meeting_decision_totals(meeting: Meeting, *, decisions: QuerySet[Decision] | None = None) -> MeetingTotals:
+    """Counts by kabupaten/kota x outcome and agreed amounts by kabupaten/kota x outcome x scheme of the meeting's
+    decisions (of `decisions` when given): two GROUP BY queries whose rows are bounded by the regions, outcomes and
+    schemes, never by the decisions. The same figures as `summarise_decisions` over every decision."""
+    scoped = (decisions if decisions is not None else Decision.objects.all()).filter(meeting=meeting)
+    counts = (
+        scoped.order_by()
+        .values("proposal__region_id", "proposal__region__code", "proposal__region__name", "outcome")
+        .annotate(n=Count("pk"))
+    )
+    amounts = (
+        DecisionFunding.objects.filter(decision__in=scoped.counted().values("pk"))
+        .order_by()
+        .values(
+            "decision__proposal__region_id",
+            "decision__outcome",
+            "scheme_id",
+            "scheme__code",
+            "scheme__name",
+            "scheme__short_name",
+            "scheme__order",
+        )
+        .annotate(amount=Sum("amount"))
+    )
+    regencies: dict[int, RegencyTotal] = {}
+    by_outcome: dict[str, int] = {}
+    for row in counts:
+        regency = regencies.setdefault(
+            row["proposal__region_id"],
+            RegencyTotal(row["proposal__region_id"], row["proposal__region__code"], row["proposal__region__name"]),
+        )
+        regency.count += row["n"]
+        regency.outcomes[row["outcome"]] = row["n"]
+        if row["outcome"] in Decision.COUNTED_OUTCOMES:
+            regency.counted += row["n"]
+        by_outcome[row["outcome"]] = by_outcome.get(row["outcome"], 0) + row["n"]
+    amount_rows = list(amounts)
+    schemes = sorted(
+        {
+            row["scheme_id"]: FundingScheme(
+                pk=row["scheme_id"],
+                code=row["scheme__code"],
+                name=row["scheme__name"],
+                short_name=row["scheme__short_name"],
+                order=row["scheme__order"],
+            )
+            for row in amount_rows
+        }.values(),
+        key=lambda s: (s.order, s.code),
+    )
+    column = {scheme.pk: index for index, scheme in enumerate(schemes)}
+    agreed_by_outcome: dict[str, Decimal] = {}
+    for regency in regencies.values():
+        regency.amounts = [ZERO] * len(schemes)
+    for row in amount_rows:
+        regency = regencies[row["decision__proposal__region_id"]]
+        regency.amounts[column[row["scheme_id"]]] += row["amount"]
+        regency.total += row["amount"]
+        outcome = row["decision__outcome"]
+        agreed_by_outcome[outcome] = agreed_by_outcome.get(outcome, ZERO) + row["amount"]
+    ordered = sorted(regencies.values(), key=lambda r: r.code)
+    totals = [sum((r.amounts[i] for r in ordered), ZERO) for i in range(len(schemes))]
+    return MeetingTotals(
+        schemes=schemes,
+        outcomes=[
+            OutcomeTotal(value, label, by_outcome[value], agreed_by_outcome.get(value, ZERO))
+            for value, label in Decision.Outcome.choices
+            if by_outcome.get(value)
+        ],
+        regencies=ordered,
+        totals=totals,
+        total=sum(totals, ZERO),
+        count=sum(by_outcome.values()),
+        counted=sum(r.counted for r in ordered),
+    )
+
+
+def stream_decision_rows(
+    decisions: Iterable[Decision], schemes: list[FundingScheme]
+) -> Iterator[tuple[RegencyDecisions, DecisionRow]]:
+    """Each decision as a row with its kabupaten/kota group, in the order given (`meeting_decisions`, read with
+    `.iterator(chunk_size=...)`): the group's `rows` stay empty and its totals grow as its rows pass, so they are
+    complete when the next group's first row (or the end) comes. Memory holds one chunk, whatever the meeting."""
+    group: RegencyDecisions | None = None
+    for decision in decisions:
+        region = decision.proposal.region
+        if group is None or group.region.pk != region.pk:
+            group = RegencyDecisions(region=region, totals=[ZERO] * len(schemes))
+        row = decision_row(decision, schemes, number=group.row_count + 1)
+        group.row_count += 1
+        _add_row(group, row)
+        yield group, row

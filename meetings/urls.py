@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/keputusan/<int:proposal_pk>/", views.decision_record_view, name="decision-record"),
     path("<int:pk>/tutup/", views.meeting_close_view, name="meeting-close"),
     path("<int:pk>/berita-acara/", views.meeting_minutes_view, name="meeting-minutes"),
+    path("<int:pk>/berita-acara/lengkap/", views.meeting_minutes_job_view, name="meeting-minutes-job"),
     path("<int:pk>/berita-acara/lampiran.xlsx", views.meeting_annex_export_view, name="meeting-annex-export"),
 ]

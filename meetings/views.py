@@ -14,19 +14,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from meetings.exports import meeting_annex_workbook
+from meetings.exports import meeting_annex_workbook, minutes_context
 from meetings.forms import AgendaFilterForm, AttendanceForm, DecisionForm, MeetingForm
 from meetings.models import AgendaItem, Attendance, Decision, Meeting
-from meetings.selectors import meeting_decision_summary
+from meetings.selectors import (
+    DecisionSummary,
+    MeetingTotals,
+    meeting_decision_summary,
+    meeting_decision_totals,
+    meeting_decisions,
+    summarise_decisions,
+)
 from meetings.services import (
     MeetingError,
     agenda_add,
@@ -39,11 +48,49 @@ from meetings.services import (
     meeting_create,
     meeting_update,
 )
+from programs import jobs
 from programs.excel_views import xlsx_response
-from programs.models import Proposal, ProposalFunding
+from programs.models import ExcelJob, Proposal, ProposalFunding
 from rakornis import fiscal_year, policy
 from rakornis.policy import Action
-from rakornis.terbilang import date_in_words
+from rakornis.subqueries import count_subquery
+
+# Bounds of what one page shows, whatever the meeting (issue 11: a page never grows with the database). A meeting
+# with more decisions than MINUTES_DECISION_LIMIT gets its full Berita Acara from the worker (`meetings.jobs`).
+DECISIONS_PER_PAGE = 50
+AGENDA_PER_PAGE = 50
+ATTENDANCE_PER_PAGE = 100
+MINUTES_DECISION_LIMIT = 200
+MINUTES_ATTENDANCE_LIMIT = 500
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count by an aggregate the page already ran, instead of a COUNT(*) of its own."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _pager(paginator: Paginator, request: HttpRequest, parameter: str, anchor: str) -> dict[str, Any]:
+    """The page of `paginator` the address's `parameter` asks for (the last one past the end, the first one for
+    anything unreadable), with the addresses of its neighbours: the same address, other lists' pages kept."""
+    page = paginator.get_page(request.GET.get(parameter))
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[parameter] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    return {
+        "page": page,
+        "previous": url(page.previous_page_number()) if page.has_previous() else "",
+        "next": url(page.next_page_number()) if page.has_next() else "",
+    }
 
 
 def _meeting_for_user(request: HttpRequest, pk: int, action: Action | None = None) -> Meeting:
@@ -162,6 +209,10 @@ class MeetingUpdateView(ManageMeetingMixin, UpdateView):
 
 
 class MeetingDetailView(LoginRequiredMixin, DetailView):
+    """The meeting's facts, then its attendance, its agenda and its decisions, each a page at a time, and the
+    decisions' counts and amounts by outcome and kabupaten/kota from aggregates: the same queries for five
+    decisions and for fifty thousand."""
+
     model = Meeting
 
     def get_object(self, queryset=None) -> Meeting:
@@ -169,32 +220,89 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        meeting, user = self.object, self.request.user
+        meeting, user, request = self.object, self.request.user, self.request
         can_manage = policy.may_on_meeting(user, Action.MANAGE_MEETING, meeting)
         editable = can_manage and not meeting.is_closed
-        agenda = (
-            meeting.agenda_items.for_user(user)
-            .awaiting_decision()
-            .select_related("proposal__region", "proposal__sub_activity")
+        agenda_items = meeting.agenda_items.for_user(user).awaiting_decision()
+        counts = (
+            Meeting.objects.filter(pk=meeting.pk)
+            .annotate(
+                attendance_count=count_subquery(Attendance.objects.all(), "meeting"),
+                agenda_count=count_subquery(agenda_items.filter(meeting=meeting), "meeting"),
+            )
+            .values("attendance_count", "agenda_count")
+            .get()
+        )
+        attendances = CountedPaginator(
+            meeting.attendances.select_related("agency"), ATTENDANCE_PER_PAGE, count=counts["attendance_count"]
+        )
+        agenda = CountedPaginator(
+            agenda_items.select_related("proposal__region", "proposal__sub_activity")
             .prefetch_related(
                 Prefetch("proposal__funding_lines", queryset=ProposalFunding.objects.select_related("scheme"))
             )
-            .order_by("proposal__region__code", "proposal__number")
+            .order_by("proposal__region__code", "proposal__number", "pk"),
+            AGENDA_PER_PAGE,
+            count=counts["agenda_count"],
         )
+        decisions = Decision.objects.for_user(user)
+        totals = meeting_decision_totals(meeting, decisions=decisions)
         context.update(
             can_manage=can_manage,
             editable=editable,
             can_read_minutes=policy.may_on_meeting(user, Action.READ_MINUTES, meeting),
-            attendances=meeting.attendances.select_related("agency"),
-            agenda=agenda,
-            summary=meeting_decision_summary(meeting, decisions=Decision.objects.for_user(user)),
+            attendance_pager=_pager(attendances, request, "hadir_hal", "daftar-hadir"),
+            agenda_pager=_pager(agenda, request, "agenda_hal", "agenda"),
+            agenda=agenda_items,  # not read by the page: its pager reads one page of it
+            totals=totals,
+            **_decision_page(request, meeting, decisions, totals),
         )
         if editable:
             context["attendance_form"] = AttendanceForm(
-                meeting=meeting, user=user, focus=self.request.GET.get("hadir") == "1"
+                meeting=meeting, user=user, focus=request.GET.get("hadir") == "1"
             )
             context["agenda_form"] = AgendaFilterForm(meeting=meeting, user=user)
         return context
+
+
+def _decision_page(
+    request: HttpRequest, meeting: Meeting, decisions: QuerySet[Decision], totals: MeetingTotals
+) -> dict[str, Any]:
+    """One page of the meeting's decisions, narrowed by outcome (`keputusan`) and kabupaten/kota (`wilayah`), as
+    a `DecisionSummary` of that page's rows in the meeting's scheme columns. Subtotals per kabupaten/kota are
+    shown only when the page holds every decision; otherwise the totals come from `totals`."""
+    outcome = request.GET.get("keputusan", "")
+    if outcome not in Decision.Outcome.values:
+        outcome = ""
+    regions = {str(regency.region_id): regency for regency in totals.regencies}
+    region = regions.get(request.GET.get("wilayah", ""))
+    shown = meeting_decisions(meeting, decisions=decisions)
+    if outcome:
+        shown = shown.filter(outcome=outcome)
+    if region is not None:
+        shown = shown.filter(proposal__region_id=region.region_id)
+    count = totals.count_of(outcome=outcome, region_id=region.region_id if region else None)
+    paginator = (
+        Paginator(shown, DECISIONS_PER_PAGE)
+        if count is None
+        else CountedPaginator(shown, DECISIONS_PER_PAGE, count=count)
+    )
+    pager = _pager(paginator, request, "hal", "kesepakatan")
+    page = pager["page"]
+    summary: DecisionSummary = summarise_decisions(list(page.object_list), schemes=totals.schemes)
+    complete = paginator.num_pages == 1 and not outcome and region is None
+    if complete:
+        summary.totals, summary.total = totals.totals, totals.total
+    else:
+        for number, row in enumerate((row for group in summary.groups for row in group.rows), page.start_index()):
+            row.number = number
+    return {
+        "decisions": pager,
+        "summary": summary,
+        "decisions_complete": complete,
+        "decision_filter": {"outcome": outcome, "region": region},
+        "outcome_choices": [(o.outcome, o.label) for o in totals.outcomes],
+    }
 
 
 # --- Actions ---------------------------------------------------------------------------------------------------------
@@ -327,24 +435,65 @@ def meeting_close_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @meeting_view(Action.READ_MINUTES, methods=("GET", "HEAD"))
 def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    starts = timezone.localtime(meeting.starts_at).date()
-    ends = timezone.localtime(meeting.ends_at).date()
-    attendances = list(meeting.attendances.select_related("agency"))
-    context = {
-        "meeting": meeting,
-        "starts_in_words": date_in_words(starts),
-        "ends_in_words": date_in_words(ends) if ends != starts else "",
-        "summary": meeting_decision_summary(meeting, decisions=Decision.objects.for_user(request.user)),
-        "attendances": attendances,
-        "signatories": [a for a in attendances if a.capacity == Attendance.Capacity.CHAIR][:2],
-        "signed_on": starts,
-    }
+    """The Berita Acara as an A4 page. Its decision table is shown whole up to MINUTES_DECISION_LIMIT decisions;
+    above, the page shows the totals by kabupaten/kota and offers the full document from the worker."""
+    decisions = Decision.objects.for_user(request.user)
+    totals = meeting_decision_totals(meeting, decisions=decisions)
+    attendances = list(meeting.attendances.select_related("agency")[: MINUTES_ATTENDANCE_LIMIT + 1])
+    complete_attendance = len(attendances) <= MINUTES_ATTENDANCE_LIMIT
+    attendance_count = len(attendances) if complete_attendance else meeting.attendances.count()
+    context = minutes_context(
+        meeting, attendances=attendances[:MINUTES_ATTENDANCE_LIMIT], attendance_count=attendance_count, totals=totals
+    )
+    complete = totals.count <= MINUTES_DECISION_LIMIT and complete_attendance
+    signatories = [a for a in attendances if a.capacity == Attendance.Capacity.CHAIR][:2]
+    if not complete_attendance:
+        signatories = list(meeting.attendances.filter(capacity=Attendance.Capacity.CHAIR)[:2])
+    context.update(
+        signatories=signatories,
+        complete=complete,
+        decision_limit=MINUTES_DECISION_LIMIT,
+        attendance_limit=MINUTES_ATTENDANCE_LIMIT,
+        complete_attendance=complete_attendance,
+    )
+    if totals.count <= MINUTES_DECISION_LIMIT:
+        context["summary"] = meeting_decision_summary(meeting, decisions=decisions)
     return render(request, "meetings/meeting_minutes.html", context)
+
+
+@meeting_view(Action.READ_MINUTES)
+def meeting_minutes_job_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """Start the full Berita Acara (every decision, every attendance) in the background; its page has the file."""
+    day = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
+    job = jobs.excel_job_start(
+        kind=ExcelJob.Kind.MEETING_MINUTES,
+        user=request.user,
+        params={"meeting": meeting.pk},
+        rows_total=Decision.objects.for_user(request.user).filter(meeting=meeting).count(),
+        filename=f"Berita_Acara_{_slug(meeting)}_{day}.html",
+    )
+    return redirect(job)
+
+
+def _slug(meeting: Meeting) -> str:
+    return slugify(meeting.title)[:60] or str(meeting.pk)
 
 
 @meeting_view(Action.READ_MINUTES, methods=("GET", "HEAD"))
 def meeting_annex_export_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    """The meeting's decisions as an .xlsx, the annex of its Berita Acara: same readers as the Berita Acara."""
-    content = meeting_annex_workbook(meeting=meeting, decisions=Decision.objects.for_user(request.user))
+    """The meeting's decisions as an .xlsx, the annex of its Berita Acara: same readers as the Berita Acara. Above
+    the background threshold, the worker writes it and the job page offers it."""
+    decisions = Decision.objects.for_user(request.user)
     day = timezone.localtime(meeting.starts_at).strftime("%Y%m%d")
-    return xlsx_response(content, f"Lampiran_Berita_Acara_{slugify(meeting.title)[:60] or meeting.pk}_{day}.xlsx")
+    filename = f"Lampiran_Berita_Acara_{_slug(meeting)}_{day}.xlsx"
+    count = decisions.filter(meeting=meeting).count()
+    if count > jobs.background_threshold():
+        job = jobs.excel_job_start(
+            kind=ExcelJob.Kind.MEETING_ANNEX,
+            user=request.user,
+            params={"meeting": meeting.pk},
+            rows_total=count,
+            filename=filename,
+        )
+        return redirect(job)
+    return xlsx_response(meeting_annex_workbook(meeting=meeting, decisions=decisions), filename)
