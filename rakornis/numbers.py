@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from rakornis.formatting import format_thousands
 
 MAX_AMOUNT_DIGITS = 18  # programs.models.money_field
+MAX_AMOUNT = Decimal(10**MAX_AMOUNT_DIGITS - 1)  # Rp 999.999.999.999.999.999
 MAX_VOLUME = Decimal(10) ** 12  # max_digits=14, decimal_places=2
 VOLUME_PLACES = Decimal("0.01")
 COORDINATE_PLACES = Decimal("0.000001")  # the six places the database keeps (about 10 cm)
@@ -137,8 +138,9 @@ def _is_float_noise(value: Any, number: Decimal, rounded: Decimal, tolerance: st
     return isinstance(value, float) and abs(number - rounded) < Decimal(tolerance)
 
 
-def parse_amount(value: Any) -> Decimal | None:
-    """Whole, non-negative rupiah. A fraction is an error, not rounded away (`,00` and `,-` are whole)."""
+def parse_amount(value: Any, *, digits: int = MAX_AMOUNT_DIGITS) -> Decimal | None:
+    """Whole, non-negative rupiah of at most `digits` digits (a total of several amounts may have more). A fraction
+    is an error, not rounded away (`,00` and `,-` are whole)."""
     number = parse_number(value)
     if number is None:
         return None
@@ -147,8 +149,8 @@ def parse_amount(value: Any) -> Decimal | None:
     whole = number.to_integral_value()
     if number != whole and not _is_float_noise(value, number, whole, "0.000001"):
         raise NumberError(f"pagu harus dalam rupiah bulat tanpa sen (Rp {format_number(number)})")
-    if len(whole.as_tuple().digits) > MAX_AMOUNT_DIGITS:
-        raise NumberError("pagu terlalu besar")
+    if whole >= 10**digits:
+        raise NumberError(f"pagu terlalu besar: paling banyak Rp {format_number(10**digits - 1)} ({digits} angka)")
     return whole
 
 

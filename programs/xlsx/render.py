@@ -4,7 +4,13 @@ XlsxWriter in constant-memory mode: each row goes to a temporary file as soon as
 stays flat however many rows the iterator yields (bench/xlsx_bench.py measured it about twice as fast as openpyxl's
 write-only workbook for the same cells). openpyxl stays the reader.
 
-Every number is written as a numeric cell with the column's number format. Text is always written as a string cell,
+Every number is written as a numeric cell with the column's number format, so that sums and filters work, when the
+spreadsheet keeps it exactly: Excel keeps 15 significant digits (a double; LibreOffice the same), so a whole number
+of up to 15 digits (Rp 999 trillion, more than any province's budget) is a number. A larger one, up to the
+18-digit pagu the database allows and the 19-digit total of ten of them, would become `1E+18` and lose its last
+digits: it is written as text in the column's notation (`Rp 9.999.999.999.999.999.990`, right-aligned), exact and
+read back exactly by the importer, with a note on the cell that a formula does not add it. Fractions are numbers too:
+volumes (14 digits) and coordinates (9) stay within 15 digits. Text is always written as a string cell,
 never as a formula; text that a spreadsheet would take for a formula when retyped (starting with `=`, `+`, `-`, `@`,
 a tab or a carriage return) also gets the "quote prefix" style, which Excel and LibreOffice show as a leading
 apostrophe in the formula bar, so editing and confirming the cell keeps it text (OWASP, CSV/formula injection).
@@ -25,6 +31,8 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 
+from rakornis.numbers import format_number
+
 MONEY_FORMAT = '"Rp "#,##0'
 VOLUME_FORMAT = "#,##0.##"
 COUNT_FORMAT = "#,##0"
@@ -35,6 +43,13 @@ DATE_FORMAT = "dd/mm/yyyy"
 # First characters that make a spreadsheet treat typed text as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
+
+# Numbers of this magnitude and above would lose digits as a spreadsheet number (15 significant digits).
+EXACT_LIMIT = 10**15
+BIG_NUMBER_NOTE = (
+    "Lebih dari 15 angka: ditulis sebagai teks agar tidak dibulatkan (Excel hanya menyimpan 15 angka penting). "
+    "Rumus SUM tidak menjumlahkannya."
+)
 
 PAPER_A4 = 9
 SHEET_NAME_MAX = 31
@@ -134,6 +149,12 @@ class SheetSpec:
 
 def needs_guard(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
+
+
+def big_number_text(value: Decimal | int, kind: Kind) -> str:
+    """A number too long for a spreadsheet number, as the text the cell shows: `Rp 9.999.999.999.999.999.990`."""
+    text = format_number(value, trim=True)
+    return f"Rp {text}" if kind is Kind.MONEY else text
 
 
 def _sheet_name(name: str) -> str:
@@ -281,7 +302,7 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
                     write_string(row_index, col, value, (row_guarded if value[0] in TRIGGER_SET else row_plain)[col])
                 elif style is not Style.DATA:
                     sheet.write_blank(row_index, col, None, row_plain[col])
-            elif kind is Decimal or kind is int or kind is float:
+            elif kind is float or ((kind is Decimal or kind is int) and -EXACT_LIMIT < value < EXACT_LIMIT):
                 write_number(row_index, col, float(value), row_plain[col])
             elif value is None:
                 if style is not Style.DATA:
@@ -291,6 +312,10 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
             elif isinstance(value, datetime | date):
                 fmt = row_plain[col] if kinds[col] is Kind.DATE else formats.cell(style, Kind.DATE, False)
                 sheet.write_datetime(row_index, col, value, fmt)
+            elif isinstance(value, Decimal | int) and not -EXACT_LIMIT < value < EXACT_LIMIT:
+                fmt = formats.cell(style, kinds[col], columns[col].wrap, guarded=value < 0, align="right")
+                write_string(row_index, col, big_number_text(value, kinds[col]), fmt)
+                sheet.write_comment(row_index, col, BIG_NUMBER_NOTE)
             elif isinstance(value, Decimal | int | float):
                 write_number(row_index, col, float(value), row_plain[col])
             else:

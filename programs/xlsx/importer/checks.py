@@ -29,7 +29,14 @@ from programs.xlsx.importer.cells import (
 from programs.xlsx.importer.reading import UNSAVED_FORMULA, ErrorValue
 from rakornis import policy
 from rakornis.formatting import format_rupiah
-from rakornis.numbers import LATITUDE_RANGE, LONGITUDE_RANGE, parse_amount, parse_coordinate, parse_volume
+from rakornis.numbers import (
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    MAX_AMOUNT_DIGITS,
+    parse_amount,
+    parse_coordinate,
+    parse_volume,
+)
 
 if TYPE_CHECKING:
     from programs.xlsx.importer.plan import Plan
@@ -313,7 +320,8 @@ class RowCheck:
             file_sum += amount
             self.funding[scheme.pk] = amount
         if self.has(cols.TOTAL) and len(self.problems) == before:
-            total = self.read(cols.TOTAL.key, parse_amount)
+            # The total of several 18-digit amounts may have more digits than one of them.
+            total = self.read(cols.TOTAL.key, parse_amount, digits=MAX_AMOUNT_DIGITS + 2)
             if total is not None and total != file_sum:
                 self.problem(
                     cols.TOTAL, f"{format_rupiah(total)} tidak sama dengan jumlah kolom Pagu {format_rupiah(file_sum)}"
