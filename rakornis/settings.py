@@ -182,8 +182,34 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [SITE_DIR / "static"]
 REFERENCE_DATA_DIR = SITE_DIR / "reference_data"
+# Uploads waiting for confirmation and the files of background jobs go through Django's storage API, so that web and
+# worker processes on different machines share them: the filesystem (MEDIA_ROOT, shared by all processes of one
+# machine) by default; with STORAGE_BACKEND=s3 an S3-compatible bucket (MinIO, Ceph, AWS) through django-storages
+# (`pip install ".[s3]"`). Private either way: downloads go only through the owner-checked job views. The S3
+# credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the machine's role, as boto3
+# reads them; they are never written here.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "") or "filesystem"
+if STORAGE_BACKEND == "filesystem":
+    DEFAULT_STORAGE: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -213,6 +239,13 @@ LOGGING = {
 IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# ... and on the work it makes the worker do (programs/xlsx/importer/reading.py): a small zip can hold millions of
+# shared strings or cells, and a parse past its CPU seconds is refused too.
+IMPORT_MAX_SHARED_STRINGS = envint("IMPORT_MAX_SHARED_STRINGS", 200_000)
+IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 1_000_000)
+IMPORT_MAX_SHEET_ROWS = envint("IMPORT_MAX_SHEET_ROWS", 100_000)
+IMPORT_MAX_PART_BYTES = envint("IMPORT_MAX_PART_BYTES", 8 * 1024 * 1024)
+IMPORT_MAX_PARSE_SECONDS = envint("IMPORT_MAX_PARSE_SECONDS", 30)
 # Uploads: an .xlsx above FILE_UPLOAD_MAX_MEMORY_SIZE spills to a temporary file rather than memory; the import
 # view refuses a request body above IMPORT_MAX_UPLOAD_BYTES before reading it. Other bodies keep Django's bound.
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -222,7 +255,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # (jobs/). Never served directly: downloads go through views that check the owner.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "") or BASE_DIR / "media")
 
-# Background work (Django's tasks framework): the database backend and its worker, `manage.py db_worker`.
-# An export or import of more rows than EXCEL_BACKGROUND_THRESHOLD runs there, with a progress page.
+# Background work (Django's tasks framework): the database backend and its worker, `manage.py run_worker`.
+# An export or import of more rows than EXCEL_BACKGROUND_THRESHOLD runs there, with a progress page; so does the check
+# of every uploaded workbook. A running job stamps a heartbeat every JOB_HEARTBEAT_SECONDS; one without a stamp for
+# JOB_LEASE_SECONDS lost its worker and is retried once or failed (programs/jobs.py).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "") or "django_tasks_db.DatabaseBackend"}}
 EXCEL_BACKGROUND_THRESHOLD = envint("EXCEL_BACKGROUND_THRESHOLD", 5_000)
+JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", 15)
+JOB_LEASE_SECONDS = envint("JOB_LEASE_SECONDS", 60)
