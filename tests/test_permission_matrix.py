@@ -423,6 +423,15 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "meetings:meeting-minutes": [Rule("GET", _pk("meeting"), allowed=PROVINCIAL)],
+    # The full Berita Acara, written by the worker: the same readers as the page; the job is the reader's own.
+    "meetings:meeting-minutes-job": [
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=PROVINCIAL,
+            done=lambda scene: ExcelJob.objects.filter(kind=ExcelJob.Kind.MEETING_MINUTES).exists(),
+        )
+    ],
     # Excel: operators import into their own kabupaten/kota (the upload answers with its preview, 200); verifiers
     # and planners may hand out the template; every reader exports what they see; the meeting annex follows the
     # Berita Acara; a background job is its owner's alone (everyone else: 404).
