@@ -294,5 +294,9 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError as exc:
         raise Http404("Berkas sudah dihapus.") from exc
     return FileResponse(
-        handle, as_attachment=True, filename=job.filename or "Rakornis.xlsx", content_type=jobs.XLSX_CONTENT_TYPE
+        handle,
+        as_attachment=True,
+        filename=job.filename or "Rakornis.xlsx",
+        # A workbook, or the HTML of a full Berita Acara (meetings.jobs): the type follows the file's name.
+        content_type=None if job.filename.endswith(".html") else jobs.XLSX_CONTENT_TYPE,
     )
