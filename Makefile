@@ -73,8 +73,9 @@ migrate: install
 run: .env migrate
 	DEBUG=true $(PY) manage.py load_reference_data
 	DEBUG=true $(PY) manage.py seed_demo --if-empty
-	@# The tasks worker (background Excel exports/imports) runs beside the server and stops with it.
-	DEBUG=true $(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The tasks worker (background Excel exports/imports, every upload's check) runs beside the server and stops
+	@# with it; run_worker is db_worker that reconnects after a database outage and reclaims jobs of dead workers.
+	DEBUG=true $(PY) manage.py run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The production start (deploy/), tried on this machine: DEBUG off, whitenoise's manifest, gunicorn with
