@@ -5,10 +5,12 @@ small helpers below that fail loudly on a value they cannot parse.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 # SITE_DIR holds templates/, static/, locale/ and reference_data/: the checkout, or their copy in an installed package.
 from rakornis._site import SITE_DIR
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_tasks_db",
+    "axes",
     "rakornis",
     "agencies",
     "programs",
@@ -94,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "rakornis.middleware.IndonesianByDefaultMiddleware",
@@ -101,9 +105,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rakornis.middleware.SessionActivityMiddleware",
+    "rakornis.middleware.PrivateCacheMiddleware",
     "rakornis.middleware.RejectNullCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into templates/registration/lockout.html.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rakornis.urls"
@@ -119,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "rakornis.fiscal_year.context",
             ],
         },
@@ -162,6 +171,55 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures within AXES_COOLOFF_MINUTES, a username, and
+# separately an address, is refused for AXES_COOLOFF_MINUTES after its last failure, on /masuk/ and /admin/login/
+# alike (both go through AUTHENTICATION_BACKENDS). Administrators unlock in the admin (Axes > Access attempts:
+# delete the row) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS` / `axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Behind a reverse proxy REMOTE_ADDR is the proxy's: rakornis.signin.client_ip reads X-Forwarded-For as written by
+# the TRUSTED_PROXY_COUNT proxies in front of the application (0: none, REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "rakornis.signin.client_ip"
+
+# Email (Django 6.1's MAILERS; the EMAIL_* settings are deprecated, the environment keeps their names): an SMTP
+# relay where EMAIL_HOST is set, else the console (the log). Password reset by email is offered only with a relay;
+# otherwise its pages answer 404 and the login page does not offer it. Password change is always available.
+_email_host = os.environ.get("EMAIL_HOST", "")
+_email_ssl = envbool("EMAIL_USE_SSL", False)
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": envint("EMAIL_PORT", 465 if _email_ssl else 587),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": envbool("EMAIL_USE_TLS", not _email_ssl),
+                "use_ssl": _email_ssl,
+                "timeout": 30,
+            },
+        }
+        if _email_host
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "rakornis@localhost"
+PASSWORD_RESET_ENABLED = bool(_email_host)
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 3600)
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (rakornis.middleware.SessionActivityMiddleware
+# refreshes the expiry at most once a minute), and, with SESSION_EXPIRE_AT_BROWSER_CLOSE, when the browser closes.
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_TIMEOUT", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 # Internationalisation: Indonesian by default, English available.
 LANGUAGE_CODE = "id"
@@ -227,6 +285,35 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS: HSTS and the redirect are off by default (a first deployment without a certificate would lock browsers
+# out); the production environment in the README turns them on. Behind a TLS-terminating proxy,
+# SECURE_PROXY_SSL_HEADER names the header it sets: `HTTP_X_FORWARDED_PROTO` (value `https`) or `NAME,value`.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+_proxy_ssl_header = envlist("SECURE_PROXY_SSL_HEADER", [])
+if len(_proxy_ssl_header) > 2:
+    raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be a header name, optionally followed by ',value'.")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], (_proxy_ssl_header[1:] or ["https"])[0]) if _proxy_ssl_header else None
+
+# Content-Security-Policy (Django's own, django.middleware.csp): scripts, styles, images and fonts from this site
+# only; no inline script, event handler or style attribute anywhere in templates/ (behaviour in static/js, sizes in
+# static/css). The nonce is for the admin, whose changelist carries a <style> with {% csp_nonce_attr %}. data:
+# images are Bootstrap's icons (select arrows, the menu button) inside its stylesheet.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

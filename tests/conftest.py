@@ -19,6 +19,9 @@ def _test_settings(settings, tmp_path):
     # Background Excel jobs run synchronously, inside the request that queues them; files go to a temporary folder.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # django-axes refuses an authenticate() without a request, which client.login() is; the sign-in tests
+    # (tests/rakornis/test_signin*.py) turn the lockout back on and go through the real login forms.
+    settings.AXES_ENABLED = False
 
 
 @pytest.fixture(autouse=True)

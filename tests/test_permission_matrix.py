@@ -63,9 +63,18 @@ ROLES = (
 SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
 
 # Outside the matrix on purpose: the Django admin guards itself (is_staff and model permissions, tests/test_admin.py);
-# signing in and out and choosing a language are open to everyone.
+# signing in and out, resetting a forgotten password (tests/rakornis/test_signin_password.py) and choosing a
+# language are open to everyone.
 UNGUARDED_NAMESPACES = {"admin"}
-PUBLIC_URL_NAMES = {"login", "logout", "set_language"}
+PUBLIC_URL_NAMES = {
+    "login",
+    "logout",
+    "set_language",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 LOGIN = "login"  # expected "status" of an anonymous request: a redirect to the login page
 
@@ -213,6 +222,8 @@ def _pk(name: str) -> Callable[[Scene], dict]:
 
 RULES: dict[str, list[Rule]] = {
     "home": [Rule("GET", allowed=EVERYONE)],
+    "password_change": [Rule("GET", allowed=EVERYONE)],
+    "password_change_done": [Rule("GET", allowed=EVERYONE)],
     # The planning year in the header: every signed-in user chooses their own (kept in their session).
     "fiscal-year-switch": [
         Rule(
