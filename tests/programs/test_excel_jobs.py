@@ -2,6 +2,7 @@
 progress page, a status JSON and a download for the job's owner only."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -193,3 +194,22 @@ def test_big_import_failing_saves_nothing_and_says_why(client, operator_banjar, 
     assert job.error.startswith("Tidak ada yang disimpan.")
     assert "Baris 3" in job.error
     assert not Proposal.objects.exists()
+
+
+def test_uploads_and_job_files_go_through_the_storage_api(client, settings, operator_banjar, import_world):
+    """With a storage that is no disk at all (as S3 is not), an import and an export work end to end, and nothing is
+    written under MEDIA_ROOT: web and worker processes on different machines share files through the storage."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    client.force_login(operator_banjar)
+    preview = previewed(client, import_records(3))
+    assert preview.status == ExcelJob.Status.DONE
+    assert jobs.upload_exists(preview.params["token"])
+    client.post(reverse("programs:proposal-import-confirm"), {"job": preview.pk})
+    assert Proposal.objects.count() == 3
+    assert not jobs.upload_exists(preview.params["token"])
+
+    client.get(reverse("programs:proposal-export"))
+    export = ExcelJob.objects.get(kind=ExcelJob.Kind.PROPOSAL_EXPORT)
+    download = client.get(reverse("programs:job-download", args=[export.pk]))
+    assert len(exported_numbers(b"".join(download.streaming_content))) == 3
+    assert not Path(settings.MEDIA_ROOT).exists()
