@@ -2,10 +2,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings.models import Decision
+from rakornis.formatting import format_rupiah
 from tests.factories import AgendaItemFactory, AttendanceFactory, DecisionFactory, DecisionFundingFactory
+from tests.meetings.bulk import AGREED, decide_many
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +153,88 @@ def test_queries_do_not_grow_with_rows(client, secretary, meeting, schemes, banj
     with CaptureQueriesContext(connection) as many:
         assert client.get(_url(meeting)).status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+# A big meeting: the page is bounded (issue 11) ---------------------------------------------------------------------
+
+
+def _queries(client, url):
+    client.get(url)  # the first request after signing in also saves the session
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+@pytest.fixture
+def regencies(banjar, tapin, pupr_banjar, pupr_tapin):
+    return [(banjar, pupr_banjar), (tapin, pupr_tapin)]
+
+
+@pytest.mark.parametrize("persona", ["viewer", "secretary"])
+def test_queries_are_the_same_at_5_and_at_3000_decisions(client, request, meeting, schemes, regencies, persona):
+    client.force_login(request.getfixturevalue(persona))
+    AttendanceFactory(meeting=meeting, agency=meeting.organiser)
+    decide_many(meeting, regencies, schemes["APBD_PROV"], 5, prefix="S")
+    small, _ = _queries(client, _url(meeting))
+    decide_many(meeting, regencies, schemes["APBD_PROV"], 3000)
+    large, response = _queries(client, _url(meeting))
+    assert small == large
+    assert large <= (12 if persona == "viewer" else 16)  # the secretary's two forms read their choices
+    assert "Kesepakatan (3.005)" in response.text
+
+
+def test_a_big_meeting_shows_one_page_of_decisions_and_the_totals_of_all(client, viewer, meeting, schemes, regencies):
+    decide_many(meeting, regencies, schemes["APBD_PROV"], 3000)
+    client.force_login(viewer)
+    response = client.get(_url(meeting))
+    text = response.text
+    assert len(response.content) < 200_000
+    assert text.count("Usulan massal B") == 50
+    assert "Halaman 1 dari 60" in text
+    assert "Jumlah seluruhnya" in text  # the totals by kabupaten/kota, from the aggregate
+    agreed_total = AGREED * 1200  # two in five of 3000 agreed, each at 800 million
+    assert format_rupiah(agreed_total) in text
+    page_2 = client.get(_url(meeting), {"hal": "2"}).text
+    assert "Usulan massal B" in page_2 and "Halaman 2 dari 60" in page_2
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "999", "-1"])
+def test_an_unreadable_or_past_the_end_page_is_a_page_not_an_error(client, viewer, meeting, schemes, regencies, page):
+    decide_many(meeting, regencies, schemes["APBD_PROV"], 120)
+    client.force_login(viewer)
+    response = client.get(_url(meeting), {"hal": page, "agenda_hal": page, "hadir_hal": page})
+    assert response.status_code == 200
+    assert "Usulan massal B" in response.text
+
+
+def test_filter_by_outcome_and_kabupaten(client, viewer, meeting, schemes, regencies, tapin):
+    decide_many(meeting, regencies, schemes["APBD_PROV"], 100)
+    client.force_login(viewer)
+    rejected = client.get(_url(meeting), {"keputusan": Decision.Outcome.REJECTED}).context["decisions"]["page"]
+    assert rejected.paginator.count == 20
+    assert {row.outcome for row in rejected.object_list} == {Decision.Outcome.REJECTED}
+    both = client.get(_url(meeting), {"keputusan": Decision.Outcome.REJECTED, "wilayah": tapin.pk})
+    rows = both.context["decisions"]["page"].object_list
+    assert rows and {(d.outcome, d.proposal.region_id) for d in rows} == {(Decision.Outcome.REJECTED, tapin.pk)}
+    # An unknown outcome or region is ignored: the whole list, no error.
+    everything = client.get(_url(meeting), {"keputusan": "nonsense", "wilayah": "x"})
+    assert everything.context["decisions"]["page"].paginator.count == 100
+
+
+def test_an_operator_sees_the_totals_of_their_kabupaten_only(client, operator_banjar, meeting, schemes, regencies):
+    decide_many(meeting, regencies, schemes["APBD_PROV"], 100)
+    client.force_login(operator_banjar)
+    totals = client.get(_url(meeting)).context["totals"]
+    assert [regency.name for regency in totals.regencies] == ["Kabupaten Banjar"]
+    assert totals.count == 50
+
+
+def test_attendance_is_paged(client, viewer, meeting):
+    for index in range(105):
+        AttendanceFactory(meeting=meeting, name=f"Peserta {index:03d}", agency=meeting.organiser)
+    client.force_login(viewer)
+    text = client.get(_url(meeting)).text
+    assert "Daftar hadir (105)" in text
+    assert len(re.findall(r"<td>Peserta \d{3}</td>", text)) == 100
+    assert "Halaman 1 dari 2" in text
