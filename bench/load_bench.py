@@ -275,6 +275,7 @@ class Cluster:
     def create(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
+            self.folder.parent.chmod(0o711)  # the postgres user must reach its folder inside ours
             shutil.chown(self.folder, "postgres", "postgres")
         subprocess.run(
             as_postgres(
