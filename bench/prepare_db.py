@@ -21,9 +21,9 @@ import psycopg
 from http_load import ROOT
 
 
-def timed(label: str, command: list[str], environment: dict[str, str]) -> None:
+def timed(label: str, command: list[str], environment: dict[str, str], *, quiet: bool = False) -> None:
     started = time.perf_counter()
-    subprocess.run(command, env=environment, cwd=ROOT, check=True)
+    subprocess.run(command, env=environment, cwd=ROOT, check=True, stdout=subprocess.DEVNULL if quiet else None)
     print(f"{label}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
@@ -68,6 +68,22 @@ def main() -> None:
         timed("load_reference_data", [*manage, "load_reference_data", "-v0"], environment)
         timed(
             f"seed_demo --proposals {args.scale}", [*manage, "seed_demo", "--proposals", str(args.scale)], environment
+        )
+    # The demo makes no Renja: the web bench's Renja page is the one of the agency executing the most agreed
+    # proposals, synced here once through the same service as the page (sync_renja).
+    with psycopg.connect(url) as connection:
+        has_work_plan = connection.execute("SELECT EXISTS (SELECT 1 FROM programs_workplan)").fetchone()
+        biggest = connection.execute(
+            """SELECT a.short_name, p.fiscal_year FROM meetings_decision d
+            JOIN agencies_agency a ON a.id = d.executing_agency_id JOIN programs_proposal p ON p.id = d.proposal_id
+            WHERE d.outcome IN ('agreed', 'agreed_with_changes') GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"""
+        ).fetchone()
+    if biggest and not (has_work_plan and has_work_plan[0]):
+        agency, year = biggest
+        timed(
+            f"sync_renja {agency} TA {year}",
+            [*manage, "sync_renja", "--year", str(year), "--agency", agency],
+            environment,
         )
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
