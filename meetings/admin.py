@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
-from programs.summary import keys_of_meeting, summary_refresh
+from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.admin_scope import (
     CompactInlineMixin,
     FundingTotalMixin,
@@ -176,10 +176,12 @@ class MeetingAdmin(MeetingLockMixin, ScopedModelAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Meeting, form, change: bool) -> None:
+        # The latest meeting of a year decides which decision counts: the proposal summary follows.
+        moved = change and bool({"starts_at", "fiscal_year"} & set(form.changed_data))
+        decided = ids_of_meeting(obj) if moved else []
+        before = summary_snapshot(decided)
         super().save_model(request, obj, form, change)
-        if change and {"starts_at", "fiscal_year"} & set(form.changed_data):
-            # The latest meeting of a year decides which decision counts: the proposal summary follows.
-            summary_refresh(keys_of_meeting(obj))
+        summary_apply(before, summary_snapshot(decided))
 
     attendance_count = lookup_column("attendance_total", "hadir")
     decision_count = lookup_column("decision_total", "kesepakatan")

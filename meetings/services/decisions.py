@@ -21,6 +21,7 @@ from meetings.services.meetings import MeetingError, locked_open_meeting
 from programs import workflow
 from programs.models import FundingScheme, Proposal
 from programs.services import ProposalMove, proposal_decide, proposal_move_bulk
+from programs.summary import summary_apply, summary_snapshot
 from programs.workflow import Event
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff, snapshot
 from rakornis.models import AuditEntry
@@ -229,6 +230,7 @@ def decision_record_item(
     if isinstance(checked, str):
         raise MeetingError(checked)
     agreed_funding, volume, reason = checked.funding, checked.volume, checked.reason
+    summary_before = summary_snapshot([proposal.pk])
 
     old_funding = _funding_text({line.scheme: line.amount for line in decision.funding_lines.all()}) if decision else {}
     before = _decision_snapshot(decision) if decision else {}
@@ -259,6 +261,8 @@ def decision_record_item(
         note=f"Rapat: {meeting}",
     )
 
+    # The agreed amounts changed here; the status change that follows adds its own part (proposal_move_bulk).
+    summary_apply(summary_before, summary_snapshot([proposal.pk]))
     proposal_changes: dict[str, list[Any]] = {}
     if old_funding != new_funding or created:
         proposal_changes["agreed_funding"] = [old_funding or None, new_funding or None]
@@ -313,6 +317,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
     if problems:
         raise MeetingError(" ".join(problems))
 
+    summary_before = summary_snapshot(result.proposal.pk for _, result in checked)
     decided_by = person(user)
     decisions = [
         Decision(
@@ -336,6 +341,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
         ],
         batch_size=BATCH_SIZE,
     )
+    summary_apply(summary_before, summary_snapshot(result.proposal.pk for _, result in checked))
     entries = []
     moves = []
     for decision, (_, result) in zip(decisions, checked, strict=True):

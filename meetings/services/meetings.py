@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from meetings.models import AgendaItem, Attendance, Decision, Meeting
 from programs.models import Proposal
-from programs.summary import keys_of_meeting, summary_refresh
+from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.audit import audit_log, audit_value, diff, snapshot
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
@@ -54,13 +54,14 @@ def meeting_update(*, meeting: Meeting, values: dict[str, Any], user: Actor) -> 
     }
     for field in changes:
         setattr(meeting, field, values[field])
+    # Which meeting is the latest of a year decides which decision counts (meetings.selectors).
+    decided = ids_of_meeting(meeting) if "starts_at" in changes or "fiscal_year" in changes else []
+    summary_before = summary_snapshot(decided)
     if changes:
         meeting.full_clean()
         meeting.save(update_fields=list(changes))
         audit_log(user=user, obj=meeting, action=AuditEntry.Action.CHANGED, changes=changes)
-        if "starts_at" in changes or "fiscal_year" in changes:
-            # Which meeting is the latest of a year decides which decision counts (meetings.selectors).
-            summary_refresh(keys_of_meeting(meeting))
+        summary_apply(summary_before, summary_snapshot(decided))
     return meeting
 
 

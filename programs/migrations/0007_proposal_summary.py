@@ -89,12 +89,12 @@ class Migration(migrations.Migration):
                         verbose_name="status",
                     ),
                 ),
-                ("proposal_count", models.PositiveIntegerField(default=0, verbose_name="jumlah usulan")),
+                ("proposal_count", models.IntegerField(default=0, verbose_name="jumlah usulan")),
                 (
                     "proposed_amount",
                     models.DecimalField(decimal_places=0, default=0, max_digits=18, verbose_name="pagu usulan"),
                 ),
-                ("agreed_count", models.PositiveIntegerField(default=0, verbose_name="jumlah disepakati")),
+                ("agreed_count", models.IntegerField(default=0, verbose_name="jumlah disepakati")),
                 (
                     "agreed_amount",
                     models.DecimalField(decimal_places=0, default=0, max_digits=18, verbose_name="pagu disepakati"),

@@ -18,7 +18,7 @@ from django.utils.timezone import localtime
 from agencies.models import Region
 from programs import workflow
 from programs.models import FundingScheme, Proposal, ProposalFunding, ProposalNumberCounter
-from programs.summary import key_of, keys_of, summary_refresh
+from programs.summary import summary_apply, summary_snapshot
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
 from rakornis.models import AuditEntry
@@ -268,7 +268,7 @@ def proposal_create_bulk(
             for proposal, lines, item in zip(proposals, amounts, inputs, strict=True)
         ]
     )
-    summary_refresh(keys_of(proposals))
+    summary_apply({}, summary_snapshot(proposal.pk for proposal in proposals))
     return proposals
 
 
@@ -367,11 +367,11 @@ def proposal_update(
         raise proposal_conflict(locked)
     if refusal := proposal_update_refusal(proposal=locked, data=data):
         raise TransitionError(refusal)
-    before = key_of(locked)
+    before = summary_snapshot([locked.pk])
     changes = _apply(proposal=locked, data=data, funding=funding, schemes=_scheme_codes())
     if changes:
         audit_log(user=user, obj=locked, action=AuditEntry.Action.CHANGED, changes=changes, note=note)
-        summary_refresh({before, key_of(locked)})
+        summary_apply(before, summary_snapshot([locked.pk]))
     return locked
 
 
@@ -405,14 +405,14 @@ def proposal_update_bulk(
         raise refusal
     schemes = _scheme_codes()
     entries = []
-    keys = keys_of(locked.values())  # before: a draft moved to another year or agency leaves its old key
+    before = summary_snapshot(locked)
     for update in updates:
         proposal = locked[update.proposal_id]
         changes = _apply(proposal=proposal, data=update.data, funding=update.funding, schemes=schemes)
         if changes:
             entries.append(audit_entry(user=user, obj=proposal, action=action, changes=changes, note=update.note))
     audit_log_bulk(entries)
-    summary_refresh(keys | keys_of(locked.values()))
+    summary_apply(before, summary_snapshot(locked))
     return [locked[u.proposal_id] for u in updates]
 
 
@@ -438,9 +438,10 @@ def proposal_delete_bulk(*, proposals: Iterable[Proposal], user: Actor, note: st
     doomed = list(proposals)
     if not doomed:
         return 0
+    before = summary_snapshot(proposal.pk for proposal in doomed)
     audit_log_bulk(
         [audit_entry(user=user, obj=proposal, action=AuditEntry.Action.DELETED, note=note) for proposal in doomed]
     )
     Proposal.objects.filter(pk__in=[proposal.pk for proposal in doomed]).delete()
-    summary_refresh(keys_of(doomed))
+    summary_apply(before, {})
     return len(doomed)

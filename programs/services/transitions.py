@@ -26,7 +26,7 @@ from programs.services.proposals import (
     _stored_amounts,
     proposal_create_bulk,
 )
-from programs.summary import Key, summary_deferred, summary_refresh
+from programs.summary import summary_apply, summary_snapshot
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log_bulk
 from rakornis.models import AuditEntry
@@ -89,14 +89,11 @@ def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMov
     """
     ids = [move.proposal.pk for move in moves]
     locked: dict[int, tuple[str, int, str, str]] = {}
-    keys: set[Key] = set()
     funded: set[int] = set()
     for batch in _batches(ids):
         rows = Proposal.objects.select_for_update().filter(pk__in=batch)
-        fields = ("pk", "status", "version", "number", "name", "fiscal_year", "region_id", "agency_id")
-        for pk, status, version, number, name, year, region_id, agency_id in rows.values_list(*fields):
+        for pk, status, version, number, name in rows.values_list("pk", "status", "version", "number", "name"):
             locked[pk] = (status, version, number, name)
-            keys.add((year, region_id, agency_id))
         if event == Event.SUBMIT:
             lines = ProposalFunding.objects.filter(proposal_id__in=batch, amount__gt=0)
             funded.update(lines.values_list("proposal_id", flat=True))
@@ -112,6 +109,7 @@ def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMov
     if refusal.problems:
         raise refusal
 
+    before = summary_snapshot(locked)
     now = timezone.now()
     by_target: dict[str, list[int]] = defaultdict(list)
     entries = []
@@ -132,8 +130,7 @@ def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMov
         for batch in _batches(pks):
             Proposal.objects.filter(pk__in=batch).update(status=new, version=F("version") + 1, updated_at=now)
     audit_log_bulk(entries)
-    # After the status, and after a meeting's decisions were written (meetings.services calls this last).
-    summary_refresh(keys)
+    summary_apply(before, summary_snapshot(locked))
     return [move.proposal for move in moves]
 
 
@@ -188,16 +185,15 @@ def proposal_carry_over_many(*, proposals: Sequence[Proposal], user: Actor) -> l
         )
         for original in originals
     ]
-    with summary_deferred():  # the copies' and the originals' keys, refreshed once
-        copies = proposal_create_bulk(user=user, inputs=inputs, action=AuditEntry.Action.CARRIED_OVER)
-        proposal_move_bulk(
-            user=user,
-            event=Event.CARRY_OVER,
-            moves=[
-                ProposalMove(original, note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.")
-                for original, copy in zip(originals, copies, strict=True)
-            ],
-        )
+    copies = proposal_create_bulk(user=user, inputs=inputs, action=AuditEntry.Action.CARRIED_OVER)
+    proposal_move_bulk(
+        user=user,
+        event=Event.CARRY_OVER,
+        moves=[
+            ProposalMove(original, note=f"Dilanjutkan ke TA {copy.fiscal_year} sebagai {copy.number}.")
+            for original, copy in zip(originals, copies, strict=True)
+        ],
+    )
     return copies
 
 
