@@ -218,6 +218,7 @@ def load_row(label: str, timed: list[Timed], seconds: float) -> list[object]:
         writes.requests - writes.errors,
         writes.p50_ms,
         writes.p99_ms,
+        writes.queries,
         errors[0] if errors else "",
     ]
 
@@ -232,6 +233,7 @@ LOAD_HEADER = [
     "writes",
     "write p50 ms",
     "write p99 ms",
+    "write POST queries",
     "first error",
 ]
 
