@@ -1,11 +1,13 @@
 """The proposal summary (`programs.summary`) equals a recomputation from scratch after every kind of write, each
 made through the service a user's action goes through; a write that forgot to refresh it fails here."""
 
+import io
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from meetings.models import Decision
@@ -280,3 +282,28 @@ def test_deferred_blocks_join_into_one_refresh(world, django_assert_max_num_quer
         services.proposal_submit(proposal=world.draft, user=world.operator)
         assert summary.summary_differences() != []  # not refreshed yet
     assert summary.summary_differences() == []
+
+
+def test_the_check_command_finds_a_tampered_row_and_fix_repairs_it(world):
+    row = ProposalSummary.objects.get(agency=world.pupr_banjar, status=Proposal.Status.AGREED, scheme=None)
+    ProposalSummary.objects.filter(pk=row.pk).update(agreed_amount=row.agreed_amount + 1)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("summary_check", stdout=out)
+    assert exited.value.code == 1
+    assert "berbeda pada 1 baris" in out.getvalue()
+    assert "pagu disepakati 1000000001" in out.getvalue()
+    assert "seharusnya 1 usulan, pagu 1000000000, 1 disepakati, pagu disepakati 1000000000" in out.getvalue()
+
+    out = io.StringIO()
+    call_command("summary_check", "--fix", stdout=out)
+    assert "dibangun ulang dan kini sesuai" in out.getvalue()
+    out = io.StringIO()
+    call_command("summary_check", stdout=out)
+    assert "sesuai perhitungan ulang" in out.getvalue()
+
+
+def test_the_check_command_finds_a_missing_row(world):
+    ProposalSummary.objects.filter(status=Proposal.Status.DRAFT).delete()
+    with pytest.raises(SystemExit):
+        call_command("summary_check", stdout=io.StringIO())
