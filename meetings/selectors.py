@@ -266,7 +266,7 @@ def meeting_decision_totals(meeting: Meeting, *, decisions: QuerySet[Decision] |
         .annotate(n=Count("pk"))
     )
     amounts = (
-        DecisionFunding.objects.filter(decision__in=scoped.counted().values("pk"))
+        DecisionFunding.objects.filter(decision__in=scoped.filter(outcome__in=Decision.COUNTED_OUTCOMES).values("pk"))
         .order_by()
         .values(
             "decision__proposal__region_id",
@@ -309,12 +309,12 @@ def meeting_decision_totals(meeting: Meeting, *, decisions: QuerySet[Decision] |
     agreed_by_outcome: dict[str, Decimal] = {}
     for regency in regencies.values():
         regency.amounts = [ZERO] * len(schemes)
-    for row in amount_rows:
-        regency = regencies[row["decision__proposal__region_id"]]
-        regency.amounts[column[row["scheme_id"]]] += row["amount"]
-        regency.total += row["amount"]
-        outcome = row["decision__outcome"]
-        agreed_by_outcome[outcome] = agreed_by_outcome.get(outcome, ZERO) + row["amount"]
+    for line in amount_rows:
+        regency = regencies[line["decision__proposal__region_id"]]
+        regency.amounts[column[line["scheme_id"]]] += line["amount"]
+        regency.total += line["amount"]
+        outcome = line["decision__outcome"]
+        agreed_by_outcome[outcome] = agreed_by_outcome.get(outcome, ZERO) + line["amount"]
     ordered = sorted(regencies.values(), key=lambda r: r.code)
     totals = [sum((r.amounts[i] for r in ordered), ZERO) for i in range(len(schemes))]
     return MeetingTotals(
