@@ -16,10 +16,12 @@ from programs.models import (
     FundingLine,
     Nomenclature,
     Proposal,
+    cell_text_field,
     fiscal_year_field,
     fiscal_year_in_range,
     funding_line_constraints,
     money_field,
+    text_fits_a_cell,
 )
 
 # A meeting is held within the years the application plans for (programs.models MIN..MAX_FISCAL_YEAR). The window is
@@ -77,7 +79,7 @@ class Meeting(models.Model):
     venue = models.CharField("tempat", max_length=300)
     city = models.CharField("kota", max_length=100, blank=True)
     fiscal_year = fiscal_year_field("tahun anggaran yang direncanakan")
-    purpose = models.TextField("maksud dan tujuan", blank=True)
+    purpose = cell_text_field("maksud dan tujuan", blank=True)
     closed_at = models.DateTimeField("ditutup", null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -106,6 +108,7 @@ class Meeting(models.Model):
                 name="meetings_meeting_dates_in_range",
             ),
             fiscal_year_in_range(),
+            text_fits_a_cell("purpose"),
         ]
 
     def __str__(self) -> str:
@@ -271,7 +274,7 @@ class Decision(models.Model):
     merged_into = models.ForeignKey(
         Proposal, verbose_name="digabung ke", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField("alasan/catatan", blank=True)
+    reason = cell_text_field("alasan/catatan", blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="dicatat oleh",
@@ -306,6 +309,7 @@ class Decision(models.Model):
                 condition=Q(agreed_volume__isnull=True) | Q(agreed_volume__gt=0),
                 name="meetings_decision_agreed_volume_positive",
             ),
+            text_fits_a_cell("reason"),
         ]
 
     def __str__(self) -> str:

@@ -4,9 +4,12 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
 from agencies.models import Agency, Region, RegionScopedQuerySet
@@ -19,9 +22,51 @@ MAX_FISCAL_YEAR = 2100
 NOMENCLATURE_CODE_RE = re.compile(r"^\d(\.\d{2}(\.\d{2}(\.[12]\.\d{2}(\.\d{4})?)?)?)?$")
 
 
+MAX_AMOUNT = Decimal(10**18 - 1)  # Rp 999.999.999.999.999.999: 18 digits, what a money_field holds
+# The most characters one spreadsheet cell holds (Excel): a longer text would be cut in an export and not come back
+# the same. Every TextField that an export writes is a `cell_text_field`, checked by `text_fits_a_cell`.
+CELL_TEXT_MAX = 32_767
+
+
+def validate_amount(value: Decimal | None) -> None:
+    """At most MAX_AMOUNT, said in rupiah (Django's own message counts digits)."""
+    if value is not None and value > MAX_AMOUNT:
+        raise ValidationError("Pagu paling banyak Rp 999.999.999.999.999.999 (18 angka).", code="amount_too_big")
+
+
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
-    """Whole rupiah: up to 999 trillion, no fraction."""
-    return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, **kwargs)
+    """Whole rupiah: up to Rp 999.999.999.999.999.999 (18 digits), no fraction. Each model with one adds a check
+    `amount <= MAX_AMOUNT` (`funding_line_constraints`), so that SQLite, which has no numeric precision, agrees."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, validators=[validate_amount], **kwargs)
+
+
+def cell_text_field(verbose_name: str, **kwargs) -> models.TextField:
+    """Free text that fits one spreadsheet cell (CELL_TEXT_MAX characters): the form's text box stops there too."""
+    return models.TextField(
+        verbose_name, max_length=CELL_TEXT_MAX, validators=[MaxLengthValidator(CELL_TEXT_MAX)], **kwargs
+    )
+
+
+def clip_to_cell(text: str) -> str:
+    """`text` cut to CELL_TEXT_MAX characters, ending in an ellipsis when cut: for texts the application joins
+    (a Renja line's locations, from every proposal it came from)."""
+    return text if len(text) <= CELL_TEXT_MAX else text[: CELL_TEXT_MAX - 1] + "\u2026"
+
+
+def text_fits_a_cell(*fields: str) -> models.CheckConstraint:
+    """The database's check of a model's `cell_text_field`s: `<app>_<model>_text_fits_a_cell`."""
+    condition = Q()
+    for field in fields:
+        condition &= Q(LessThanOrEqual(Length(field), CELL_TEXT_MAX))
+    return models.CheckConstraint(condition=condition, name="%(app_label)s_%(class)s_text_fits_a_cell")
+
+
+def amount_at_most_max(field: str = "amount") -> models.CheckConstraint:
+    """The database's check of a money field's upper bound: `<app>_<model>_<field>_at_most_max`."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": MAX_AMOUNT}),
+        name=f"%(app_label)s_%(class)s_{field}_at_most_max",
+    )
 
 
 def fiscal_year_field(verbose_name: str = "tahun anggaran") -> models.PositiveSmallIntegerField:
@@ -31,11 +76,11 @@ def fiscal_year_field(verbose_name: str = "tahun anggaran") -> models.PositiveSm
     )
 
 
-def fiscal_year_in_range() -> models.CheckConstraint:
-    """The database's check of a `fiscal_year_field` named `fiscal_year`: `<app>_<model>_fiscal_year_range`."""
+def fiscal_year_in_range(field: str = "fiscal_year") -> models.CheckConstraint:
+    """The database's check of a `fiscal_year_field` named `field`: `<app>_<model>_<field>_range`."""
     return models.CheckConstraint(
-        condition=Q(fiscal_year__gte=MIN_FISCAL_YEAR, fiscal_year__lte=MAX_FISCAL_YEAR),
-        name="%(app_label)s_%(class)s_fiscal_year_range",
+        condition=Q(**{f"{field}__gte": MIN_FISCAL_YEAR, f"{field}__lte": MAX_FISCAL_YEAR}),
+        name=f"%(app_label)s_%(class)s_{field}_range",
     )
 
 
@@ -85,8 +130,8 @@ class Nomenclature(models.Model):
         blank=True,
         help_text="Kosong untuk urusan, bidang urusan dan program (berlaku untuk semua tingkat pemerintahan).",
     )
-    performance = models.TextField("kinerja", blank=True)
-    indicator = models.TextField("indikator", blank=True)
+    performance = cell_text_field("kinerja", blank=True)
+    indicator = cell_text_field("indikator", blank=True)
     unit = models.CharField("satuan", max_length=60, blank=True)
     source_note = models.CharField("catatan sumber", max_length=200, blank=True)
     is_active = models.BooleanField("berlaku", default=True)
@@ -104,6 +149,7 @@ class Nomenclature(models.Model):
                 | Q(level__in=["kegiatan", "sub_kegiatan"], government_level__in=["1", "2"]),
                 name="programs_nomenclature_government_level_matches_level",
             ),
+            text_fits_a_cell("performance", "indicator"),
         ]
 
     def __str__(self) -> str:
@@ -148,7 +194,7 @@ class FundingScheme(models.Model):
     name = models.CharField("nama", max_length=120)
     short_name = models.CharField("singkatan", max_length=40)
     budget = models.CharField("anggaran", max_length=20, choices=Budget.choices)
-    description = models.TextField("keterangan", blank=True)
+    description = cell_text_field("keterangan", blank=True)
     order = models.PositiveSmallIntegerField("urutan", default=0)
 
     class Meta:
@@ -157,6 +203,7 @@ class FundingScheme(models.Model):
         ordering = ["order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="programs_fundingscheme_unique_code"),
+            text_fits_a_cell("description"),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +216,7 @@ def funding_line_constraints(parent: str) -> list[models.BaseConstraint]:
     return [
         models.UniqueConstraint(fields=[parent, "scheme"], name="%(app_label)s_%(class)s_one_per_scheme"),
         models.CheckConstraint(condition=Q(amount__gte=0), name="%(app_label)s_%(class)s_amount_not_negative"),
+        amount_at_most_max(),
     ]
 
 
@@ -307,7 +355,7 @@ class Proposal(models.Model):
         limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
     )
     out_of_catalogue = models.BooleanField("di luar nomenklatur", default=False)
-    out_of_catalogue_reason = models.TextField("alasan di luar nomenklatur", blank=True)
+    out_of_catalogue_reason = cell_text_field("alasan di luar nomenklatur", blank=True)
     name = models.CharField("nama usulan", max_length=500)
     volume = models.DecimalField("volume", max_digits=14, decimal_places=2)
     unit = models.CharField("satuan", max_length=30)
@@ -327,7 +375,7 @@ class Proposal(models.Model):
         on_delete=models.PROTECT,
         related_name="carried_over_to",
     )
-    notes = models.TextField("keterangan", blank=True)
+    notes = cell_text_field("keterangan", blank=True)
     # The sum of the funding lines, written by the services in the same transaction as the lines (never by a form),
     # so that the list sorts by it from an index instead of summing every proposal's lines.
     total_amount = models.DecimalField("total pagu", max_digits=20, decimal_places=0, default=0, editable=False)
@@ -379,6 +427,8 @@ class Proposal(models.Model):
                 condition=Q(forward_amount__isnull=True) | Q(forward_amount__gte=0),
                 name="programs_proposal_forward_amount_not_negative",
             ),
+            amount_at_most_max("forward_amount"),
+            text_fits_a_cell("out_of_catalogue_reason", "notes"),
             models.CheckConstraint(
                 condition=Q(forward_volume__isnull=True) | Q(forward_volume__gte=0),
                 name="programs_proposal_forward_volume_not_negative",
@@ -513,9 +563,9 @@ class ProposalSummary(models.Model):
         related_name="+",
         db_index=False,
     )
-    proposal_count = models.IntegerField("jumlah usulan", default=0)
+    proposal_count = models.PositiveIntegerField("jumlah usulan", default=0)
     proposed_amount = money_field("pagu usulan", default=0)
-    agreed_count = models.IntegerField("jumlah disepakati", default=0)
+    agreed_count = models.PositiveIntegerField("jumlah disepakati", default=0)
     agreed_amount = money_field("pagu disepakati", default=0)
 
     objects = ProposalSummaryQuerySet.as_manager()
@@ -598,11 +648,11 @@ class WorkPlanItem(models.Model):
         limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
     )
     region = models.ForeignKey(Region, verbose_name="kabupaten/kota", on_delete=models.PROTECT, related_name="+")
-    location = models.TextField("lokasi", blank=True)
+    location = cell_text_field("lokasi", blank=True)
     target = models.CharField("target", max_length=300, blank=True, help_text="Volume per satuan, mis. 12,5 km; 3 unit")
     forward_target = models.CharField("prakiraan maju target", max_length=300, blank=True)
     forward_amount = money_field("prakiraan maju pagu", default=0)
-    notes = models.TextField("keterangan", blank=True)
+    notes = cell_text_field("keterangan", blank=True)
     source_proposals = models.ManyToManyField(
         Proposal, verbose_name="usulan sumber", related_name="work_plan_items", blank=True
     )
@@ -618,6 +668,8 @@ class WorkPlanItem(models.Model):
             models.CheckConstraint(
                 condition=Q(forward_amount__gte=0), name="programs_workplanitem_forward_amount_not_negative"
             ),
+            amount_at_most_max("forward_amount"),
+            text_fits_a_cell("location", "notes"),
         ]
 
     def __str__(self) -> str:
@@ -667,7 +719,7 @@ class IndicatorTarget(models.Model):
 
     indicator = models.ForeignKey(Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="targets")
     region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField("tahun")
+    year = fiscal_year_field("tahun")
     baseline = models.DecimalField("baseline", max_digits=16, decimal_places=4, null=True, blank=True)
     target = models.DecimalField("target", max_digits=16, decimal_places=4, null=True, blank=True)
     realisation = models.DecimalField("realisasi", max_digits=16, decimal_places=4, null=True, blank=True)
@@ -680,6 +732,7 @@ class IndicatorTarget(models.Model):
             models.UniqueConstraint(
                 fields=["indicator", "region", "year"], name="programs_indicatortarget_one_per_region_year"
             ),
+            fiscal_year_in_range("year"),
         ]
 
     def __str__(self) -> str:

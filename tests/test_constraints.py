@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Region, StaffRole
@@ -34,6 +34,18 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+TOO_LONG = "x" * 32_768  # one character more than a spreadsheet cell holds
+TOO_MUCH = Decimal(10**18)  # Rp 1.000.000.000.000.000.000: 19 digits
+
+
+def rejects_amount(constraint: str, create) -> None:
+    """An amount beyond 18 digits: SQLite has the check alone; PostgreSQL's numeric(18, 0) refuses it first."""
+    with pytest.raises((IntegrityError, DataError)) as excinfo, transaction.atomic():
+        create()
+    message = str(excinfo.value)
+    assert constraint in message or "numeric field overflow" in message, message
 
 
 def rejects(constraint: str, create) -> None:
@@ -118,10 +130,22 @@ def _proposal(**overrides):
         ("programs_proposal_sub_activity_or_explained", {"sub_activity": None, "out_of_catalogue": True}),
         ("programs_proposal_coordinates_in_indonesia", {"latitude": Decimal("48.85"), "longitude": Decimal("2.35")}),
         ("programs_proposal_coordinates_in_indonesia", {"latitude": Decimal("-3.3")}),
+        ("programs_proposal_fiscal_year_range", {"fiscal_year": 2101}),
+        ("programs_proposal_text_fits_a_cell", {"notes": TOO_LONG}),
+        (
+            "programs_proposal_text_fits_a_cell",
+            {"sub_activity": None, "out_of_catalogue": True, "out_of_catalogue_reason": TOO_LONG},
+        ),
     ],
 )
 def test_proposal_checks(constraint, overrides):
     rejects(constraint, _proposal(**overrides))
+
+
+def test_proposal_forward_amount_at_most_18_digits():
+    rejects_amount("programs_proposal_forward_amount_at_most_max", _proposal(forward_amount=TOO_MUCH))
+    _proposal(forward_amount=TOO_MUCH - 1, notes="x" * 32_767)()  # the largest of each is accepted
+    assert Proposal.objects.get().forward_amount == TOO_MUCH - 1
 
 
 def test_proposal_out_of_catalogue_with_explanation_is_accepted():
@@ -146,6 +170,10 @@ def test_funding_line_one_per_scheme_and_not_negative():
     rejects(
         "programs_proposalfunding_amount_not_negative",
         lambda: ProposalFunding.objects.create(proposal=line.proposal, scheme=other, amount=-1),
+    )
+    rejects_amount(
+        "programs_proposalfunding_amount_at_most_max",
+        lambda: ProposalFunding.objects.create(proposal=line.proposal, scheme=other, amount=TOO_MUCH),
     )
 
 
@@ -179,6 +207,19 @@ def test_work_plan_constraints():
         "programs_workplanitemfunding_amount_not_negative",
         lambda: WorkPlanItemFunding.objects.create(item=item, scheme=FundingSchemeFactory(code="DAU_PU"), amount=-1),
     )
+    rejects_amount(
+        "programs_workplanitemfunding_amount_at_most_max",
+        lambda: WorkPlanItemFunding.objects.create(item=item, scheme=FundingSchemeFactory(code="DEK"), amount=TOO_MUCH),
+    )
+    rejects_amount(
+        "programs_workplanitem_forward_amount_at_most_max",
+        lambda: WorkPlanItem.objects.filter(pk=item.pk).update(forward_amount=TOO_MUCH),
+    )
+    for field in ("location", "notes"):
+        rejects(
+            "programs_workplanitem_text_fits_a_cell",
+            lambda field=field: WorkPlanItem.objects.filter(pk=item.pk).update(**{field: TOO_LONG}),
+        )
 
 
 def test_indicator_constraints():
@@ -188,6 +229,22 @@ def test_indicator_constraints():
     rejects(
         "programs_indicatortarget_one_per_region_year",
         lambda: IndicatorTarget.objects.create(indicator=indicator, region=province(), year=2027),
+    )
+    for year in (1999, 2101, 9999):
+        rejects(
+            "programs_indicatortarget_year_range",
+            lambda year=year: IndicatorTarget.objects.create(indicator=indicator, region=province(), year=year),
+        )
+
+
+def test_reference_texts_fit_a_cell():
+    rejects(
+        "programs_nomenclature_text_fits_a_cell",
+        lambda: Nomenclature.objects.create(code="1", level="urusan", name="U", performance=TOO_LONG),
+    )
+    rejects(
+        "programs_fundingscheme_text_fits_a_cell",
+        lambda: FundingScheme.objects.create(code="X", name="x", short_name="x", budget="APBD", description=TOO_LONG),
     )
 
 
@@ -199,6 +256,7 @@ def test_meeting_ends_after_it_starts():
         lambda: MeetingFactory(starts_at=start, ends_at=start - timedelta(hours=1)),
     )
     rejects("meetings_meeting_fiscal_year_range", lambda: MeetingFactory(fiscal_year=1945))
+    rejects("meetings_meeting_text_fits_a_cell", lambda: MeetingFactory(purpose=TOO_LONG))
     meeting = MeetingFactory()
     Desk.objects.create(meeting=meeting, name="Desk PUPR")
     rejects("meetings_desk_unique_name", lambda: Desk.objects.create(meeting=meeting, name="Desk PUPR"))
@@ -247,4 +305,13 @@ def test_decision_constraints():
     rejects(
         "meetings_decisionfunding_amount_not_negative",
         lambda: DecisionFunding.objects.create(decision=decision, scheme=FundingSchemeFactory(code="TP"), amount=-2),
+    )
+    rejects_amount(
+        "meetings_decisionfunding_amount_at_most_max",
+        lambda: DecisionFunding.objects.create(
+            decision=decision, scheme=FundingSchemeFactory(code="DK"), amount=TOO_MUCH
+        ),
+    )
+    rejects(
+        "meetings_decision_text_fits_a_cell", lambda: Decision.objects.filter(pk=decision.pk).update(reason=TOO_LONG)
     )

@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -122,3 +122,12 @@ def test_the_form_refuses_19_digits_with_a_rupiah_message(client, operator_banja
     assert response.status_code == 200
     assert TOO_BIG in response.text
     assert not Proposal.objects.exists()
+
+
+def test_the_database_refuses_an_amount_beyond_18_digits(giant, ten_schemes):
+    line = ProposalFunding.objects.filter(proposal=giant).first()
+    # PostgreSQL's numeric(18, 0) refuses it before the check does (DataError); SQLite has the check only.
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        ProposalFunding.objects.filter(pk=line.pk).update(amount=MAX + 1)
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        Proposal.objects.filter(pk=giant.pk).update(forward_amount=MAX + 1)

@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from agencies.models import Agency, Region
 from meetings.selectors import agreed_decisions
-from programs.models import FundingScheme, Nomenclature, WorkPlan, WorkPlanItem, WorkPlanItemFunding
+from programs.models import (
+    FundingScheme,
+    Nomenclature,
+    WorkPlan,
+    WorkPlanItem,
+    WorkPlanItemFunding,
+    clip_to_cell,
+)
 from rakornis.audit import audit_log, audit_value
 from rakornis.models import AuditEntry
 from workplans.lines import LineChange, RenjaLine, SkippedProposal, SyncPlan, format_targets
@@ -208,7 +215,7 @@ def work_plan_sync_preview(*, work_plan: WorkPlan) -> SyncPlan:
         new = RenjaLine(
             sub_activity=sub_activities[key[0]],
             region=regions[key[1]],
-            location="; ".join(group.location),
+            location=clip_to_cell("; ".join(group.location)),
             target=format_targets(group.targets),
             forward_target=format_targets(group.forward_targets),
             forward_amount=group.forward_amount,
