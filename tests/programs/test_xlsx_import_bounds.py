@@ -165,3 +165,23 @@ def test_the_shared_strings_reader_reads_what_openpyxl_reads():
         "<si><t>a_x005F_b</t></si></sst>".encode()
     )
     assert reading._StringsBound(budget).read(source) == ["Jalan", "Jembatan", "a_b"]
+
+
+def test_a_styles_part_of_too_many_elements_is_refused_before_openpyxl_parses_it(operator_banjar):
+    content = workbook_zip(sheet=HEADER, styles="<cellXfs>" + "<xf/>" * 300_000 + "</cellXfs>")
+    message = only_error(proposal_import_parse(file=content, user=operator_banjar))
+    assert "Bagian xl/styles.xml dari berkas berisi lebih dari 200.000 unsur" in message
+
+
+def test_one_cell_of_megabytes_of_text_is_refused_before_it_is_parsed(operator_banjar):
+    huge = "x" * (2 * 1024 * 1024)
+    content = workbook_zip(sheet=HEADER + f'<row r="2"><c r="E2" t="inlineStr"><is><t>{huge}</t></is></c></row>')
+    message = only_error(proposal_import_parse(file=content, user=operator_banjar))
+    assert "satu sel Excel memuat paling banyak 32.767 karakter" in message
+
+
+def test_shared_strings_of_too_many_characters_are_refused(operator_banjar, settings):
+    settings.IMPORT_MAX_SHARED_CHARS = 10_000
+    content = workbook_zip(sheet=HEADER, shared="".join(f"<si><t>{n:04d}{'x' * 996}</t></si>" for n in range(20)))
+    message = only_error(proposal_import_parse(file=content, user=operator_banjar))
+    assert "lebih dari 10.000 karakter" in message
