@@ -27,7 +27,7 @@ from dataclasses import astuple, dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from meetings.models import Decision, DecisionFunding, Meeting
 from programs.models import Proposal, ProposalFunding, ProposalSummary
@@ -317,3 +317,48 @@ def summary_differences() -> list[Difference]:
         for row in sorted(stored.keys() | expected.keys(), key=lambda row: (*row[:4], row[4] or 0))
         if stored.get(row) != expected.get(row)
     ]
+
+
+# Reads ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    """The summary added up over some rows: proposals per status, and per scheme what was proposed (over
+    `Proposal.PROPOSED_STATUSES` unless told otherwise) and what the deciding decisions agreed."""
+
+    by_status: dict[str, int]
+    proposed: dict[int, Decimal]  # scheme id -> amount, only schemes with a line
+    agreed: dict[int, Decimal]  # scheme id -> amount, only schemes with an agreed line
+    agreed_count: int
+
+    @property
+    def proposal_count(self) -> int:
+        return sum(self.by_status.values())
+
+
+def summary_totals(rows: QuerySet[ProposalSummary], *, statuses: Iterable[str] | None = None) -> Totals:
+    """`rows` (e.g. `ProposalSummary.objects.for_user(user).for_year(2027)`) added up in one query over at most
+    statuses x schemes groups. `proposed` adds the statuses `statuses` (default `Proposal.PROPOSED_STATUSES`)."""
+    counted = set(Proposal.PROPOSED_STATUSES if statuses is None else statuses)
+    totals = Totals(by_status={}, proposed={}, agreed={}, agreed_count=0)
+    grouped = (
+        rows.order_by()
+        .values_list("status", "scheme_id")
+        .annotate(
+            n=Sum("proposal_count"),
+            proposed=Sum("proposed_amount"),
+            n_agreed=Sum("agreed_count"),
+            agreed=Sum("agreed_amount"),
+        )
+    )
+    for status, scheme, count, proposed, agreed_count, agreed in grouped:
+        if scheme is None:
+            totals.by_status[status] = totals.by_status.get(status, 0) + count
+            totals.agreed_count += agreed_count
+            continue
+        if status in counted and count:
+            totals.proposed[scheme] = totals.proposed.get(scheme, ZERO) + proposed
+        if agreed_count:
+            totals.agreed[scheme] = totals.agreed.get(scheme, ZERO) + agreed
+    return totals

@@ -2,25 +2,20 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from agencies.models import StaffRole
-from meetings import selectors
 from meetings.models import Meeting
-from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.models import FundingScheme, Proposal, ProposalSummary
+from programs.summary import summary_totals
 from rakornis.fiscal_year import planning_year
 from rakornis.policy import Action, may_anywhere
 
 HOME_LIST_LIMIT = 10
-
-
-def _by_scheme(funding: QuerySet) -> dict[int, Decimal]:
-    """Funding lines (of proposals or of decisions) summed per scheme id."""
-    return dict(funding.order_by().values_list("scheme").annotate(total=Sum("amount")))
 
 
 @require_safe
@@ -32,17 +27,18 @@ def home(request: HttpRequest) -> HttpResponse:
     "Pagu usulan" adds the proposals' own amounts over `Proposal.PROPOSED_STATUSES` (submitted to agreed; not
     drafts, rejected, merged or deferred); "pagu disepakati" adds the agreed amounts of the deciding decisions
     (`meetings.selectors.agreed_funding`), as the recap and the Renja do. Each proposal counts in its own fiscal
-    year only, so a deferred proposal and its carried-over copy are never added together.
+    year only, so a deferred proposal and its carried-over copy are never added together. The counts and amounts
+    come from the proposal summary (`programs.summary`): the page costs the same at 50 proposals and at 500,000.
     """
     user = request.user
     year = planning_year(request)
     scope = Proposal.objects.for_user(user)
     proposals = scope.for_year(year)
-    status_counts = dict(proposals.order_by().values_list("status").annotate(n=Count("pk")))
-    by_status = [(value, label, status_counts.get(value, 0)) for value, label in Proposal.Status.choices]
-    proposed = _by_scheme(ProposalFunding.objects.filter(proposal__in=proposals.proposed().values("pk")))
-    agreed_decisions = selectors.agreed_decisions(fiscal_year=year, proposals=scope)
-    agreed = _by_scheme(selectors.agreed_funding(fiscal_year=year, proposals=scope))
+    # The counts and amounts from the summary (programs.summary): a few hundred rows, whatever the proposals.
+    summarised = ProposalSummary.objects.for_user(user)
+    totals = summary_totals(summarised.for_year(year))
+    by_status = [(value, label, totals.by_status.get(value, 0)) for value, label in Proposal.Status.choices]
+    proposed, agreed = totals.proposed, totals.agreed
     by_scheme = [
         (scheme, proposed.get(scheme.pk), agreed.get(scheme.pk))
         for scheme in FundingScheme.objects.all()
@@ -51,22 +47,25 @@ def home(request: HttpRequest) -> HttpResponse:
     listed = proposals.select_related("region").with_total().order_by("-updated_at")
     # Work waiting in other fiscal years, so that a queue filtered to the planning year hides nothing silently.
     waiting = (Proposal.Status.DRAFT, Proposal.Status.RETURNED, Proposal.Status.SUBMITTED)
-    elsewhere = dict(
-        scope.exclude(fiscal_year=year)
+    elsewhere = {
+        status: count
+        for status, count in summarised.totals()
+        .exclude(fiscal_year=year)
         .filter(status__in=waiting)
         .order_by()
         .values_list("status")
-        .annotate(n=Count("pk"))
-    )
+        .annotate(n=Sum("proposal_count"))
+        if count
+    }
     context = {
         "year": year,
         "year_label": str(year),
         "roles": StaffRole.objects.of(user).select_related("agency"),
         "by_status": by_status,
-        "proposal_count": sum(status_counts.values()),
+        "proposal_count": totals.proposal_count,
         "proposed_statuses": [Proposal.Status(value).label for value in Proposal.PROPOSED_STATUSES],
-        "proposed_count": sum(status_counts.get(value, 0) for value in Proposal.PROPOSED_STATUSES),
-        "agreed_count": agreed_decisions.count(),
+        "proposed_count": sum(totals.by_status.get(value, 0) for value in Proposal.PROPOSED_STATUSES),
+        "agreed_count": totals.agreed_count,
         "by_scheme": by_scheme,
         "proposed_total": sum(proposed.values(), Decimal(0)),
         "agreed_total": sum(agreed.values(), Decimal(0)),

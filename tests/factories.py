@@ -13,6 +13,7 @@ from factory.django import DjangoModelFactory
 from agencies.models import Agency, Region, StaffRole
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from programs.summary import summary_rebuild
 
 
 class ModelFactory[T](DjangoModelFactory[T]):
@@ -118,7 +119,19 @@ def sub_activity(code: str = "1.03.10.2.01.0053", name: str = "Pembangunan Jalan
     return parent
 
 
-class ProposalFactory(ModelFactory[Proposal]):
+class SummarisedFactory:
+    """Rows the proposal summary adds up (proposals, their lines, decisions and theirs), written here around the
+    services: the summary is rebuilt after each, as the services keep it. A test that changes such rows with
+    `.update()` calls `programs.summary.summary_rebuild()` itself."""
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)  # type: ignore[misc]
+        if create:
+            summary_rebuild()
+
+
+class ProposalFactory(SummarisedFactory, ModelFactory[Proposal]):
     class Meta:
         model = Proposal
 
@@ -132,7 +145,7 @@ class ProposalFactory(ModelFactory[Proposal]):
     unit = "km"
 
 
-class ProposalFundingFactory(ModelFactory[ProposalFunding]):
+class ProposalFundingFactory(SummarisedFactory, ModelFactory[ProposalFunding]):
     class Meta:
         model = ProposalFunding
 
@@ -170,7 +183,7 @@ class AttendanceFactory(ModelFactory[Attendance]):
     name = factory.Faker("name", locale="id_ID")
 
 
-class DecisionFactory(ModelFactory[Decision]):
+class DecisionFactory(SummarisedFactory, ModelFactory[Decision]):
     class Meta:
         model = Decision
 
@@ -187,7 +200,7 @@ class AgendaItemFactory(ModelFactory[AgendaItem]):
     proposal = factory.SubFactory(ProposalFactory, status=Proposal.Status.VERIFIED)
 
 
-class DecisionFundingFactory(ModelFactory[DecisionFunding]):
+class DecisionFundingFactory(SummarisedFactory, ModelFactory[DecisionFunding]):
     class Meta:
         model = DecisionFunding
 

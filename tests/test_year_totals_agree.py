@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from meetings.models import Decision
 from programs import services
 from programs.models import Proposal, WorkPlan
+from programs.summary import summary_rebuild
 from programs.xlsx import columns as cols
 from tests.factories import FundingSchemeFactory, MeetingFactory, agreed_proposal, funded_proposal
 from workplans.services import work_plan_get_or_create, work_plan_sync
@@ -96,6 +97,7 @@ def scene(planner, pupr_kalsel, pupr_banjar, pupr_tapin, banjar, tapin):
         fiscal_year=2028,
     )
     funded_proposal(region=banjar, agency=pupr_banjar, status="verified", amount=9_900_000, fiscal_year=2099)
+    summary_rebuild()  # the statuses set with .update() above, around the services
     # The Renja of every executing agency, synced.
     for agency, year in [(pupr_kalsel, 2027), (pupr_banjar, 2027), (pupr_kalsel, 2028)]:
         work_plan, _ = work_plan_get_or_create(agency=agency, fiscal_year=year, user=planner)
