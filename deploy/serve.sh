@@ -11,8 +11,8 @@
 set -uo pipefail
 
 BIN="${RAKORNIS_BIN:-.venv/bin}"
-# The background worker: django_tasks_db's own until the project's fault-tolerant command lands in the tree.
-WORKER_COMMAND="${WORKER_COMMAND:-db_worker}"
+# The background worker: reconnects after a database outage, reclaims dead workers' jobs, prunes old files hourly.
+WORKER_COMMAND="${WORKER_COMMAND:-run_worker}"
 RESTART_DELAY="${RESTART_DELAY:-5}"
 
 log() { echo "serve: $*" >&2; }

@@ -8,7 +8,8 @@
 #     `check --deploy --fail-level WARNING` with the production environment the README documents;
 #  3. deploy/serve.sh (gunicorn with rakornis.gunicorn_conf and the supervised worker) on a free local port; the
 #     login page, a sign-in through the login form with its CSRF token, a signed-in page, a hashed static file from
-#     the manifest, the redirect to HTTPS; the worker killed with SIGKILL and restarted by the supervisor.
+#     the manifest, the redirect to HTTPS; the worker killed with SIGKILL and restarted by the supervisor, then an
+#     export queued by the web and written by that worker, downloaded.
 # Any failure stops the run with a message and the server's log. Figures: seconds per step.
 #
 #   SMOKE_DB            database name (default rakornis_smoke; never test, postgres or rakornis_bench)
@@ -49,6 +50,7 @@ cleanup() {
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   if [ "${SMOKE_KEEP:-}" = 1 ]; then echo "smoke: kept $WORK" >&2; else rm -rf "$WORK"; fi
+  printf 'smoke: %-58s %6.1f s\n' "cleaned up, total" "$(echo "$(date +%s.%N) - $STARTED" | bc)"
 }
 trap cleanup EXIT
 
@@ -63,7 +65,8 @@ step() {
 "$BASE_PYTHON" -m venv "$WORK/venv"
 BIN="$WORK/venv/bin"
 pip_install() { "$BIN/python" -m pip install --quiet "$@" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log" >&2; fail "pip install $*"; }; }
-pip_install --require-hashes -r "$CHECKOUT/requirements.lock"
+# --no-compile: the byte code is written on first import instead; the run is about the install, not its speed.
+pip_install --no-compile --require-hashes -r "$CHECKOUT/requirements.lock"
 step "venv from requirements.lock"
 # The checkout's files as a clean clone has them (tracked and new, not ignored: no .venv, no db.sqlite3, no build/).
 mkdir "$WORK/src"
@@ -90,9 +93,14 @@ export SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO
 export SECURE_HSTS_SECONDS=31536000
 export SECURE_HSTS_INCLUDE_SUBDOMAINS=true
 export SECURE_HSTS_PRELOAD=true
+export TRUSTED_PROXY_COUNT=1
+# The mail relay for password-reset links (nothing is sent during the run; check --deploy wants a real backend).
+export EMAIL_HOST=mail.example.go.id DEFAULT_FROM_EMAIL=rakornis@example.go.id
 export STATIC_ROOT="$WORK/static"
 export MEDIA_ROOT="$WORK/media"
 export LOG_LEVEL=WARNING
+# Every export goes to the worker, so the run below proves the supervised worker does real work.
+export EXCEL_BACKGROUND_THRESHOLD=1
 unset SQLITE_PATH DJANGO_SETTINGS_MODULE
 ADMIN="$BIN/rakornis-admin"
 
@@ -165,6 +173,22 @@ done
 sleep 2
 kill -0 "$restarted" 2>/dev/null || fail "the restarted worker exited at once"
 step "worker killed (SIGKILL) and restarted by the supervisor"
+
+# The restarted worker does a user's background export: queued by the web, written to storage, downloaded.
+job=$(fetch -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$PORT/usulan/excel/ekspor/")
+job_path=$(grep -o '/usulan/excel/pekerjaan/[0-9]*/$' <<<"$job" || true)
+[ "${job%% *}" = 302 ] && [ -n "$job_path" ] || fail "the proposal export answered '$job', not a redirect to its job page"
+job_url="http://127.0.0.1:$PORT$job_path"
+status=""
+for _ in $(seq 1 120); do
+  status=$(fetch "${job_url}status/" | "$BIN/python" -c 'import json, sys; print(json.load(sys.stdin)["status"])')
+  case "$status" in done | failed) break ;; esac
+  sleep 0.5
+done
+[ "$status" = done ] || fail "the export job is '$status' after 60 s, not done"
+fetch -o "$WORK/export.xlsx" "${job_url}unduh/"
+[ "$(head -c 2 "$WORK/export.xlsx")" = PK ] || fail "the export's download is not an .xlsx"
+step "export queued by the web, done by the worker, downloaded"
 
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || fail "deploy/serve.sh did not stop cleanly on SIGTERM"
