@@ -38,12 +38,15 @@ STATUS_CHOICES = [*Proposal.Status.choices, (PROPOSED, "Dihitung di pagu usulan 
 
 
 class SortFilter(django_filters.OrderingFilter):
-    """Whitelisted `?sort=` values; ties broken by number so pages never overlap."""
+    """Whitelisted `?sort=` values; ties broken by number so pages never overlap, in the direction of the sort, so
+    that an index on (..., total_amount, number) reads either direction in order."""
 
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "number")
+        ordering = [self.get_ordering_value(param) for param in value]
+        tie = "-number" if ordering[0].startswith("-") else "number"
+        return qs.order_by(*ordering, *([tie] if ordering[-1].lstrip("-") != "number" else []))
 
 
 class ProposalFilter(django_filters.FilterSet):
@@ -56,13 +59,8 @@ class ProposalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label="Semua"
     )
-    scheme = django_filters.ModelChoiceFilter(
-        label="Skema pendanaan",
-        queryset=FundingScheme.objects.all(),
-        to_field_name="code",
-        method="filter_scheme",
-        empty_label="Semua",
-    )
+    # Choices from the schemes the page read once (`schemes=`), not a query of their own.
+    scheme = django_filters.ChoiceFilter(label="Skema pendanaan", method="filter_scheme", empty_label="Semua")
     program = django_filters.ModelChoiceFilter(
         label="Program/kegiatan",
         queryset=Nomenclature.objects.filter(
@@ -107,8 +105,10 @@ class ProposalFilter(django_filters.FilterSet):
         model = Proposal
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, schemes: list[FundingScheme] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.schemes = {scheme.code: scheme for scheme in (FundingScheme.objects.all() if schemes is None else schemes)}
+        self.filters["scheme"].extra["choices"] = [(code, scheme.name) for code, scheme in self.schemes.items()]
         # A year in range that the address names (the planning year may lie outside the usual window) is offered.
         named = fiscal_year.parse_year(self.data.get("fiscal_year")) if self.data else None
         self.filters["fiscal_year"].extra["choices"] = _fiscal_years(named)
@@ -160,7 +160,8 @@ class ProposalFilter(django_filters.FilterSet):
 
     def filter_scheme(self, queryset, name, value):
         # EXISTS rather than a join: a proposal with two lines would otherwise appear twice.
-        return queryset.filter(Exists(ProposalFunding.objects.filter(proposal=OuterRef("pk"), scheme=value)))
+        scheme = self.schemes[value]
+        return queryset.filter(Exists(ProposalFunding.objects.filter(proposal=OuterRef("pk"), scheme=scheme)))
 
     def filter_overlap(self, queryset, name, value):
         """Proposals that another proposal may overlap (`programs.overlaps`): the rule warns, this finds them."""
@@ -170,7 +171,9 @@ class ProposalFilter(django_filters.FilterSet):
         return queryset.filter(sub_activity__code__startswith=f"{value.code}.")
 
 
-def filter_proposals(data, *, user, queryset: QuerySet[Proposal] | None = None) -> tuple[ProposalFilter, QuerySet]:
+def filter_proposals(
+    data, *, user, queryset: QuerySet[Proposal] | None = None, schemes: list[FundingScheme] | None = None
+) -> tuple[ProposalFilter, QuerySet]:
     """The proposal list's filterset over `data` (a request's GET) and the proposals it selects, in `user`'s scope.
 
     Shared by the list, its Excel export and the background export job, so the file holds exactly what the list
@@ -178,7 +181,7 @@ def filter_proposals(data, *, user, queryset: QuerySet[Proposal] | None = None) 
     filter value (a kabupaten/kota outside the scope, a made-up status) selects nothing, not everything.
     """
     base = Proposal.objects.for_user(user) if queryset is None else queryset
-    filterset = ProposalFilter(data or None, queryset=base, request=SimpleNamespace(user=user))
+    filterset = ProposalFilter(data or None, queryset=base, request=SimpleNamespace(user=user), schemes=schemes)
     if filterset.is_bound and not filterset.is_valid():
         return filterset, base.none()
     return filterset, filterset.qs

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
@@ -251,6 +251,18 @@ class ProposalQuerySet(RegionScopedQuerySet):
     def with_total(self) -> ProposalQuerySet:
         """Kept for callers written when the total was computed: `total_amount` is now a stored column."""
         return self
+
+    def with_scheme_ids(self) -> ProposalQuerySet:
+        """`scheme_ids`: the ids of the schemes a proposal draws on, comma-separated in no particular order ("3,1"),
+        as a subquery per row, so a page of proposals names its schemes without reading their funding lines."""
+        ids = (
+            ProposalFunding.objects.filter(proposal=OuterRef("pk"))
+            .order_by()
+            .values("proposal")
+            .annotate(ids=StringAgg(Cast("scheme_id", models.CharField()), Value(",")))
+            .values("ids")
+        )
+        return self.annotate(scheme_ids=Subquery(ids))
 
     def deferred(self) -> ProposalQuerySet:
         return self.filter(status=Proposal.Status.DEFERRED)

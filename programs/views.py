@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage
 from django.db import IntegrityError
 from django.db.models import Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
@@ -29,6 +30,7 @@ from programs.history import STATUS_ACTIONS, history_rows
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
 from rakornis import fiscal_year
 from rakornis.models import AuditEntry
+from rakornis.pagination import BoundedPaginator, ordering_of, page_ids
 from rakornis.policy import (
     Action,
     agencies_for,
@@ -50,17 +52,49 @@ class ProposalListView(LoginRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        base = (
-            overlaps.with_overlap_flag(Proposal.objects.for_user(self.request.user))
-            .select_related("region", "agency", "sub_activity")
-            .prefetch_related(
-                Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme").order_by())
-            )
-        )
         # Without a year in the address the list shows the planning year; `?fiscal_year=` (empty) shows every year.
         self.query = fiscal_year.query_with_year(self.request, "fiscal_year")
-        self.filterset, proposals = filter_proposals(self.query, user=self.request.user, queryset=base)
+        # The schemes once per request: the filter's choices, the rows' scheme names, the totals per scheme.
+        self.schemes = list(FundingScheme.objects.all())
+        self.filterset, proposals = filter_proposals(self.query, user=self.request.user, schemes=self.schemes)
         return proposals
+
+    def paginate_queryset(self, queryset, page_size):
+        """A page of the filtered proposals (`rakornis.pagination`): the count stops at 10,001, the page's ids come
+        from the filter and order alone, and only those 50 rows are read with their joins, overlap flag and schemes.
+        A page that does not exist (a typo, deeper than the deepest page) shows the first with a warning."""
+        paginator = BoundedPaginator(queryset, page_size)
+        try:
+            page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
+        except InvalidPage as exc:
+            messages.warning(self.request, str(exc))
+            page = paginator.page(1)
+        rows = self._page_rows(queryset, page.number, page_size)
+        if not rows and page.number > 1:
+            # Beyond the last row of a list whose count stopped at its bound: only reading the page tells.
+            messages.warning(self.request, f"Halaman {page.number} kosong. Ditampilkan halaman pertama.")
+            page = paginator.page(1)
+            rows = self._page_rows(queryset, 1, page_size)
+        page.object_list = rows[:page_size]
+        page.has_more = len(rows) > page_size
+        return paginator, page, page.object_list, paginator.num_pages > 1 or page.has_more
+
+    def _page_rows(self, queryset, number: int, page_size: int) -> list[Proposal]:
+        """Page `number` of `queryset` and the first row of the next (so the page knows whether one follows), each
+        with its region, agency, sub kegiatan, overlap flag and the names of its schemes."""
+        ids = page_ids(queryset, (number - 1) * page_size, page_size + 1)
+        rows = list(
+            overlaps.with_overlap_flag(Proposal.objects.filter(pk__in=ids))
+            .select_related("region", "agency", "sub_activity")
+            .with_scheme_ids()
+            .order_by(*ordering_of(queryset))
+        )
+        order = {scheme.pk: index for index, scheme in enumerate(self.schemes)}
+        names = {scheme.pk: scheme.short_name for scheme in self.schemes}
+        for row in rows:
+            drawn = sorted((int(pk) for pk in (row.scheme_ids or "").split(",") if pk), key=order.__getitem__)
+            row.scheme_names = ", ".join(names[pk] for pk in drawn)
+        return rows
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -72,7 +106,7 @@ class ProposalListView(LoginRequiredMixin, ListView):
             .values_list("scheme")
             .annotate(total=Sum("amount"))
         )
-        schemes = list(FundingScheme.objects.all())
+        schemes = self.schemes
         query = self.query.copy()
         query.pop("page", None)
         context.update(
@@ -82,7 +116,10 @@ class ProposalListView(LoginRequiredMixin, ListView):
             proposed_query=_with(query, status=PROPOSED),
             scheme_totals=[(scheme, totals[scheme.pk]) for scheme in schemes if scheme.pk in totals],
             grand_total=sum(totals.values(), Decimal(0)),
-            total_count=context["paginator"].count if context.get("paginator") else len(self.object_list),
+            total_count=context["paginator"].count,
+            count_is_exact=context["paginator"].count_is_exact,
+            count_bound=context["paginator"].count_bound,
+            max_pages=context["paginator"].max_pages,
             querystring=query.urlencode(),
             can_create=may_anywhere(self.request.user, Action.CREATE),
             can_import=may_anywhere(self.request.user, Action.CREATE, Action.EDIT),

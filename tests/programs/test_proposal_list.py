@@ -1,9 +1,13 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programs.models import Proposal
+from programs import services
+from programs.models import FundingScheme, Proposal, ProposalFunding
+from rakornis.pagination import BoundedPaginator
 from tests.factories import (
     AgencyFactory,
     FundingSchemeFactory,
@@ -139,16 +143,132 @@ def test_bulk_carry_over_is_offered_on_the_deferred_filter(client, planner, view
     assert "Lanjutkan semua yang tersaring" not in client.get(URL, {"status": "deferred"}).text
 
 
-def test_pagination_and_query_count(client, verifier, banjar, pupr_banjar, django_assert_max_num_queries):
-    for _ in range(60):
-        funded_proposal(region=banjar, agency=pupr_banjar)
+def bulk_proposals(count: int, *, region, agency, year: int = 2027, first: int = 1) -> None:
+    """`count` funded proposals in a few INSERTs (a few thousand in a second), numbered from `first`."""
+    scheme = FundingSchemeFactory(code="APBD_KAB")
+    node = sub_activity()
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            number=Proposal.format_number(year, region.code, first + n),
+            fiscal_year=year,
+            region=region,
+            agency=agency,
+            sub_activity=node,
+            name=f"Rehabilitasi Jalan Ruas {first + n}",
+            location=f"Ruas {first + n}",
+            volume=Decimal(1),
+            unit="km",
+            total_amount=Decimal(1_000_000 * (first + n)),
+        )
+        for n in range(count)
+    )
+    ProposalFunding.objects.bulk_create(
+        ProposalFunding(proposal=proposal, scheme=scheme, amount=proposal.total_amount) for proposal in proposals
+    )
+
+
+def test_pagination(client, verifier, banjar, pupr_banjar):
+    bulk_proposals(60, region=banjar, agency=pupr_banjar)
     client.force_login(verifier)
-    with django_assert_max_num_queries(13):
-        response = client.get(URL)
+    response = client.get(URL)
     assert len(response.context["proposals"]) == 50
     assert response.context["total_count"] == 60
     assert "Halaman 1 dari 2" in response.text
-    assert len(client.get(URL, {"page": 2}).context["proposals"]) == 10
+    assert "Akhir »" in response.text
+    second = client.get(URL, {"page": 2})
+    assert [p.number for p in second.context["proposals"]] == [f"USL-2027-63.03-{n:04d}" for n in range(51, 61)]
+    assert "Berikutnya" not in second.text
+
+
+PERSONAS = ["operator_banjar", "verifier", "planner", "secretary", "viewer", "superuser"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_queries_per_page_are_the_same_at_5_and_3000_proposals_and_at_most_12(
+    client, request, banjar, pupr_banjar, django_assert_num_queries, persona
+):
+    client.force_login(request.getfixturevalue(persona))
+    queries = {}
+    for total in (5, 3000):
+        bulk_proposals(total - Proposal.objects.count(), region=banjar, agency=pupr_banjar, first=1 + 10_000 * total)
+        client.get(URL, {"sort": "-total"})  # the session's once-a-minute refresh falls on this request, not below
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL, {"sort": "-total", "page": 1 if total == 5 else 40})
+        assert response.status_code == 200
+        assert len(response.context["proposals"]) == (5 if total == 5 else 50)
+        queries[total] = len(captured)
+    assert queries[5] == queries[3000] <= 12, queries
+
+
+def test_beyond_the_count_bound_it_says_more_than_and_pages_on(client, verifier, banjar, pupr_banjar, monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "count_bound", 20)
+    monkeypatch.setattr(BoundedPaginator, "max_pages", 3)
+    bulk_proposals(130, region=banjar, agency=pupr_banjar)
+    client.force_login(verifier)
+    response = client.get(URL)
+    count = response.text.split('id="proposal-count">', 1)[1].split("<", 1)[0]
+    assert count == "lebih dari 20"
+    assert '<span class="page-link" id="page-position">Halaman 1</span>' in response.text
+    assert "Akhir »" not in response.text
+    assert "Berikutnya ›" in response.text
+    # Page 3 is the deepest: it shows rows 101-150 (30 of them), and says nothing follows.
+    third = client.get(URL, {"page": 3})
+    assert len(third.context["proposals"]) == 30
+    assert "Berikutnya ›" not in third.text
+
+
+def test_a_page_deeper_than_the_bound_shows_the_first_and_warns(client, verifier, banjar, pupr_banjar, monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "count_bound", 20)
+    monkeypatch.setattr(BoundedPaginator, "max_pages", 2)
+    bulk_proposals(130, region=banjar, agency=pupr_banjar)
+    client.force_login(verifier)
+    response = client.get(URL, {"page": 3})
+    assert response.status_code == 200
+    assert "Halaman paling jauh yang dapat dibuka adalah halaman 2" in response.text
+    assert response.context["page_obj"].number == 1
+    assert len(response.context["proposals"]) == 50
+
+
+def test_an_empty_page_below_the_bound_shows_the_first_and_warns(client, verifier, banjar, pupr_banjar, monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "count_bound", 20)
+    bulk_proposals(60, region=banjar, agency=pupr_banjar)
+    client.force_login(verifier)
+    response = client.get(URL, {"page": 7})
+    assert "Halaman 7 kosong" in response.text
+    assert response.context["page_obj"].number == 1
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "999999"])
+def test_a_page_that_does_not_exist_shows_the_first_with_a_warning(client, verifier, data, page):
+    client.force_login(verifier)
+    response = client.get(URL, {"page": page})
+    assert response.status_code == 200
+    assert "Ditampilkan halaman pertama" in response.text
+    assert len(response.context["proposals"]) == 3
+
+
+def test_each_row_names_its_schemes_in_scheme_order(client, verifier, data):
+    FundingScheme.objects.filter(code="BKP").update(order=1)
+    FundingScheme.objects.filter(code="APBD_KAB").update(order=2)
+    client.force_login(verifier)
+    rows = {p.number: p.scheme_names for p in client.get(URL).context["proposals"]}
+    assert rows[data["road"].number] == "BKP, APBD_KAB"
+    assert rows[data["drain"].number] == "APBD_KAB"
+
+
+def test_sort_by_total_reads_the_stored_total_kept_by_the_services(client, operator_banjar, verifier, data):
+    road = data["road"]
+    services.proposal_update(
+        proposal=road,
+        user=operator_banjar,
+        data={},
+        funding={FundingSchemeFactory(code="APBD_KAB"): Decimal(100)},
+        version=road.version,
+    )
+    client.force_login(verifier)
+    response = client.get(URL, {"sort": "total"})
+    assert [p.number for p in response.context["proposals"]][0] == road.number
+    assert response.context["proposals"][0].total_amount == Decimal(100)
 
 
 def test_create_button_only_for_operators(client, operator_banjar, viewer):
