@@ -29,27 +29,31 @@ def proposals(banjar, pupr_banjar):
     return [funded_proposal(region=banjar, agency=pupr_banjar, name=f"Jalan {n}") for n in range(3)]
 
 
-def worker(**options) -> run_worker.Worker:
-    """A worker that stops once the queue is empty; its sleeps and connection drops are recorded."""
-    made = run_worker.Worker(
-        queue_names=["default"],
-        excluded_queue_names=[],
-        interval=0,
-        backend_name="default",
-        max_tasks=None,
-        worker_id="test-worker",
-        stop_when_idle=True,
-        **options,
-    )
-    made.slept = []
-    made.closed = 0
+class RecordingWorker(run_worker.Worker):
+    """A worker that stops once the queue is empty; its sleeps and connection drops are recorded, not done."""
 
-    def close() -> None:
-        made.closed += 1
+    def __init__(self, **options) -> None:
+        super().__init__(
+            queue_names=["default"],
+            excluded_queue_names=[],
+            interval=0,
+            backend_name="default",
+            max_tasks=None,
+            worker_id="test-worker",
+            stop_when_idle=True,
+            **options,
+        )
+        self.slept: list[float] = []
+        self.closed = 0
+        self.sleep = self.slept.append
+        self.close = self.count_close
 
-    made.sleep = made.slept.append
-    made.close = close
-    return made
+    def count_close(self) -> None:
+        self.closed += 1
+
+
+def worker(**options) -> RecordingWorker:
+    return RecordingWorker(**options)
 
 
 def export_job(user) -> ExcelJob:

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from django.conf import settings
 from openpyxl.cell.text import Text
@@ -247,7 +247,8 @@ class _StringsBound:
                 root = node
             if event != "end" or node.tag != tag:
                 continue
-            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+            text = Text.from_tree(node)
+            strings.append("" if text is None else text.content.replace("x005F_", ""))
             chars += len(strings[-1])
             root.clear()
             if chars > self.most_chars:
@@ -308,7 +309,7 @@ def _prescan(stream: BinaryIO, budget: Budget) -> None:
         stream.seek(0)
 
 
-def _check_runs(part: BinaryIO, name: str, budget: Budget) -> None:
+def _check_runs(part: IO[bytes], name: str, budget: Budget) -> None:
     run = 0  # bytes since the last "<", carried from one chunk to the next
     while chunk := part.read(1024 * 1024):
         pieces = chunk.split(b"<")
