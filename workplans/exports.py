@@ -1,8 +1,8 @@
 """Workbooks of the Renja and of what the meetings agreed in a fiscal year; `programs.xlsx.render` writes them.
 
 - `work_plan_*`: the Renja table of one work plan, the tree of `workplans.selectors.renja_table` as rows;
-- `recap_*`: agreed amounts by kabupaten/kota x funding scheme (`meetings.selectors.agreed_funding`: the deciding
-  decisions, the same the Renja sync reads), and proposal counts by status.
+- `recap_*`: agreed amounts by kabupaten/kota x funding scheme (the deciding decisions, the same the Renja sync
+  reads, as the proposal summary keeps them), and proposal counts by status.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from agencies.models import Region
-from meetings.selectors import agreed_decisions, agreed_funding
-from programs.models import FundingScheme, Proposal, WorkPlan
+from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import blank_zero, stamp, text
 from programs.xlsx.render import Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
@@ -130,30 +129,26 @@ def work_plan_workbook(work_plan: WorkPlan, output: str | Path | BinaryIO | None
 # The recap of a fiscal year ------------------------------------------------------------------------------------------
 
 
-def recap_sheets(*, fiscal_year: int, proposals: QuerySet[Proposal]) -> list[SheetSpec]:
-    """Agreed amounts by kabupaten/kota x scheme, and proposal counts by status, over `proposals` (the caller's
-    scope, e.g. `Proposal.objects.for_user(user)`) of `fiscal_year`."""
+def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> list[SheetSpec]:
+    """Agreed amounts by kabupaten/kota x scheme, and proposal counts by status, over `summary` (the caller's
+    scope, e.g. `ProposalSummary.objects.for_user(user)`) of `fiscal_year`: one grouped query over the proposal
+    summary (`programs.summary`), which keeps the deciding decisions' agreed amounts and counts."""
     schemes = cols.ordered_schemes(FundingScheme.objects.all())
-    year_proposals = proposals.filter(fiscal_year=fiscal_year)
     agreed: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for region_id, scheme_id, total in (
-        agreed_funding(fiscal_year=fiscal_year, proposals=proposals)
-        .values_list("decision__proposal__region_id", "scheme_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        agreed[region_id][scheme_id] = total
-    agreed_counts = dict(
-        agreed_decisions(fiscal_year=fiscal_year, proposals=proposals)
-        .values_list("proposal__region_id")
-        .annotate(n=Count("proposal_id", distinct=True))
-        .order_by()
-    )
+    agreed_counts: dict[int, int] = defaultdict(int)
     statuses: dict[int, dict[str, int]] = defaultdict(dict)
-    for region_id, status, count in (
-        year_proposals.values_list("region_id", "status").annotate(n=Count("pk")).order_by()
-    ):
-        statuses[region_id][status] = count
+    grouped = (
+        summary.for_year(fiscal_year)
+        .order_by()
+        .values_list("region_id", "status", "scheme_id")
+        .annotate(n=Sum("proposal_count"), n_agreed=Sum("agreed_count"), total=Sum("agreed_amount"))
+    )
+    for region_id, status, scheme_id, count, agreed_count, total in grouped:
+        if scheme_id is None:
+            statuses[region_id][status] = count
+            agreed_counts[region_id] += agreed_count
+        elif agreed_count:
+            agreed[region_id][scheme_id] = agreed[region_id].get(scheme_id, ZERO) + total
     regions = Region.objects.filter(pk__in=set(agreed) | set(statuses)).order_by("code")
 
     money_columns = [
@@ -217,5 +212,5 @@ def recap_sheets(*, fiscal_year: int, proposals: QuerySet[Proposal]) -> list[She
     ]
 
 
-def recap_workbook(*, fiscal_year: int, proposals: QuerySet[Proposal]) -> bytes:
-    return render_workbook(recap_sheets(fiscal_year=fiscal_year, proposals=proposals))
+def recap_workbook(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> bytes:
+    return render_workbook(recap_sheets(fiscal_year=fiscal_year, summary=summary))

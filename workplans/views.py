@@ -35,6 +35,7 @@ from programs.models import (
     MIN_FISCAL_YEAR,
     ExcelJob,
     Proposal,
+    ProposalSummary,
     WorkPlan,
     WorkPlanItem,
     WorkPlanItemFunding,
@@ -318,7 +319,7 @@ def recap_export(request: HttpRequest) -> HttpResponse:
     if year is None:
         messages.error(request, f"Tahun anggaran tidak sah: {raw!r}.")
         return redirect("programs:proposal-list")
-    content = recap_workbook(fiscal_year=year, proposals=Proposal.objects.for_user(request.user))
+    content = recap_workbook(fiscal_year=year, summary=ProposalSummary.objects.for_user(request.user))
     return xlsx_response(content, f"Rekap_Usulan_TA{year}.xlsx")
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from meetings.models import Decision
-from programs.models import Proposal, WorkPlanItem
+from programs.models import Proposal, ProposalSummary, WorkPlanItem
 from tests.factories import (
     DecisionFactory,
     DecisionFundingFactory,
@@ -91,7 +91,7 @@ def test_the_renja_excel_shows_the_later_decision(synced):
 def test_the_recap_shows_the_later_decision(client, verifier, decided_twice):
     client.force_login(verifier)
     downloaded = client.get(reverse("workplans:recap-export"), {"year": "2027"}).content
-    for content in (recap_workbook(fiscal_year=2027, proposals=Proposal.objects.all()), downloaded):
+    for content in (recap_workbook(fiscal_year=2027, summary=ProposalSummary.objects.all()), downloaded):
         rows = list(load_workbook(io.BytesIO(content), read_only=True)["Rekap Pagu"].iter_rows(values_only=True))
         header_index = next(i for i, row in enumerate(rows) if row and row[0] == "No")
         table = {row[2]: dict(zip(rows[header_index], row, strict=True)) for row in rows[header_index + 1 :]}

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from programs.models import Proposal, WorkPlanItem, WorkPlanItemFunding
+from programs.models import Proposal, ProposalSummary, WorkPlanItem, WorkPlanItemFunding
 from tests.factories import WorkPlanFactory, funded_proposal, work_plan_item
 from tests.workbooks import as_decimal, decided_in_two_meetings, export_schemes, sheet_table
 from workplans.exports import recap_workbook, split_target, work_plan_workbook
@@ -185,7 +185,7 @@ def decided(schemes, banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel):
 
 
 def test_recap_agreed_amounts_by_kabupaten_and_scheme(decided, schemes):
-    content = recap_workbook(fiscal_year=2027, proposals=Proposal.objects.all())
+    content = recap_workbook(fiscal_year=2027, summary=ProposalSummary.objects.all())
     _, _, header, rows = sheet_table(content, "Rekap Pagu")
 
     assert header == [
@@ -212,7 +212,9 @@ def test_recap_agreed_amounts_by_kabupaten_and_scheme(decided, schemes):
 
 
 def test_recap_counts_by_status(decided):
-    _, _, header, rows = sheet_table(recap_workbook(fiscal_year=2027, proposals=Proposal.objects.all()), "Rekap Status")
+    _, _, header, rows = sheet_table(
+        recap_workbook(fiscal_year=2027, summary=ProposalSummary.objects.all()), "Rekap Status"
+    )
     assert header == ["No", "Kode", "Kabupaten/Kota", *[label for _, label in Proposal.Status.choices], "Jumlah"]
     for row in rows[:-1]:
         values = dict(zip(header, row, strict=True))
@@ -223,7 +225,7 @@ def test_recap_counts_by_status(decided):
 
 
 def test_recap_keeps_to_the_users_scope(decided, operator_banjar):
-    content = recap_workbook(fiscal_year=2027, proposals=Proposal.objects.for_user(operator_banjar))
+    content = recap_workbook(fiscal_year=2027, summary=ProposalSummary.objects.for_user(operator_banjar))
     for sheet in ("Rekap Pagu", "Rekap Status"):
         _, _, _, rows = sheet_table(content, sheet)
         assert [row[1] for row in rows] == ["63.03", None]
