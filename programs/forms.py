@@ -12,6 +12,8 @@ from django.forms import BaseFormSet, formset_factory
 
 from agencies.models import Agency, Region
 from programs.models import FundingScheme, Nomenclature, Proposal
+from rakornis import fiscal_year
+from rakornis.extents import province_extent
 from rakornis.numbers import (
     LATITUDE_RANGE,
     LONGITUDE_RANGE,
@@ -19,6 +21,7 @@ from rakornis.numbers import (
     NumberInput,
     RupiahField,
     VolumeField,
+    sentence,
 )
 
 # Schemes a kabupaten/kota spends on its own authority, and the province's own budget.
@@ -207,6 +210,13 @@ class ProposalForm(forms.ModelForm):
         )
         return helper
 
+    def clean_fiscal_year(self) -> int:
+        year = self.cleaned_data["fiscal_year"]
+        saved = self.instance.fiscal_year if self.instance.pk else None
+        if problem := fiscal_year.typed_year_problem(year, saved=saved):
+            raise ValidationError(sentence(problem), code="fiscal_year_range")
+        return year
+
     def clean(self):
         cleaned = super().clean()
         region: Region | None = cleaned.get("region")
@@ -240,6 +250,12 @@ class ProposalForm(forms.ModelForm):
             self.add_error(
                 "longitude" if longitude is None else "latitude", "Isi lintang dan bujur, atau kosongkan keduanya."
             )
+        # Inside Indonesia (each field), and inside the kabupaten/kota's province (here, once the region is known).
+        extent = province_extent(region.code) if region else None
+        if extent is not None and latitude is not None and (problem := extent.latitude_problem(latitude)):
+            self.add_error("latitude", sentence(problem))
+        if extent is not None and longitude is not None and (problem := extent.longitude_problem(longitude)):
+            self.add_error("longitude", sentence(problem))
         return cleaned
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import CharField
 
 from agencies.models import Agency, Region, region_within
-from programs.models import FundingScheme, Nomenclature, Proposal
+from programs.models import CELL_TEXT_MAX, FundingScheme, Nomenclature, Proposal
 from programs.xlsx import columns as cols
 from programs.xlsx.importer.cells import (
     CELL_ERRORS,
@@ -27,7 +27,8 @@ from programs.xlsx.importer.cells import (
     parse_yes_no,
 )
 from programs.xlsx.importer.reading import UNSAVED_FORMULA, ErrorValue
-from rakornis import policy
+from rakornis import fiscal_year, policy
+from rakornis.extents import province_extent
 from rakornis.formatting import format_rupiah
 from rakornis.numbers import (
     LATITUDE_RANGE,
@@ -187,6 +188,9 @@ class RowCheck:
             if self.existing is None:
                 self.problem(cols.NUMBER, f"usulan {number} tidak ditemukan di wilayah Anda")
         self.year = self.required(cols.FISCAL_YEAR, parse_year)
+        saved_year = self.existing.fiscal_year if self.existing is not None else None
+        if self.year is not None and (problem := fiscal_year.typed_year_problem(self.year, saved=saved_year)):
+            self.problem(cols.FISCAL_YEAR, problem)
         code = self.required(cols.REGION_CODE, parse_region_code)
         region = self.lookups.regencies.get(code) if code else None
         if code and region is None:
@@ -233,6 +237,8 @@ class RowCheck:
 
         out_of_catalogue = bool(self.read(cols.OUT_OF_CATALOGUE.key, parse_yes_no))
         notes = self.read(cols.NOTES.key, clean_block) if self.has(cols.NOTES) else None
+        if notes and len(notes) > CELL_TEXT_MAX:
+            self.problem(cols.NOTES, f"paling banyak {CELL_TEXT_MAX} karakter (kini {len(notes)})")
         code = self.read(cols.SUB_ACTIVITY.key, parse_code) if self.has(cols.SUB_ACTIVITY) else ""
         if out_of_catalogue:
             # The model keeps the reason apart from the notes; in the workbook Keterangan carries it.
@@ -301,6 +307,11 @@ class RowCheck:
             if (latitude is None) != (longitude is None) and len(self.problems) == before:
                 missing = cols.LATITUDE if latitude is None else cols.LONGITUDE
                 self.problem(missing, "isi Latitude dan Longitude, atau kosongkan keduanya")
+            extent = province_extent(self.region.code) if self.region is not None else None
+            if extent is not None and latitude is not None and (problem := extent.latitude_problem(latitude)):
+                self.problem(cols.LATITUDE, problem)
+            if extent is not None and longitude is not None and (problem := extent.longitude_problem(longitude)):
+                self.problem(cols.LONGITUDE, problem)
             values |= {"latitude": latitude, "longitude": longitude}
 
     def money(self) -> None:
