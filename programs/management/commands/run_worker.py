@@ -47,6 +47,12 @@ def close_connections() -> None:
             pass
 
 
+def _not_inner_loop_chatter(record: logging.LogRecord) -> bool:
+    """django_tasks_db's loop says it starts and exits; ours runs it after every idle second, so it would say it
+    every second. The worker says once that it started."""
+    return not str(record.msg).startswith(("Starting worker", "No more tasks to run"))
+
+
 def backoff(failures: int, *, base: float = RETRY_BASE_SECONDS, cap: float = RETRY_CAP_SECONDS) -> float:
     """Seconds to wait after `failures` database failures in a row: 1, 2, 4 ... up to `cap`."""
     return min(cap, base * 2 ** (failures - 1))
@@ -75,8 +81,10 @@ class Worker(db_worker.Worker):
         self.clock = clock
         self.close = close
         self.next_reclaim = self.next_prune = clock()
+        logging.getLogger("django_tasks_db").addFilter(_not_inner_loop_chatter)
 
     def run(self) -> None:
+        logger.info("Worker %s started on queues %s", self.worker_id, ",".join(self.queue_names))
         failures = 0
         while self.running:
             try:
