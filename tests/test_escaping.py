@@ -530,7 +530,8 @@ def test_import_preview_shows_the_cells_as_text(client, request, payload_scene, 
     bad = {**good, "Kode Kabupaten/Kota": SCRIPT, "Kode Sub Kegiatan": IMG, "Volume": ALL, "Satuan": IMG}
     for rows in ([good], [good, bad]):
         upload = SimpleUploadedFile(f"{SCRIPT}.xlsx", usulan_xlsx(rows))
-        response = client.post(reverse("programs:proposal-import"), {"file": upload})
+        # The upload queues the file's check; its page (the redirect's end) is the preview.
+        response = client.post(reverse("programs:proposal-import"), {"file": upload}, follow=True)
         assert response.status_code == 200
         assert_escaped(response, f"the import preview of {len(rows)} row(s)")
 
