@@ -126,6 +126,7 @@ def pages(banjar, pupr_banjar, pupr_kalsel, superuser):
         reverse("admin:programs_proposal_change", args=[proposal.pk]),
         reverse("admin:meetings_meeting_changelist"),
         reverse("admin:axes_accessattempt_changelist"),
+        reverse("admin:password_change"),  # the admin's own link, drawn with our template
     ]
 
 
