@@ -15,7 +15,9 @@
 #   SMOKE_DB            database name (default rakornis_smoke; never test, postgres or rakornis_bench)
 #   SMOKE_PG            server URL without a database (default postgres://postgres@127.0.0.1:5432)
 #   SMOKE_PROPOSALS     proposals seed_demo makes (default 40)
+#   SMOKE_TMP           folder for the run's temporary files (default /dev/shm, else TMPDIR or /tmp)
 #   SMOKE_KEEP=1        keep the temporary folder (venv, static files, server log) for a look afterwards
+#   SMOKE_SOURCE=HEAD   install that commit instead of the working tree (other work in progress left out)
 set -euo pipefail
 
 CHECKOUT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,7 +31,9 @@ case "$SMOKE_DB" in
   test | postgres | template0 | template1 | rakornis_bench) echo "smoke: refusing to recreate database $SMOKE_DB" >&2; exit 2 ;;
 esac
 
-WORK="$(mktemp -d /tmp/rakornis-smoke.XXXXXX)"
+# In memory where there is a tmpfs: the run writes and then deletes some 10,000 files (the venv, static files).
+SMOKE_TMP="${SMOKE_TMP:-$(if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm; else echo "${TMPDIR:-/tmp}"; fi)}"
+WORK="$(mktemp -d "$SMOKE_TMP/rakornis-smoke.XXXXXX")"
 SERVER_PID=""
 LOG="$WORK/serve.log"
 STARTED=$(date +%s.%N)
@@ -68,9 +72,14 @@ pip_install() { "$BIN/python" -m pip install --quiet "$@" >"$WORK/pip.log" 2>&1 
 # --no-compile: the byte code is written on first import instead; the run is about the install, not its speed.
 pip_install --no-compile --require-hashes -r "$CHECKOUT/requirements.lock"
 step "venv from requirements.lock"
-# The checkout's files as a clean clone has them (tracked and new, not ignored: no .venv, no db.sqlite3, no build/).
+# The checkout's files as a clean clone has them (tracked and new, not ignored: no .venv, no db.sqlite3, no build/),
+# or, with SMOKE_SOURCE=<commit> (e.g. HEAD), that commit's files, whatever the working tree holds.
 mkdir "$WORK/src"
-git -C "$CHECKOUT" ls-files -z --cached --others --exclude-standard | (cd "$CHECKOUT" && xargs -0 cp --parents -t "$WORK/src")
+if [ -n "${SMOKE_SOURCE:-}" ]; then
+  git -C "$CHECKOUT" archive "$SMOKE_SOURCE" | tar -x -C "$WORK/src"
+else
+  git -C "$CHECKOUT" ls-files -z --cached --others --exclude-standard | (cd "$CHECKOUT" && xargs -0 cp --parents -t "$WORK/src")
+fi
 pip_install --no-deps "$WORK/src"
 rm -rf "$WORK/src"
 cd "$WORK"
