@@ -161,6 +161,8 @@ def parse_volume(value: Any, *, label: str = "volume", allow_zero: bool = False)
         return None
     if number < 0 or (number == 0 and not allow_zero):
         raise NumberError(f"{label} tidak boleh negatif" if allow_zero else f"{label} harus lebih dari 0")
+    if number >= MAX_VOLUME:  # before rounding: a 40-digit number cannot be rounded in Decimal's 28 digits
+        raise NumberError(f"{label} terlalu besar")
     rounded = number.quantize(VOLUME_PLACES, rounding=ROUND_HALF_UP)
     if rounded != number and not _is_float_noise(value, number, rounded, "0.0000001"):
         raise NumberError(f"{label} paling banyak 2 angka di belakang koma ({shown(value)})")
@@ -174,8 +176,12 @@ def parse_coordinate(value: Any, *, limits: tuple[Decimal, Decimal], label: str)
     number = parse_number(value, thousands=False)
     if number is None:
         return None
-    number = number.quantize(COORDINATE_PLACES, rounding=ROUND_HALF_UP)
     low, high = limits
+    if abs(number) >= 10**6:  # refused before rounding, which a 400-digit number would overflow
+        raise NumberError(
+            f"{label} {shown(value)[:30]} di luar wilayah Indonesia ({format_number(low)} s.d. {format_number(high)})"
+        )
+    number = number.quantize(COORDINATE_PLACES, rounding=ROUND_HALF_UP)
     if not low <= number <= high:
         raise NumberError(
             f"{label} {_fixed(number)} di luar wilayah Indonesia ({format_number(low)} s.d. {format_number(high)})"
