@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
+from django.utils.functional import cached_property
 
 from agencies.models import Agency, Region
 from programs.models import FundingScheme, Nomenclature, Proposal
@@ -47,6 +49,21 @@ def funding_level_warning(government_level: str, scheme_codes: set[str]) -> str 
             "diusulkan sebagai Bantuan Keuangan Provinsi (BKP)."
         )
     return None
+
+
+class KnownChoiceField(forms.ModelChoiceField):
+    """A model choice that takes an object the form already read (`known`, by pk) without reading it again; any other
+    value is looked up in the queryset as usual. Saves a query per field on every POST."""
+
+    known: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = {}
+
+    def to_python(self, value: Any) -> Any:
+        key = str(getattr(value, "pk", value))
+        return self.known[key] if key in self.known else super().to_python(value)
 
 
 class SubActivityChoiceField(forms.ModelChoiceField):
@@ -96,6 +113,7 @@ class ProposalForm(forms.ModelForm):
     class Meta:
         model = Proposal
         fields = Proposal.EDITABLE_FIELDS
+        field_classes = {"region": KnownChoiceField}
         labels = {
             "out_of_catalogue": "Di luar nomenklatur (sub kegiatan belum ada di daftar)",
             "out_of_catalogue_reason": "Penjelasan di luar nomenklatur",
@@ -119,9 +137,10 @@ class ProposalForm(forms.ModelForm):
         only = list(regencies[:2])
         if len(only) == 1:
             self.fields["region"].disabled = True
+            self.fields["region"].known = {str(only[0].pk): only[0]}
             self.initial["region"] = only[0].pk
             self.fields["region"].help_text = "Kabupaten/kota Anda."
-        region = self._chosen_region(regencies)
+        region = only[0] if len(only) == 1 else self._chosen_region(regencies)
         self.fields["agency"].queryset = agencies.filter(region=region) if region else agencies.none()
         self.fields["agency"].empty_label = "— pilih perangkat daerah —"
         self.fields["agency"].help_text = "Perangkat daerah kabupaten/kota yang mengusulkan."
@@ -135,7 +154,8 @@ class ProposalForm(forms.ModelForm):
         self.fields["village"].empty_label = "— semua/belum ditentukan —"
         for name in ("district", "village"):
             self.fields[name].label_from_instance = lambda region: region.name
-        self.fields["sub_activity"].choices = self.fields["sub_activity"].grouped_choices()
+        # A callable: the sub kegiatan list is read when the form is shown, not when a POST is only validated.
+        self.fields["sub_activity"].choices = self.fields["sub_activity"].grouped_choices
         self.fields["sub_activity"].help_text = (
             "Kode .1. = dikerjakan Provinsi (mis. jalan provinsi, didanai APBD Provinsi); "
             "kode .2. = dikerjakan Kabupaten/Kota (APBD Kab/Kota, BKP, DAK)."
@@ -217,6 +237,16 @@ class ProposalForm(forms.ModelForm):
             raise ValidationError(sentence(problem), code="fiscal_year_range")
         return year
 
+    def _get_validation_exclusions(self) -> set[str]:
+        """The model's own validation skips the foreign keys: each was just checked by its choice field against a
+        narrower queryset (the user's scope), and the model would read each row again."""
+        return super()._get_validation_exclusions() | {"region", "agency", "district", "village", "sub_activity"}
+
+    def validate_constraints(self) -> None:
+        """Not run: every check constraint of a proposal is a rule on this form's own fields that the fields and
+        `clean` enforce with their own message (tests/programs/test_proposal_create.py names each), and the
+        database checks them again on save; running them here cost a query and two savepoints each."""
+
     def clean(self):
         cleaned = super().clean()
         region: Region | None = cleaned.get("region")
@@ -260,7 +290,7 @@ class ProposalForm(forms.ModelForm):
 
 
 class FundingLineForm(forms.Form):
-    scheme = forms.ModelChoiceField(
+    scheme = KnownChoiceField(
         label="Sumber dana",
         queryset=FundingScheme.objects.all(),
         empty_label="— pilih skema —",
@@ -270,6 +300,17 @@ class FundingLineForm(forms.Form):
 
 
 class BaseFundingFormSet(BaseFormSet):
+    @cached_property
+    def schemes(self) -> dict[str, FundingScheme]:
+        """Every scheme, read once for all the lines (each line's choice would read its own)."""
+        return {str(scheme.pk): scheme for scheme in FundingScheme.objects.all()}
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+        form = super()._construct_form(i, **kwargs)
+        if self.is_bound:
+            form.fields["scheme"].known = self.schemes
+        return form
+
     def clean(self) -> None:
         if any(self.errors):
             return

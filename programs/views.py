@@ -226,12 +226,6 @@ class ProposalCreateView(ProposalFormMixin, FormView):
             context.update(overlap_context(self.request.user, typed))
         return context
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        token = request.POST.get(CREATION_TOKEN, "")
-        if TOKEN_RE.fullmatch(token) and (earlier := services.proposal_for_token(token)) is not None:
-            return self._already_saved(earlier)
-        return super().post(request, *args, **kwargs)
-
     def _already_saved(self, proposal: Proposal) -> HttpResponse:
         messages.info(self.request, f"Formulir ini sudah disimpan sebagai usulan {proposal.number}; tidak dibuat lagi.")
         return redirect(proposal)
@@ -246,7 +240,8 @@ class ProposalCreateView(ProposalFormMixin, FormView):
                 creation_token=token if TOKEN_RE.fullmatch(token) else None,
             )
         except IntegrityError:
-            # Two POSTs of the same form at the same moment: the unique token let one of them through.
+            # A second POST of the same form (a double click, a resent request): the token's unique constraint
+            # refuses it, so the form needs no look-up of its own, and the first POST's proposal is shown.
             earlier = services.proposal_for_token(token)
             if earlier is None:
                 raise

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -98,7 +97,17 @@ def _amounts(funding: Funding) -> dict[int, Decimal]:
     return amounts
 
 
-def _scheme_codes() -> dict[int, tuple[int, str]]:
+def _scheme_codes(fundings: Iterable[Funding] = (), needed: Iterable[int] = ()) -> dict[int, tuple[int, str]]:
+    """`{scheme id: (order, code)}` for the audit: from the scheme objects `fundings` hold (a form's lines) when they
+    cover every scheme id `needed`, else read from the database."""
+    known: dict[int, tuple[int, str]] = {}
+    for funding in fundings:
+        items = funding.items() if isinstance(funding, Mapping) else funding
+        known.update(
+            (scheme.pk, (scheme.order, scheme.code)) for scheme, _ in items if isinstance(scheme, FundingScheme)
+        )
+    if known and set(needed) <= known.keys():
+        return known
     return {pk: (order, code) for pk, order, code in FundingScheme.objects.values_list("pk", "order", "code")}
 
 
@@ -147,7 +156,7 @@ def _allocate(series: Mapping[tuple[int, Region], int]) -> dict[tuple[int, int],
     """Take `count` numbers of each (fiscal year, kabupaten/kota) series; return the first of each, by (year, region
     id). Call inside the transaction that inserts them.
 
-    One UPSERT increments every series' counter (`ProposalNumberCounter`) and returns the new values; its row lock
+    One UPDATE increments every series' counter (`ProposalNumberCounter`) and returns the new values; its row lock
     holds until the transaction ends, so two operators of one kabupaten/kota saving at once get consecutive numbers
     instead of one of them failing on `programs_proposal_unique_number` (SQLite: the IMMEDIATE transactions of the
     settings take the write lock at BEGIN). A series without a counter yet (proposals older than the counter) starts
@@ -157,33 +166,29 @@ def _allocate(series: Mapping[tuple[int, Region], int]) -> dict[tuple[int, int],
         return {}
     keys = {(year, region.pk): (region, count) for (year, region), count in series.items()}
     counter = ProposalNumberCounter._meta.db_table
-    where = Q()
-    for year, region_id in keys:
-        where |= Q(fiscal_year=year, region_id=region_id)
-    known = set(ProposalNumberCounter.objects.filter(where).values_list("fiscal_year", "region_id"))
+    values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    params: list[Any] = [value for (year, region_id), (_, n) in keys.items() for value in (year, region_id, n)]
     with connection.cursor() as cursor:
-        missing = [key for key in keys if key not in known]
-        if missing:
-            # DO NOTHING: another transaction may start the same series at the same moment; both read the same
-            # highest number, one row wins, and the increments below then follow one another.
-            values = ", ".join(["(%s, %s, %s)"] * len(missing))
-            params: list[Any] = []
-            for year, region_id in missing:
-                params += [year, region_id, _highest(year, keys[(year, region_id)][0])]
-            cursor.execute(
-                f"INSERT INTO {counter} (fiscal_year, region_id, last_number) VALUES {values} "
-                "ON CONFLICT (fiscal_year, region_id) DO NOTHING",
-                params,
-            )
-        values = ", ".join(["(%s, %s, %s)"] * len(keys))
-        params = [value for (year, region_id), (_, count) in keys.items() for value in (year, region_id, count)]
+        # Every series that has a counter, in one statement (VALUES columns are column1.. on both databases).
         cursor.execute(
-            f"INSERT INTO {counter} (fiscal_year, region_id, last_number) VALUES {values} "
-            f"ON CONFLICT (fiscal_year, region_id) DO UPDATE SET last_number = {counter}.last_number + "
-            "excluded.last_number RETURNING fiscal_year, region_id, last_number",
+            f"UPDATE {counter} SET last_number = {counter}.last_number + v.column3 FROM (VALUES {values}) AS v "
+            f"WHERE {counter}.fiscal_year = v.column1 AND {counter}.region_id = v.column2 "
+            f"RETURNING {counter}.fiscal_year, {counter}.region_id, {counter}.last_number",
             params,
         )
-        return {(year, region_id): last - keys[(year, region_id)][1] + 1 for year, region_id, last in cursor.fetchall()}
+        last = {(year, region_id): number for year, region_id, number in cursor.fetchall()}
+        for year, region_id in keys.keys() - last.keys():
+            # A series without a counter yet starts after its highest number, read once. Another transaction may
+            # start it at the same moment: the second INSERT then adds its count to the first one's row.
+            region, n = keys[(year, region_id)]
+            cursor.execute(
+                f"INSERT INTO {counter} (fiscal_year, region_id, last_number) VALUES (%s, %s, %s) "
+                f"ON CONFLICT (fiscal_year, region_id) DO UPDATE SET last_number = {counter}.last_number + %s "
+                "RETURNING last_number",
+                [year, region_id, _highest(year, region) + n, n],
+            )
+            last[(year, region_id)] = cursor.fetchone()[0]
+    return {key: last[key] - n + 1 for key, (_, n) in keys.items()}
 
 
 def _highest(fiscal_year: int, region: Region) -> int:
@@ -255,7 +260,7 @@ def proposal_create_bulk(
         ],
         batch_size=BATCH_SIZE,
     )
-    schemes = _scheme_codes()
+    schemes = _scheme_codes((item.funding for item in inputs), needed={pk for lines in amounts for pk in lines})
     audit_log_bulk(
         [
             audit_entry(

@@ -2,11 +2,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models import CheckConstraint
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programs.models import Proposal
+from programs.models import Proposal, ProposalNumberCounter
 from rakornis.models import AuditEntry
-from tests.factories import district, proposal_form_data, sub_activity
+from tests.factories import ProposalFactory, district, proposal_form_data, sub_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +204,85 @@ def test_superuser_chooses_any_kabupaten(client, superuser, tapin, pupr_tapin):
     client.force_login(superuser)
     client.post(URL, proposal_form_data(region=tapin, agency=pupr_tapin, funding=[("APBD_KAB", "100")]))
     assert Proposal.objects.get().number == "USL-2027-63.05-0001"
+
+
+# Every check constraint of a proposal, and form values that break it. The form refuses each with a message of its
+# own fields, so it does not run the constraints again (`ProposalForm.validate_constraints`); the database still
+# checks them on save. A new constraint fails `test_each_check_constraint_has_a_form_rule` until it is added here.
+BREAKS = {
+    "programs_proposal_volume_positive": {"volume": "0"},
+    "programs_proposal_forward_amount_not_negative": {"forward_amount": "-1"},
+    "programs_proposal_forward_amount_at_most_max": {"forward_amount": "1" + "0" * 18},
+    "programs_proposal_text_fits_a_cell": {"notes": "x" * 32_768},
+    "programs_proposal_forward_volume_not_negative": {"forward_volume": "-1"},
+    "programs_proposal_fiscal_year_range": {"fiscal_year": "1999"},
+    "programs_proposal_sub_activity_or_explained": {"sub_activity": ""},
+    "programs_proposal_coordinates_in_indonesia": {"latitude": "-3,3", "longitude": "150"},
+}
+# Not a field of the form: set only by the carry-over service.
+NOT_ON_THE_FORM = {"programs_proposal_not_carried_from_itself"}
+
+
+def test_each_check_constraint_has_a_form_rule():
+    names = {c.name for c in Proposal._meta.constraints if isinstance(c, CheckConstraint)}
+    assert names == set(BREAKS) | NOT_ON_THE_FORM
+
+
+@pytest.mark.parametrize("constraint", sorted(BREAKS))
+def test_the_form_refuses_what_each_constraint_refuses(client, operator_banjar, banjar, pupr_banjar, constraint):
+    client.force_login(operator_banjar)
+    data = proposal_form_data(region=banjar, agency=pupr_banjar, funding=[("APBD_KAB", "100")], **BREAKS[constraint])
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    assert any(response.context["form"].errors.values())
+    assert not Proposal.objects.exists()
+
+
+def test_create_post_with_two_funding_lines_takes_at_most_15_queries(client, operator_banjar, banjar, pupr_banjar):
+    """Savepoints are left out: they exist only because the test runs inside a transaction."""
+    client.force_login(operator_banjar)
+    funding = [("APBD_KAB", "1.500.000.000"), ("BKP", "250000000")]
+    client.post(URL, proposal_form_data(region=banjar, agency=pupr_banjar, funding=funding, creation_token="a" * 24))
+    data = proposal_form_data(region=banjar, agency=pupr_banjar, funding=funding, creation_token="b" * 24)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(URL, data)
+    assert response.status_code == 302
+    statements = [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) <= 15, "\n".join(statements)
+    assert not any("LENGTH" in sql for sql in statements)  # the number comes from the counter, not a scan
+    assert Proposal.objects.get(creation_token="b" * 24).number == "USL-2027-63.03-0002"
+
+
+def test_a_second_post_of_the_same_form_shows_the_first_proposal(client, operator_banjar, banjar, pupr_banjar):
+    client.force_login(operator_banjar)
+    data = proposal_form_data(region=banjar, agency=pupr_banjar, funding=[("APBD_KAB", "100")], creation_token="c" * 24)
+    first = client.post(URL, data)
+    second = client.post(URL, data, follow=True)
+    proposal = Proposal.objects.get()
+    assert first["Location"] == proposal.get_absolute_url()
+    assert second.redirect_chain[-1][0] == proposal.get_absolute_url()
+    assert f"Formulir ini sudah disimpan sebagai usulan {proposal.number}" in second.text
+    # The refused second insert took no number: the next proposal follows on.
+    data["creation_token"] = "d" * 24
+    client.post(URL, data)
+    assert Proposal.objects.get(creation_token="d" * 24).number == "USL-2027-63.03-0002"
+
+
+def test_numbers_follow_proposals_made_before_the_counter(client, operator_banjar, banjar, pupr_banjar):
+    ProposalFactory(region=banjar, agency=pupr_banjar, number="USL-2027-63.03-9999")
+    ProposalFactory(region=banjar, agency=pupr_banjar, number="USL-2027-63.03-10000")
+    client.force_login(operator_banjar)
+    client.post(URL, proposal_form_data(region=banjar, agency=pupr_banjar, funding=[("APBD_KAB", "100")]))
+    client.post(URL, proposal_form_data(region=banjar, agency=pupr_banjar, funding=[("APBD_KAB", "100")]))
+    assert sorted(Proposal.objects.filter(created_by=operator_banjar).values_list("number", flat=True)) == [
+        "USL-2027-63.03-10001",
+        "USL-2027-63.03-10002",
+    ]
+    assert ProposalNumberCounter.objects.get(fiscal_year=2027, region=banjar).last_number == 10002
+
+
+def test_the_stored_total_is_the_sum_of_the_lines(client, operator_banjar, banjar, pupr_banjar):
+    client.force_login(operator_banjar)
+    funding = [("APBD_KAB", "1.500.000.000"), ("BKP", "250000000")]
+    client.post(URL, proposal_form_data(region=banjar, agency=pupr_banjar, funding=funding))
+    assert Proposal.objects.get().total_amount == Decimal(1_750_000_000)
