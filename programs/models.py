@@ -20,6 +20,8 @@ MAX_FISCAL_YEAR = 2100
 
 # U.BB.PP.A.KK.SSSS, from urusan down to sub kegiatan.
 NOMENCLATURE_CODE_RE = re.compile(r"^\d(\.\d{2}(\.\d{2}(\.[12]\.\d{2}(\.\d{4})?)?)?)?$")
+# A typed start of a code (`1.03`, `1.03.10.2.01.00`): what the nomenclature search reads as a code, not a name.
+NOMENCLATURE_PREFIX_RE = re.compile(r"^\d+(\.\d*)*$")
 
 
 MAX_AMOUNT = Decimal(10**18 - 1)  # Rp 999.999.999.999.999.999: 18 digits, what a money_field holds
@@ -84,12 +86,46 @@ def fiscal_year_in_range(field: str = "fiscal_year") -> models.CheckConstraint:
     )
 
 
+class NomenclatureDecree(models.Model):
+    """The decree whose annex a complete nomenclature list was loaded from (Kepmendagri 900.1.15.5-1317/2023)."""
+
+    number = models.CharField("nomor keputusan", max_length=120)
+    date = models.DateField("tanggal keputusan")
+    source_file = models.CharField("berkas", max_length=255, blank=True)
+    row_count = models.PositiveIntegerField("jumlah kode", default=0)
+    retired_count = models.PositiveIntegerField("kode dicabut", default=0)
+    loaded_at = models.DateTimeField("dimuat", auto_now=True)
+
+    class Meta:
+        verbose_name = "keputusan nomenklatur"
+        verbose_name_plural = "keputusan nomenklatur"
+        ordering = ["-date", "-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="programs_nomenclaturedecree_unique_number"),
+            models.CheckConstraint(condition=~Q(number=""), name="programs_nomenclaturedecree_number_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class NomenclatureQuerySet(models.QuerySet):
     def sub_activities(self) -> NomenclatureQuerySet:
         return self.filter(level=Nomenclature.Level.SUB_ACTIVITY)
 
     def active(self) -> NomenclatureQuerySet:
         return self.filter(is_active=True)
+
+    def search(self, query: str) -> NomenclatureQuerySet:
+        """Codes that start with each code-like word of `query` (`1.03.10`) and names (provincial or kabupaten/kota)
+        that contain each other word, case-insensitively: "jalan rehab" finds "Rehabilitasi Jalan"."""
+        result = self
+        for word in query.split():
+            if NOMENCLATURE_PREFIX_RE.match(word):
+                result = result.filter(code__startswith=word)
+            else:
+                result = result.filter(Q(name__icontains=word) | Q(regency_name__icontains=word))
+        return result
 
 
 class Nomenclature(models.Model):
@@ -134,7 +170,28 @@ class Nomenclature(models.Model):
     indicator = cell_text_field("indikator", blank=True)
     unit = models.CharField("satuan", max_length=60, blank=True)
     source_note = models.CharField("catatan sumber", max_length=200, blank=True)
+    # The kabupaten/kota tree sometimes names a shared code (urusan, bidang, program) differently from the provincial
+    # one: `name` is the provincial name (or the only one), `regency_name` the kabupaten/kota name where it differs.
+    regency_name = models.CharField("nomenklatur kabupaten/kota", max_length=500, blank=True)
     is_active = models.BooleanField("berlaku", default=True)
+    decree = models.ForeignKey(
+        NomenclatureDecree,
+        verbose_name="menurut keputusan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="codes",
+        help_text="Keputusan terakhir yang memuat kode ini; kosong untuk daftar parsial bawaan aplikasi.",
+    )
+    retired_by = models.ForeignKey(
+        NomenclatureDecree,
+        verbose_name="dicabut oleh",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retired_codes",
+        help_text="Keputusan yang tidak lagi memuat kode ini; usulan lama tetap memakainya.",
+    )
 
     objects = NomenclatureQuerySet.as_manager()
 
@@ -142,8 +199,17 @@ class Nomenclature(models.Model):
         verbose_name = "nomenklatur"
         verbose_name_plural = "nomenklatur"
         ordering = ["code"]
+        indexes = [
+            # The autocomplete: active codes of one level in code order (a code prefix and the name trigrams are
+            # PostgreSQL indexes of migration 0012).
+            models.Index(fields=["level", "is_active", "code"], name="programs_nomenclature_offered"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="programs_nomenclature_unique_code"),
+            models.CheckConstraint(
+                condition=Q(retired_by__isnull=True) | Q(is_active=False),
+                name="programs_nomenclature_retired_is_inactive",
+            ),
             models.CheckConstraint(
                 condition=Q(level__in=["urusan", "bidang_urusan", "program"], government_level="")
                 | Q(level__in=["kegiatan", "sub_kegiatan"], government_level__in=["1", "2"]),
@@ -154,6 +220,12 @@ class Nomenclature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def name_for(self, government_level: str) -> str:
+        """The name in the provincial (`"1"`) or kabupaten/kota (`"2"`) tree."""
+        if government_level == self.GovernmentLevel.REGENCY and self.regency_name:
+            return self.regency_name
+        return self.name
 
     @classmethod
     def level_for_code(cls, code: str) -> str | None:
@@ -179,6 +251,33 @@ class Nomenclature(models.Model):
     def government_level_for_code(code: str) -> str:
         parts = code.split(".")
         return parts[3] if len(parts) >= 5 else ""
+
+
+class NomenclatureMapping(models.Model):
+    """Where a decree says an old code continues as a new one (1.03.10.2.01.09 -> 1.03.10.2.01.0055). Proposals
+    keep their code; the form and the importer suggest the new one."""
+
+    old = models.ForeignKey(
+        Nomenclature, verbose_name="kode lama", on_delete=models.CASCADE, related_name="successor_links"
+    )
+    new = models.ForeignKey(
+        Nomenclature, verbose_name="kode baru", on_delete=models.CASCADE, related_name="predecessor_links"
+    )
+    decree = models.ForeignKey(
+        NomenclatureDecree, verbose_name="menurut keputusan", on_delete=models.CASCADE, related_name="mappings"
+    )
+
+    class Meta:
+        verbose_name = "pemetaan kode nomenklatur"
+        verbose_name_plural = "pemetaan kode nomenklatur"
+        ordering = ["old__code", "new__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["old", "new"], name="programs_nomenclaturemapping_once"),
+            models.CheckConstraint(condition=~Q(old=models.F("new")), name="programs_nomenclaturemapping_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old.code} \u2192 {self.new.code}"
 
 
 class FundingScheme(models.Model):
