@@ -18,6 +18,7 @@ from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
@@ -77,6 +78,7 @@ PUBLIC_URL_NAMES = {
 }
 
 LOGIN = "login"  # expected "status" of an anonymous request: a redirect to the login page
+NEW_PASSWORD = "Tanggul-Tabanio-2027"
 
 
 class Scene:
@@ -222,7 +224,20 @@ def _pk(name: str) -> Callable[[Scene], dict]:
 
 RULES: dict[str, list[Rule]] = {
     "home": [Rule("GET", allowed=EVERYONE)],
-    "password_change": [Rule("GET", allowed=EVERYONE)],
+    "password_change": [
+        Rule("GET", allowed=EVERYONE),
+        # Every signed-in persona changes their own password (the factories' one); an anonymous POST changes none.
+        Rule(
+            "POST",
+            allowed=EVERYONE,
+            data=lambda scene: {
+                "old_password": "rakornis-demo",
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+            done=lambda scene: any(user.check_password(NEW_PASSWORD) for user in get_user_model().objects.all()),
+        ),
+    ],
     "password_change_done": [Rule("GET", allowed=EVERYONE)],
     # The planning year in the header: every signed-in user chooses their own (kept in their session).
     "fiscal-year-switch": [
