@@ -182,7 +182,7 @@ class Session:
             return Sample(time.perf_counter() - started, 0, 0, None, f"{type(exc).__name__}: {exc}")
         seconds = time.perf_counter() - started
         queries = int(received["x-queries"]) if received.get("x-queries", "").isdigit() else None
-        error = "" if status == expect else f"HTTP {status}"
+        error = "" if status == expect else f"HTTP {status} on {path.split('?')[0]}"
         if status == 302 and expect != 302 and received.get("location", "").startswith(LOGIN_PATH):
             error = "HTTP 302 to the login page (signed out)"
         return Sample(seconds, status, len(content), queries, error)
@@ -388,6 +388,15 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def exceptions(self) -> dict[str, int]:
+        """The exceptions the server logged (the last line of each traceback), counted: why requests failed."""
+        counted: dict[str, int] = {}
+        if self.log and self.log.exists():
+            for line in self.log.read_text(errors="replace").splitlines():
+                if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*", line):
+                    counted[line[:160]] = counted.get(line[:160], 0) + 1
+        return counted
 
     @property
     def pid(self) -> int:

@@ -422,6 +422,7 @@ def fault_run(args: argparse.Namespace) -> str:
                     "",
                     markdown_table(LOAD_HEADER, rows),
                     "",
+                    *[f"- the server logged {count} x `{line}`" for line, count in server.exceptions().items()],
                     f"- pg_ctl restart -m fast took {restart.get('back', issued) - issued:.1f} s",
                     f"- failed requests: {len(failed)} of {len(timed)}"
                     + (
@@ -488,11 +489,13 @@ def main() -> None:
             finally:
                 watch.stop()
                 server.stop()
+            logged = server.exceptions()
         lines += [
             "## Load",
             "",
             markdown_table(LOAD_HEADER, rows),
             "",
+            *[f"- the server logged {count} x `{line}`" for line, count in logged.items()],
             f"- peak resident memory of a web worker {watch.peak_mib:.0f} MiB; "
             f"load average at the end {load_average():.2f}",
         ]

@@ -322,6 +322,7 @@ def main() -> None:
         lines += [
             f"- load average at the end {load_average():.2f}; peak resident memory of a web worker over the run "
             f"{watch.peak_mib:.0f} MiB",
+            *[f"- the server logged {count} x `{line}`" for line, count in server.exceptions().items()],
             "",
             *[f"- {minimal_summary(cells, concurrency)}" for concurrency in concurrencies],
             "",
