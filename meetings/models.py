@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.urls import reverse
 
 from agencies.models import Agency, RegionScopedQuerySet
@@ -29,6 +31,8 @@ from programs.models import (
 # is; the forms keep a narrower window around the planning year (meetings.forms). Without it, 0001-01-01 00:00 WITA
 # was stored as an instant of year 0 in UTC, which psycopg cannot read back ("timestamp too small"): every page
 # listing that meeting failed.
+NIP_LENGTH = 18
+MEETING_BASIS_MAX_LENGTH = 1000
 MEETING_EARLIEST = datetime(MIN_FISCAL_YEAR, 1, 1, tzinfo=UTC)
 MEETING_LATEST = datetime(MAX_FISCAL_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
 
@@ -153,6 +157,30 @@ class Desk(models.Model):
         return self.name
 
 
+class MeetingBasis(models.Model):
+    """One of the bases a meeting considered ("dengan memperhatikan": RPJMD, the RKPD theme, Rakortekrenbang, RTRW),
+    in the order the Berita Acara lists them under "Dasar"."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="bases")
+    text = models.CharField("dasar", max_length=MEETING_BASIS_MAX_LENGTH)
+    order = models.PositiveIntegerField("urutan", default=0)
+
+    class Meta:
+        verbose_name = "dasar rapat"
+        verbose_name_plural = "dasar rapat"
+        ordering = ["meeting", "order", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="meetings_meetingbasis_text_not_empty")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def validate_nip(value: str) -> None:
+    """A civil servant's NIP: 18 digits (birth date, appointment month, sex, sequence)."""
+    if value and not (len(value) == NIP_LENGTH and value.isascii() and value.isdigit()):
+        raise ValidationError("NIP terdiri atas 18 angka, mis. 19680512 199303 1 007.", code="nip")
+
+
 class Attendance(models.Model):
     """One line of the attendance list (daftar hadir)."""
 
@@ -169,6 +197,9 @@ class Attendance(models.Model):
     )
     name = models.CharField("nama", max_length=200)
     position = models.CharField("jabatan", max_length=200, blank=True)
+    nip = models.CharField(
+        "NIP", max_length=NIP_LENGTH, blank=True, validators=[validate_nip], help_text="18 angka; kosong bila non-ASN."
+    )
     agency = models.ForeignKey(
         Agency, verbose_name="instansi", null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
     )
@@ -180,6 +211,13 @@ class Attendance(models.Model):
         verbose_name = "daftar hadir"
         verbose_name_plural = "daftar hadir"
         ordering = ["meeting", "order", "pk"]
+        constraints = [
+            # The length here, the digits in the validator: a REGEXP in a CHECK exists in SQLite only while Django's
+            # connection supplies the function (the sqlite3 shell could then not write the table).
+            models.CheckConstraint(
+                condition=Q(nip="") | Q(Exact(Length("nip"), NIP_LENGTH)), name="meetings_attendance_nip_length"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
