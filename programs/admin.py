@@ -14,6 +14,9 @@ from programs.models import (
     ExcelJob,
     FundingScheme,
     Indicator,
+    IndicatorDenominator,
+    IndicatorSource,
+    IndicatorSubActivity,
     IndicatorTarget,
     Nomenclature,
     Proposal,
@@ -91,14 +94,40 @@ class FundingSchemeAdmin(ReferenceModelAdmin):
     ordering = ["order", "code"]
 
 
+class IndicatorSubActivityInline(CompactInlineMixin, admin.TabularInline):
+    """The sub kegiatan that contribute to the indicator (the indicator's page lists them)."""
+
+    model = IndicatorSubActivity
+    extra = 0
+    autocomplete_fields = ["sub_activity"]
+    verbose_name_plural = "sub kegiatan pendukung"
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(ReferenceModelAdmin):
-    list_display = ["code", "name", "unit", "sector"]
-    list_filter = [("sector", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["code", "name", "unit", "direction", "counting", "sector"]
+    list_filter = [("sector", admin.RelatedOnlyFieldListFilter), "direction", "counting"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["sector"]
     list_select_related = ["sector"]
     ordering = ["code"]
+    inlines = [IndicatorSubActivityInline]
+
+
+@admin.register(IndicatorSubActivity)
+class IndicatorSubActivityAdmin(ReferenceModelAdmin):
+    list_display = ["indicator", "sub_activity"]
+    list_filter = [("indicator", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["indicator__code", "sub_activity__code", "sub_activity__name"]
+    autocomplete_fields = ["indicator", "sub_activity"]
+    list_select_related = ["indicator", "sub_activity"]
+
+
+@admin.register(IndicatorSource)
+class IndicatorSourceAdmin(ReferenceModelAdmin):
+    list_display = ["document", "number", "date"]
+    search_fields = ["document", "number"]
+    date_hierarchy = "date"
 
 
 # --- Proposals ---------------------------------------------------------------------------------------------------
@@ -336,9 +365,19 @@ class IndicatorTargetAdmin(ScopedModelAdmin):
     list_display = ["indicator", "region", "year", "baseline", "target", "realisation"]
     list_filter = ["year", ("indicator", admin.RelatedOnlyFieldListFilter), "region__level"]
     search_fields = ["indicator__code", "indicator__name", "region__code", "region__name"]
-    autocomplete_fields = ["indicator", "region"]
+    autocomplete_fields = ["indicator", "region", "baseline_source", "target_source", "realisation_source"]
     list_select_related = ["indicator", "region"]
     ordering = ["indicator__code", "region__code", "year"]
+
+
+@admin.register(IndicatorDenominator)
+class IndicatorDenominatorAdmin(ScopedModelAdmin):
+    scope_through = "region"
+    list_display = ["indicator", "region", "value", "label", "source"]
+    list_filter = [("indicator", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["indicator__code", "region__code", "region__name", "label"]
+    autocomplete_fields = ["indicator", "region", "source"]
+    list_select_related = ["indicator", "region", "source"]
 
 
 # --- Background Excel jobs: for the administrator who looks after the worker ----------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -810,12 +811,32 @@ class WorkPlanItemFunding(FundingLine):
         constraints = funding_line_constraints("item")
 
 
+class IndicatorQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> IndicatorQuerySet:
+        """Indicator definitions are not regional: everyone signed in with a role sees them (their figures are
+        scoped by region, `IndicatorTarget.objects.for_user`)."""
+        from rakornis import policy  # the policy reads these models: import it when asked, not at load time
+
+        return self if policy.sees_indicators(user) else self.none()
+
+
 class Indicator(models.Model):
-    """An outcome indicator (RTLH units handled, slum hectares handled, % roads in steady condition)."""
+    """An outcome indicator (RTLH units handled, slum hectares handled, % households with safe sanitation)."""
+
+    class Direction(models.TextChoices):
+        UP = "naik", "Naik (makin tinggi makin baik)"
+        DOWN = "turun", "Turun (makin rendah makin baik)"
+
+    class Counting(models.TextChoices):
+        CUMULATIVE = "kumulatif", "Kumulatif (capaian sampai akhir tahun)"
+        ANNUAL = "tahunan", "Tahunan (capaian tahun itu saja)"
 
     code = models.CharField("kode", max_length=30)
     name = models.CharField("nama indikator", max_length=300)
     unit = models.CharField("satuan", max_length=30)
+    direction = models.CharField("arah", max_length=5, choices=Direction.choices, default=Direction.UP)
+    counting = models.CharField("cara hitung", max_length=9, choices=Counting.choices, default=Counting.CUMULATIVE)
+    definition = models.TextField("definisi operasional", max_length=2000, blank=True)
     sector = models.ForeignKey(
         Nomenclature,
         verbose_name="bidang urusan",
@@ -825,26 +846,161 @@ class Indicator(models.Model):
         related_name="indicators",
         limit_choices_to={"level": Nomenclature.Level.SECTOR},
     )
+    sub_activities = models.ManyToManyField(
+        Nomenclature,
+        verbose_name="sub kegiatan pendukung",
+        through="IndicatorSubActivity",
+        related_name="supported_indicators",
+        blank=True,
+    )
+
+    objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         verbose_name = "indikator kinerja"
         verbose_name_plural = "indikator kinerja"
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["code"], name="programs_indicator_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="programs_indicator_unique_code"),
+            models.CheckConstraint(condition=~Q(code=""), name="programs_indicator_code_not_empty"),
+            models.CheckConstraint(condition=Q(direction__in=["naik", "turun"]), name="programs_indicator_direction"),
+            models.CheckConstraint(
+                condition=Q(counting__in=["kumulatif", "tahunan"]), name="programs_indicator_counting"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("indicators:indicator-detail", args=[self.code])
+
+
+class IndicatorSubActivity(models.Model):
+    """A sub kegiatan that contributes to an indicator (agreed at a Rakortekrenbang desk, matching the Renstra)."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="sub_activity_links"
+    )
+    sub_activity = models.ForeignKey(
+        Nomenclature,
+        verbose_name="sub kegiatan",
+        on_delete=models.PROTECT,
+        related_name="indicator_links",
+        limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
+    )
+
+    class Meta:
+        verbose_name = "sub kegiatan pendukung indikator"
+        verbose_name_plural = "sub kegiatan pendukung indikator"
+        ordering = ["indicator", "sub_activity__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "sub_activity"], name="programs_indicatorsubactivity_once_per_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} \u2190 {self.sub_activity.code}"
+
+
+class IndicatorSource(models.Model):
+    """Where a figure comes from: a document (RPJMD, SK Penetapan Kawasan Kumuh, a report), its number and date."""
+
+    document = models.CharField("dokumen", max_length=300)
+    number = models.CharField("nomor", max_length=100, blank=True, help_text="Nomor SK/Perda/surat, bila ada.")
+    date = models.DateField("tanggal")
+
+    class Meta:
+        verbose_name = "sumber data indikator"
+        verbose_name_plural = "sumber data indikator"
+        ordering = ["-date", "document"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number", "date"], name="programs_indicatorsource_unique"),
+            models.CheckConstraint(condition=~Q(document=""), name="programs_indicatorsource_document_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        number = f" Nomor {self.number}" if self.number else ""
+        return f"{self.document}{number} ({self.date:%d-%m-%Y})"
+
+
+INDICATOR_VALUE_DIGITS = {"max_digits": 16, "decimal_places": 4}
+
+
+class IndicatorDenominator(models.Model):
+    """What an indicator counts against in one region: 237,973 RTLH recorded in Kalsel; the slum area fixed by an SK
+    Penetapan Kawasan Kumuh. One per region; a new SK replaces it (the audit trail keeps the old figure)."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="denominators"
+    )
+    region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField("penyebut", **INDICATOR_VALUE_DIGITS)
+    label = models.CharField("keterangan", max_length=200, help_text="Mis. \u201cRTLH terdata\u201d.")
+    source = models.ForeignKey(IndicatorSource, verbose_name="sumber", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "penyebut indikator"
+        verbose_name_plural = "penyebut indikator"
+        ordering = ["indicator", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region"], name="programs_indicatordenominator_one_per_region"
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="programs_indicatordenominator_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.region.code}: {self.value}"
+
+
+class IndicatorTargetQuerySet(RegionScopedQuerySet):
+    region_field = "region__code"
+
+    def for_user(self, user: Any) -> Self:
+        """The figures of the user's regions and of their province (a kabupaten/kota works towards it)."""
+        from rakornis import policy
+
+        return policy.visible_with_province(self, user, self.region_field)
+
 
 class IndicatorTarget(models.Model):
-    """Baseline, target and realisation of one indicator in one region and year."""
+    """Baseline, target and realisation of one indicator in one region (province or kabupaten/kota) and year, each
+    with the source it was taken from."""
+
+    class Figure(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        TARGET = "target", "Target"
+        REALISATION = "realisation", "Realisasi"
 
     indicator = models.ForeignKey(Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="targets")
     region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
     year = fiscal_year_field("tahun")
-    baseline = models.DecimalField("baseline", max_digits=16, decimal_places=4, null=True, blank=True)
-    target = models.DecimalField("target", max_digits=16, decimal_places=4, null=True, blank=True)
-    realisation = models.DecimalField("realisasi", max_digits=16, decimal_places=4, null=True, blank=True)
+    baseline = models.DecimalField("baseline", null=True, blank=True, **INDICATOR_VALUE_DIGITS)
+    target = models.DecimalField("target", null=True, blank=True, **INDICATOR_VALUE_DIGITS)
+    realisation = models.DecimalField("realisasi", null=True, blank=True, **INDICATOR_VALUE_DIGITS)
+    baseline_source = models.ForeignKey(
+        IndicatorSource,
+        verbose_name="sumber baseline",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_source = models.ForeignKey(
+        IndicatorSource, verbose_name="sumber target", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    realisation_source = models.ForeignKey(
+        IndicatorSource,
+        verbose_name="sumber realisasi",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = IndicatorTargetQuerySet.as_manager()
 
     class Meta:
         verbose_name = "target indikator"
@@ -855,6 +1011,12 @@ class IndicatorTarget(models.Model):
                 fields=["indicator", "region", "year"], name="programs_indicatortarget_one_per_region_year"
             ),
             fiscal_year_in_range("year"),
+            models.CheckConstraint(
+                condition=(Q(baseline__isnull=True) | Q(baseline__gte=0))
+                & (Q(target__isnull=True) | Q(target__gte=0))
+                & (Q(realisation__isnull=True) | Q(realisation__gte=0)),
+                name="programs_indicatortarget_figures_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -876,6 +1038,8 @@ class ExcelJob(models.Model):
         MEETING_ANNEX = "meeting_annex", "Lampiran Berita Acara"
         # Reading and checking an uploaded workbook for its preview: never in the web request (issue 8).
         PROPOSAL_PREVIEW = "proposal_preview", "Pemeriksaan berkas impor"
+        # The check of an uploaded workbook of indicator figures (the `indicators` app), for its preview.
+        INDICATOR_PREVIEW = "indicator_preview", "Pemeriksaan berkas indikator"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Menunggu"

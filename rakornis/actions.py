@@ -26,3 +26,7 @@ class Action(StrEnum):
     READ_MINUTES = "read_minutes"
     # Renja: create, sync and finalise an agency's work plan.
     PLAN = "plan"
+    # Outcome indicators: baselines, targets and denominators (planners and verifiers), realisations (also the
+    # operators of the kabupaten/kota they report for). Reading them needs no action: every role sees its scope.
+    SET_INDICATOR_TARGET = "set_indicator_target"
+    REPORT_INDICATOR = "report_indicator"

@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from agencies.models import Agency, Region, StaffRole, region_code_q, region_within
 from meetings.models import Decision, Meeting
 from programs import workflow
-from programs.models import ExcelJob, Proposal, WorkPlan
+from programs.models import ExcelJob, Indicator, IndicatorTarget, Proposal, WorkPlan
 from rakornis.actions import Action as Action  # the policy names the actions it grants
 
 Role = StaffRole.Role
@@ -39,6 +39,8 @@ _OTHER_GRANTS: dict[Action, frozenset[str]] = {
     Action.MANAGE_MEETING: frozenset({Role.SECRETARY}),
     Action.READ_MINUTES: frozenset({Role.SECRETARY, Role.PLANNER, Role.VERIFIER, Role.VIEWER}),
     Action.PLAN: frozenset({Role.PLANNER}),
+    Action.SET_INDICATOR_TARGET: frozenset({Role.PLANNER, Role.VERIFIER}),
+    Action.REPORT_INDICATOR: frozenset({Role.PLANNER, Role.VERIFIER, Role.OPERATOR}),
 }
 GRANTS: dict[Action, frozenset[str]] = {
     **{event: transition.roles for event, transition in workflow.TRANSITIONS.items()},
@@ -272,3 +274,42 @@ def get_job_for_user(user: Any, pk: int) -> ExcelJob:
         raise PermissionDenied
     job: ExcelJob = get_object_or_404(ExcelJob, pk=pk, user=user)
     return job
+
+
+# Outcome indicators ---------------------------------------------------------------------------------------------------
+
+
+def sees_indicators(user: Any) -> bool:
+    """Indicator definitions are reference, not regional: whoever holds a role somewhere reads them (and the figures of
+    their scope). A signed-in account without a role sees none (404)."""
+    return scope_codes(user) != []
+
+
+def get_indicator_for_user(user: Any, code: str) -> Indicator:
+    """The indicator, or 404 for a user who sees no indicator at all."""
+    indicator: Indicator = get_object_or_404(Indicator.objects.for_user(user).select_related("sector"), code=code)
+    return indicator
+
+
+def indicator_figure_action(figure: str) -> Action:
+    """Realisations are reported (also by a kabupaten/kota's operator); baselines and targets are set."""
+    return Action.REPORT_INDICATOR if figure == IndicatorTarget.Figure.REALISATION else Action.SET_INDICATOR_TARGET
+
+
+def may_enter_indicator_figure(user: Any, figure: str, region_code: str | None) -> bool:
+    return may(user, indicator_figure_action(figure), region_code)
+
+
+def may_enter_indicators(user: Any) -> bool:
+    """Whether the user may enter some indicator figure somewhere (to show the entry and import buttons)."""
+    return may_anywhere(user, Action.SET_INDICATOR_TARGET, Action.REPORT_INDICATOR)
+
+
+def indicator_regions_for(user: Any, figure: str | None = None) -> QuerySet[Region]:
+    """The province and kabupaten/kota whose figures the user reads (their scope and its provinces), or, given a
+    `figure`, may enter."""
+    regions = Region.objects.filter(level__in=[Region.Level.PROVINCE, Region.Level.REGENCY])
+    if figure is not None:
+        codes = action_codes(user, indicator_figure_action(figure))
+        return regions if codes is None else regions.filter(region_code_q(codes))
+    return visible_with_province(regions, user, "code")

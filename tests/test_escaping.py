@@ -18,7 +18,7 @@ it (an `onerror` attribute, a script element that calls alert(1)); the message n
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from html.parser import HTMLParser
@@ -36,7 +36,18 @@ from django.utils.html import escape, escapejs
 
 from agencies.models import Agency, Region, StaffRole
 from meetings.models import AgendaItem, Attendance, Decision, Desk, Meeting
-from programs.models import ExcelJob, FundingScheme, Indicator, IndicatorTarget, Nomenclature, Proposal, WorkPlan
+from programs.models import (
+    ExcelJob,
+    FundingScheme,
+    Indicator,
+    IndicatorDenominator,
+    IndicatorSource,
+    IndicatorSubActivity,
+    IndicatorTarget,
+    Nomenclature,
+    Proposal,
+    WorkPlan,
+)
 from rakornis.admin_scope import SuperuserOnlyAdminMixin
 from rakornis.audit import audit_log
 from rakornis.models import AuditEntry
@@ -333,7 +344,16 @@ class PayloadScene(Scene):
         indicator = Indicator.objects.create(
             code="IK-JLN-01", name=f"Jalan mantap {ALL}", unit=SCRIPT, sector=self.desk.sector
         )
-        IndicatorTarget.objects.create(indicator=indicator, region=self.banjar, year=2027, target=Decimal("80"))
+        source = IndicatorSource.objects.create(document=f"SK {ALL}", number=SCRIPT, date=date(2026, 2, 12))
+        IndicatorTarget.objects.create(
+            indicator=indicator, region=self.banjar, year=2027, target=Decimal("80"), target_source=source
+        )
+        IndicatorDenominator.objects.create(
+            indicator=indicator, region=self.banjar, value=Decimal("120"), label=IMG, source=source
+        )
+        IndicatorSubActivity.objects.create(
+            indicator=indicator, sub_activity=Nomenclature.objects.get(code=SUB_ACTIVITY)
+        )
         Group.objects.create(name=f"Operator {SCRIPT}")
         # Someone else's account and role, and a Renja of the kabupaten (a provincial one is outside its scope).
         other = UserFactory(username="operator.lain", first_name=SCRIPT, last_name=IMG, email="lain@example.go.id")
