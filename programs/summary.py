@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
@@ -362,3 +363,67 @@ def summary_totals(rows: QuerySet[ProposalSummary], *, statuses: Iterable[str] |
         if agreed_count:
             totals.agreed[scheme] = totals.agreed.get(scheme, ZERO) + agreed
     return totals
+
+
+# The proposal list's totals ------------------------------------------------------------------------------------------
+
+# The list's filters that are columns of the summary: with only these, its totals are read from the summary.
+SUMMARY_FILTERS = frozenset({"fiscal_year", "region", "agency", "status", "scheme"})
+# With any other filter (a search, a program, the overlap flag) the totals are added up from the filtered
+# proposals themselves, when there are at most this many; above, the list says they were not computed.
+FILTERED_TOTALS_BOUND = 5_000
+
+
+@dataclass
+class ListTotals:
+    """The list's rupiah totals per scheme of the filtered proposals; `computed` False when the filter selects more
+    than `FILTERED_TOTALS_BOUND` proposals by something the summary does not hold."""
+
+    by_scheme: dict[int, Decimal]
+    computed: bool = True
+    only_scheme: str | None = None  # a scheme filter's code: the totals are that scheme's lines alone
+    bound: int = FILTERED_TOTALS_BOUND
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.by_scheme.values(), ZERO)
+
+
+def proposal_list_totals(*, filterset: Any, proposals: QuerySet[Proposal], user: Any) -> ListTotals:
+    """The totals per scheme of what the proposal list shows (`programs.filters.filter_proposals`).
+
+    From the summary when every filter used is one of its columns (year, kabupaten/kota, agency, status or the
+    "proposed" group, scheme): one grouped query whatever the number of proposals. With a scheme filter they are that
+    scheme's amounts (what the proposals shown ask from it). Otherwise from the filtered proposals' funding lines,
+    once a count capped at `FILTERED_TOTALS_BOUND` + 1 says there are few enough.
+    """
+    if filterset.is_bound and not filterset.is_valid():
+        return ListTotals({})
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    used = {name for name, value in data.items() if name != "sort" and value not in (None, "", [])}
+    if used <= SUMMARY_FILTERS:
+        return _summary_list_totals(data, user)
+    if proposals.order_by().values("pk")[: FILTERED_TOTALS_BOUND + 1].count() > FILTERED_TOTALS_BOUND:
+        return ListTotals({}, computed=False, bound=FILTERED_TOTALS_BOUND)
+    lines = ProposalFunding.objects.filter(proposal__in=proposals.order_by().values("pk")).order_by()
+    return ListTotals(dict(lines.values_list("scheme").annotate(total=Sum("amount"))))
+
+
+def _summary_list_totals(data: dict[str, Any], user: Any) -> ListTotals:
+    from programs.filters import PROPOSED  # the filters import the models this module reads: import when asked
+
+    rows = ProposalSummary.objects.for_user(user).per_scheme()
+    if data.get("fiscal_year"):
+        rows = rows.filter(fiscal_year=int(data["fiscal_year"]))
+    if data.get("region"):
+        rows = rows.filter(region=data["region"])
+    if data.get("agency"):
+        rows = rows.filter(agency=data["agency"])
+    if status := data.get("status"):
+        rows = rows.filter(status__in=Proposal.PROPOSED_STATUSES if status == PROPOSED else [status])
+    scheme = data.get("scheme")  # a code, or the scheme itself
+    code = getattr(scheme, "code", scheme) or None
+    if code:
+        rows = rows.filter(scheme__code=code)
+    totals = rows.order_by().values_list("scheme_id").annotate(n=Sum("proposal_count"), total=Sum("proposed_amount"))
+    return ListTotals({scheme_id: total for scheme_id, count, total in totals if count}, only_scheme=code)

@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
 from django.db import IntegrityError
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -28,6 +28,7 @@ from programs.filters import PROPOSED, filter_proposals
 from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
 from programs.history import STATUS_ACTIONS, history_rows
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from programs.summary import proposal_list_totals
 from rakornis import fiscal_year
 from rakornis.models import AuditEntry
 from rakornis.pagination import BoundedPaginator, ordering_of, page_ids
@@ -98,14 +99,8 @@ class ProposalListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        filtered = self.object_list.order_by().values("pk")
-        # One aggregate over the filtered set: the rupiah total per scheme.
-        totals = dict(
-            ProposalFunding.objects.filter(proposal__in=filtered)
-            .order_by()
-            .values_list("scheme")
-            .annotate(total=Sum("amount"))
-        )
+        # From the proposal summary when the filters are its columns, else bounded (programs.summary).
+        totals = proposal_list_totals(filterset=self.filterset, proposals=self.object_list, user=self.request.user)
         schemes = self.schemes
         query = self.query.copy()
         query.pop("page", None)
@@ -114,8 +109,13 @@ class ProposalListView(LoginRequiredMixin, ListView):
             shown_year=fiscal_year.parse_year(self.query.get("fiscal_year")),
             proposed_only=self.query.get("status") == PROPOSED,
             proposed_query=_with(query, status=PROPOSED),
-            scheme_totals=[(scheme, totals[scheme.pk]) for scheme in schemes if scheme.pk in totals],
-            grand_total=sum(totals.values(), Decimal(0)),
+            scheme_totals=[
+                (scheme, totals.by_scheme[scheme.pk]) for scheme in schemes if scheme.pk in totals.by_scheme
+            ],
+            grand_total=totals.total,
+            totals_computed=totals.computed,
+            totals_bound=totals.bound,
+            totals_scheme=next((scheme for scheme in schemes if scheme.code == totals.only_scheme), None),
             total_count=context["paginator"].count,
             count_is_exact=context["paginator"].count_is_exact,
             count_bound=context["paginator"].count_bound,
