@@ -11,6 +11,7 @@ from django.db import reset_queries, transaction
 
 from meetings.models import Attendance, DecisionFunding, Meeting
 from programs.models import Proposal, ProposalFunding
+from programs.summary import summary_deferred
 from rakornis.demo.accounts import demo_accounts_ensure
 from rakornis.demo.generator import Generator
 from rakornis.demo.meetings import RAKORNIS, demo_meetings_close, demo_meetings_ensure
@@ -111,16 +112,18 @@ def demo_seed(
         if existing := Proposal.objects.count():
             result.skipped = f"basis data sudah berisi {existing} usulan; usulan demo tidak dibuat ulang"
         else:
-            result.proposals = demo_proposals_create(
-                reference=reference,
-                users=users,
-                meeting=meetings[RAKORNIS.key],
-                count=proposals,
-                seed=seed,
-                chunk_size=chunk_size,
-                one_by_one=one_by_one,
-                progress=progress,
-            )
+            # The services skip the proposal summary while seeding; one rebuild at the end adds everything up.
+            with summary_deferred():
+                result.proposals = demo_proposals_create(
+                    reference=reference,
+                    users=users,
+                    meeting=meetings[RAKORNIS.key],
+                    count=proposals,
+                    seed=seed,
+                    chunk_size=chunk_size,
+                    one_by_one=one_by_one,
+                    progress=progress,
+                )
             if proposals:
                 demo_meetings_close(meetings=meetings, users=users)
         result.attendances = Attendance.objects.filter(meeting__in=meetings.values()).count()

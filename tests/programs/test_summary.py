@@ -307,3 +307,11 @@ def test_the_check_command_finds_a_missing_row(world):
     ProposalSummary.objects.filter(status=Proposal.Status.DRAFT).delete()
     with pytest.raises(SystemExit):
         call_command("summary_check", stdout=io.StringIO())
+
+
+def test_the_demo_seed_fills_the_summary(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_reference_data", stdout=io.StringIO())
+    call_command("seed_demo", "--proposals", "120", stdout=io.StringIO())
+    assert ProposalSummary.objects.filter(agreed_count__gt=0).exists()
+    assert summary.summary_differences() == []
