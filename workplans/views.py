@@ -1,6 +1,7 @@
-"""Renja pages: the list of an agency's work plans, one plan grouped program > kegiatan > sub kegiatan (the tree of
-`workplans.selectors.renja_table`), the sync preview and its application, finalising, and the Excel downloads of a
-Renja and of the recap of what the meetings agreed in a fiscal year.
+"""Renja pages: the list of an agency's work plans, one plan grouped program > kegiatan > sub kegiatan (its totals
+from `workplans.selectors.renja_outline`, the lines of one kegiatan on demand), its print, the sync preview and its
+application, finalising, and the Excel downloads of a Renja and of the recap of what the meetings agreed in a fiscal
+year.
 
 Access follows `WorkPlan.objects.for_user` (the agency's region in the user's scope; 404 outside it). Everyone in
 scope reads; creating, syncing and finalising need the planner role in the plan's region, or a superuser (403).
@@ -9,6 +10,7 @@ The writes are the services of `workplans.services`.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -46,7 +48,14 @@ from rakornis.policy import Action
 from rakornis.subqueries import count_subquery, total_subquery
 from workplans.exports import recap_workbook, work_plan_workbook
 from workplans.lines import LineChange, RenjaLine, SyncPlan
-from workplans.selectors import renja_table, work_plan_items
+from workplans.selectors import (
+    LINES_PER_PAGE,
+    RenjaTable,
+    find_activity,
+    renja_lines,
+    renja_outline,
+    work_plan_items,
+)
 from workplans.services import (
     WorkPlanLocked,
     work_plan_finalise,
@@ -58,6 +67,9 @@ from workplans.services import (
 # Rows shown per section of the sync preview: a first sync of a large Renja adds thousands of lines, and the page
 # only has to let the planner judge them; the counts and totals always cover everything.
 PREVIEW_LIMIT = 300
+# Lines the print view lays out in the request (the biggest Renja at 500,000 proposals has 715); a bigger Renja prints
+# from its Excel.
+PRINT_LINE_LIMIT = 3000
 
 
 # Access -------------------------------------------------------------------------------------------------------------
@@ -180,6 +192,10 @@ def workplan_create(request: HttpRequest) -> HttpResponse:
 
 
 class WorkPlanDetailView(LoginRequiredMixin, DetailView):
+    """The Renja's programs and kegiatan with their totals; the sub kegiatan and lines of one kegiatan open on demand
+    (`workplan_kegiatan`, fetched by static/js/renja.js) or, without JavaScript, with `?kegiatan=<code>`. A constant
+    number of queries and a bounded page whatever the number of lines."""
+
     template_name = "workplans/workplan_detail.html"
     context_object_name = "wp"
     http_method_names = ["get", "head", "options"]
@@ -190,17 +206,82 @@ class WorkPlanDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         work_plan: WorkPlan = self.object
-        codes = policy.scope_codes(self.request.user)
-        table = renja_table(
-            work_plan_items(work_plan), may_open=lambda proposal: policy.within(proposal.region.code, codes)
-        )
+        table = renja_outline(work_plan)
         can_plan = policy.may(self.request.user, Action.PLAN, policy.work_plan_region_code(work_plan))
         context.update(
             table=table,
             can_sync=can_plan and not work_plan.is_locked,
             can_finalise=can_plan and not work_plan.is_locked,
+            open_code=None,
         )
+        code = self.request.GET.get("kegiatan")
+        if code is not None:
+            context.update(_kegiatan_context(self.request, work_plan, table, code))
         return context
+
+
+def _kegiatan_context(request: HttpRequest, work_plan: WorkPlan, table: RenjaTable, code: str) -> dict[str, Any]:
+    """The lines of kegiatan `code` for the page or its partial: one page of LINES_PER_PAGE (`?halaman=`, clamped
+    as `Paginator.get_page` does). 404 for a kegiatan this Renja has no line under."""
+    activity = find_activity(table, code)
+    if activity is None:
+        raise Http404("Kegiatan ini tidak ada dalam Renja.")
+    pages = max(math.ceil(activity.line_count / LINES_PER_PAGE), 1)
+    raw = request.GET.get("halaman", "")
+    number = min(max(int(raw), 1), pages) if raw.isdigit() and len(raw) < 7 else 1
+    codes = policy.scope_codes(request.user)
+    lines = renja_lines(
+        work_plan,
+        table,
+        activity=activity,
+        offset=(number - 1) * LINES_PER_PAGE,
+        may_open=lambda region_code: policy.within(region_code, codes),
+    )
+    return {
+        "wp": work_plan,
+        "table": table,
+        "activity": activity,
+        "open_code": activity.code,
+        "subs": [sub for sub in activity.groups if sub.lines],
+        "lines_shown": (number - 1) * LINES_PER_PAGE + len(lines),
+        "lines_from": (number - 1) * LINES_PER_PAGE + 1,
+        "page_number": number,
+        "page_count": pages,
+    }
+
+
+@require_safe
+@login_required
+def workplan_kegiatan(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """The rows of one kegiatan (its sub kegiatan and a page of their lines), the page's `kegiatan_rows` partial:
+    404 outside the user's scope and for a kegiatan this Renja does not hold."""
+    work_plan = policy.get_work_plan_for_user(request.user, pk)
+    table = renja_outline(work_plan)
+    context = _kegiatan_context(request, work_plan, table, code)
+    return render(request, "workplans/workplan_detail.html#kegiatan_rows", context)
+
+
+@require_safe
+@login_required
+def workplan_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The complete Renja table on A4 paper, every line (up to PRINT_LINE_LIMIT; above it the Excel, which the
+    worker writes in the background, holds the table)."""
+    work_plan = policy.get_work_plan_for_user(request.user, pk)
+    table = renja_outline(work_plan)
+    printable = table.line_count <= PRINT_LINE_LIMIT
+    if printable:
+        codes = policy.scope_codes(request.user)
+        renja_lines(
+            work_plan,
+            table,
+            limit=PRINT_LINE_LIMIT,
+            may_open=lambda region_code: policy.within(region_code, codes),
+        )
+    return render(
+        request,
+        "workplans/workplan_print.html",
+        {"wp": work_plan, "table": table, "printable": printable, "print_limit": PRINT_LINE_LIMIT},
+    )
 
 
 # Sync and finalise --------------------------------------------------------------------------------------------------

@@ -117,12 +117,17 @@ def row(text: str, attribute: str) -> str:
 def test_the_page_and_the_excel_show_the_builders_totals(client, planner, work_plan):
     table = renja_table(work_plan_items(work_plan))
     client.force_login(planner)
-    page = client.get(reverse("workplans:workplan-detail", args=[work_plan.pk])).text
+    # The complete table is the print's; the page shows programs and kegiatan, their sub kegiatan on demand.
+    page = client.get(reverse("workplans:workplan-print", args=[work_plan.pk])).text
+    outline = client.get(reverse("workplans:workplan-detail", args=[work_plan.pk])).text
     _, _, header, rows = sheet_table(work_plan_workbook(work_plan))
     excel = {row[0]: dict(zip(header, row, strict=True)) for row in rows if row[0]}
 
     for group in every_group(table):
         shown = row(page, f'data-group="{group.code}"')
+        if group.level != "sub_kegiatan":
+            on_page = row(outline, f'data-group="{group.code}"')
+            assert on_page[on_page.index("Rp ") :] == shown[shown.index("Rp ") :], group.code
         expected = [format_rupiah(amount) for amount in group.amounts if amount is not None]
         assert shown.endswith(
             " ".join([*expected, format_rupiah(group.totals.total)])

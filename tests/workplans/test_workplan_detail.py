@@ -53,7 +53,7 @@ def work_plan(pupr_kalsel, pupr_banjar, banjar, tapin):
 
 def test_title_status_and_lines_grouped_program_kegiatan_sub_kegiatan(client, planner, work_plan):
     client.force_login(planner)
-    response = client.get(url(work_plan))
+    response = client.get(url(work_plan), {"kegiatan": "1.03.10.2.01"})
     assert response.status_code == 200
     text = response.text
     assert "Renja Dinas PUPR Prov. Kalsel TA 2027" in text
@@ -103,7 +103,7 @@ def test_the_breadcrumb_leads_back_to_the_renja_list(client, planner, work_plan)
 
 def test_a_line_shows_code_region_location_target_amounts_forward_and_linked_sources(client, planner, work_plan):
     client.force_login(planner)
-    response = client.get(url(work_plan))
+    response = client.get(url(work_plan), {"kegiatan": "1.03.10.2.01"})
     item = work_plan.items.get(region__name="Kabupaten Banjar", sub_activity__code=ROAD)
     line = row(response.text, f'data-line="{item.pk}"')
     assert line == (
@@ -120,7 +120,7 @@ def test_sources_outside_the_users_scope_are_named_but_not_linked(client, operat
     other = funded_proposal(region=tapin, number="USL-2027-63.05-0202")
     work_plan_item(plan, code=ROAD, region=banjar, funding={"APBD_KAB": 5}, sources=(own, other))
     client.force_login(operator_banjar)
-    text = client.get(url(plan)).text
+    text = client.get(url(plan), {"kegiatan": "1.03.10.2.01"}).text
     assert f'href="{own.get_absolute_url()}"' in text
     assert other.number in text
     assert f'href="{other.get_absolute_url()}"' not in text
