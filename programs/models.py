@@ -1086,3 +1086,146 @@ class ExcelJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+# --- Supporting documents and the readiness checklist (issue 10) -----------------------------------------------------
+
+
+def document_upload_to(instance: ProposalDocument, filename: str) -> str:
+    """documents/<proposal id>/<random>.<ext>: never the uploaded name (kept in `original_name`), so nothing a user
+    types reaches a path, and two uploads of "DED.pdf" never meet."""
+    import secrets
+
+    extension = ProposalDocument.EXTENSIONS.get(instance.content_type, "bin")
+    return f"documents/{instance.proposal_id}/{secrets.token_urlsafe(18)}.{extension}"
+
+
+class ProposalDocument(models.Model):
+    """A supporting document (*data dukung*) of a proposal: the file lives in the default storage, never under a
+    public URL; it is served by `programs.document_views.document_download` to whoever sees the proposal."""
+
+    class Kind(models.TextChoices):
+        DED = "ded", "DED (gambar rencana)"
+        RAB = "rab", "RAB"
+        SITE_PHOTO = "foto_0", "Foto lokasi 0 %"
+        LAND_STATUS = "status_lahan", "Status lahan"
+        ENVIRONMENTAL = "lingkungan", "Dokumen lingkungan"
+        COVER_LETTER = "surat_usulan", "Surat usulan"
+        OTHER = "lainnya", "Lainnya"
+
+    # The content types accepted (read from the file's first bytes, never its name) and the extension stored.
+    EXTENSIONS = {
+        "application/pdf": "pdf",
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    }
+
+    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("jenis dokumen", max_length=16, choices=Kind.choices)
+    description = models.CharField("keterangan", max_length=200, blank=True)
+    file = models.FileField("berkas", upload_to=document_upload_to, max_length=200)
+    original_name = models.CharField("nama berkas asli", max_length=200)
+    content_type = models.CharField("tipe isi", max_length=100)
+    size = models.PositiveIntegerField("ukuran (byte)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="diunggah oleh",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("diunggah", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dokumen pendukung"
+        verbose_name_plural = "dokumen pendukung"
+        ordering = ["proposal", "kind", "uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    content_type__in=[
+                        "application/pdf",
+                        "image/jpeg",
+                        "image/png",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    ]
+                ),
+                name="programs_proposaldocument_content_type",
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="programs_proposaldocument_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class ReadinessCriterion(models.Model):
+    """One item of the verifier's readiness checklist (*kriteria kesiapan*), kept in the admin: inactive ones are
+    no longer asked but stay on the verifications that recorded them."""
+
+    name = models.CharField("kriteria", max_length=200)
+    description = models.TextField("penjelasan", max_length=2000, blank=True)
+    active = models.BooleanField("aktif", default=True)
+    order = models.PositiveSmallIntegerField("urutan", default=0)
+
+    class Meta:
+        verbose_name = "kriteria kesiapan"
+        verbose_name_plural = "kriteria kesiapan"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="programs_readinesscriterion_unique_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="programs_readinesscriterion_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProposalCheck(models.Model):
+    """The verifier's readiness checklist of one proposal at one verification or return: who, when, the note, and
+    per criterion whether it was met (`ProposalCheckItem`)."""
+
+    class Outcome(models.TextChoices):
+        VERIFIED = "verified", "Diverifikasi"
+        RETURNED = "returned", "Dikembalikan"
+
+    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="checks")
+    outcome = models.CharField("hasil", max_length=10, choices=Outcome.choices)
+    note = models.TextField("catatan", max_length=CELL_TEXT_MAX, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="oleh", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField("waktu")
+    criteria = models.ManyToManyField(
+        ReadinessCriterion, verbose_name="kriteria", through="ProposalCheckItem", related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "pemeriksaan kesiapan"
+        verbose_name_plural = "pemeriksaan kesiapan"
+        ordering = ["proposal", "-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.checked_at:%d-%m-%Y %H:%M}"
+
+
+class ProposalCheckItem(models.Model):
+    proposal_check = models.ForeignKey(
+        ProposalCheck, verbose_name="pemeriksaan", on_delete=models.CASCADE, related_name="items"
+    )
+    criterion = models.ForeignKey(
+        ReadinessCriterion, verbose_name="kriteria", on_delete=models.PROTECT, related_name="check_items"
+    )
+    met = models.BooleanField("terpenuhi")
+
+    class Meta:
+        verbose_name = "butir pemeriksaan kesiapan"
+        verbose_name_plural = "butir pemeriksaan kesiapan"
+        ordering = ["proposal_check", "criterion__order", "criterion"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal_check", "criterion"], name="programs_proposalcheckitem_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {'ya' if self.met else 'tidak'}"
