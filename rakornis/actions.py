@@ -30,3 +30,6 @@ class Action(StrEnum):
     # operators of the kabupaten/kota they report for). Reading them needs no action: every role sees its scope.
     SET_INDICATOR_TARGET = "set_indicator_target"
     REPORT_INDICATOR = "report_indicator"
+    # Supporting documents of a proposal: attach while it is editable (the state machine's EDIT statuses); the
+    # uploader deletes their own. Reading them needs no action: whoever sees the proposal reads its documents.
+    ATTACH_DOCUMENT = "attach_document"

@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from agencies.models import Agency, Region, StaffRole, region_code_q, region_within
 from meetings.models import Decision, Meeting
 from programs import workflow
-from programs.models import ExcelJob, Indicator, IndicatorTarget, Proposal, WorkPlan
+from programs.models import ExcelJob, Indicator, IndicatorTarget, Proposal, ProposalDocument, WorkPlan
 from rakornis.actions import Action as Action  # the policy names the actions it grants
 
 Role = StaffRole.Role
@@ -39,6 +39,7 @@ _OTHER_GRANTS: dict[Action, frozenset[str]] = {
     Action.MANAGE_MEETING: frozenset({Role.SECRETARY}),
     Action.READ_MINUTES: frozenset({Role.SECRETARY, Role.PLANNER, Role.VERIFIER, Role.VIEWER}),
     Action.PLAN: frozenset({Role.PLANNER}),
+    Action.ATTACH_DOCUMENT: frozenset({Role.OPERATOR}),
     Action.SET_INDICATOR_TARGET: frozenset({Role.PLANNER, Role.VERIFIER}),
     Action.REPORT_INDICATOR: frozenset({Role.PLANNER, Role.VERIFIER, Role.OPERATOR}),
 }
@@ -213,6 +214,33 @@ def get_proposal_for_user(user: Any, pk: int, action: Action | None = None, quer
     if action is not None:
         _deny(user, action, proposal.region.code, "Peran Anda tidak mengizinkan tindakan ini pada usulan ini.")
     return proposal
+
+
+# Supporting documents -------------------------------------------------------------------------------------------------
+
+
+def may_attach_document(user: Any, proposal: Proposal) -> bool:
+    """Operators of the proposal's kabupaten/kota attach documents while the state machine lets it be edited."""
+    return may(user, Action.ATTACH_DOCUMENT, proposal.region.code) and workflow.allows(Action.EDIT, proposal.status)
+
+
+def may_delete_document(user: Any, document: ProposalDocument) -> bool:
+    """The uploader (or an administrator) deletes a document while they may still attach to its proposal."""
+    uploader = document.uploaded_by_id is not None and document.uploaded_by_id == getattr(user, "pk", None)
+    return (uploader or is_administrator(user)) and may_attach_document(user, document.proposal)
+
+
+def get_document_for_user(user: Any, proposal_pk: int, pk: int, action: Action | None = None) -> ProposalDocument:
+    """A document of a proposal the user sees (404 outside their scope, as for the proposal); with ATTACH_DOCUMENT,
+    403 unless they may delete it now (the uploader, while the proposal is editable)."""
+    proposal = get_proposal_for_user(user, proposal_pk)
+    document: ProposalDocument = get_object_or_404(
+        ProposalDocument.objects.select_related("uploaded_by"), pk=pk, proposal=proposal
+    )
+    document.proposal = proposal
+    if action is not None and not may_delete_document(user, document):
+        raise PermissionDenied("Hanya pengunggah yang dapat menghapus dokumen ini, selama usulan masih dapat diubah.")
+    return document
 
 
 # Meetings and decisions -----------------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "programs",
     "meetings",
     "workplans",
+    "indicators",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +334,8 @@ IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 1_000_000)
 IMPORT_MAX_SHEET_ROWS = envint("IMPORT_MAX_SHEET_ROWS", 100_000)
 IMPORT_MAX_PART_BYTES = envint("IMPORT_MAX_PART_BYTES", 8 * 1024 * 1024)
 IMPORT_MAX_PARSE_SECONDS = envint("IMPORT_MAX_PARSE_SECONDS", 30)
+# Supporting documents of a proposal (PDF, JPEG, PNG, XLSX): the largest file accepted.
+DOCUMENT_MAX_UPLOAD_BYTES = envint("DOCUMENT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 # Uploads: an .xlsx above FILE_UPLOAD_MAX_MEMORY_SIZE spills to a temporary file rather than memory; the import
 # view refuses a request body above IMPORT_MAX_UPLOAD_BYTES before reading it. Other bodies keep Django's bound.
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
