@@ -211,12 +211,12 @@ def summary_apply(before: Contributions, after: Contributions) -> None:
         if any(change.proposal_count < 0 or change.agreed_count < 0 for change in delta.values()):
             keys = sorted({row[:3] for row in delta})
             for start in range(0, len(keys), ROWS_PER_STATEMENT):
-                batch = keys[start : start + ROWS_PER_STATEMENT]
+                some_keys = keys[start : start + ROWS_PER_STATEMENT]
                 one = "(fiscal_year = %s AND region_id = %s AND agency_id = %s)"
                 cursor.execute(
                     f"DELETE FROM {table} WHERE proposal_count = 0 AND agreed_count = 0 AND proposed_amount = 0 "
-                    f"AND agreed_amount = 0 AND ({' OR '.join([one] * len(batch))})",
-                    [value for key in batch for value in key],
+                    f"AND agreed_amount = 0 AND ({' OR '.join([one] * len(some_keys))})",
+                    [value for key in some_keys for value in key],
                 )
 
 

@@ -126,7 +126,7 @@ class SummarisedFactory:
 
     @classmethod
     def _after_postgeneration(cls, instance, create, results=None):
-        super()._after_postgeneration(instance, create, results)  # type: ignore[misc]
+        super()._after_postgeneration(instance, create, results)
         if create:
             summary_rebuild()
 

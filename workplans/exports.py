@@ -138,7 +138,7 @@ def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> lis
     agreed_counts: dict[int, int] = defaultdict(int)
     statuses: dict[int, dict[str, int]] = defaultdict(dict)
     grouped = (
-        summary.for_year(fiscal_year)
+        summary.filter(fiscal_year=fiscal_year)
         .order_by()
         .values_list("region_id", "status", "scheme_id")
         .annotate(n=Sum("proposal_count"), n_agreed=Sum("agreed_count"), total=Sum("agreed_amount"))

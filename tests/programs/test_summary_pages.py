@@ -11,6 +11,7 @@ from django.urls import reverse
 from programs import services, summary
 from programs.models import Proposal
 from programs.services import ProposalInput
+from programs.workflow import Event
 from tests.factories import FundingSchemeFactory, sub_activity
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +39,7 @@ def add_proposals(user, region, agency, count: int, *, scheme, amount: int = 1_0
     ]
     proposals = services.proposal_create_bulk(user=user, inputs=inputs)
     half = proposals[: count // 2]
-    services.proposal_move_bulk(
-        user=user, event=services.transitions.Event.SUBMIT, moves=[services.ProposalMove(p) for p in half]
-    )
+    services.proposal_move_bulk(user=user, event=Event.SUBMIT, moves=[services.ProposalMove(p) for p in half])
     return proposals
 
 
