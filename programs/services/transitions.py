@@ -8,7 +8,7 @@ and version saved, one audit entry each. The one-proposal functions are the bulk
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from programs import workflow
-from programs.models import Proposal, ProposalFunding
+from programs.models import Proposal, ProposalCheck, ProposalFunding
 from programs.services.proposals import (
     BATCH_SIZE,
     PROPOSAL_FIELDS,
@@ -26,6 +26,7 @@ from programs.services.proposals import (
     _stored_amounts,
     proposal_create_bulk,
 )
+from programs.services.readiness import Checklist, proposal_checks_record, readiness_checklist, unmet_without_note
 from programs.summary import summary_apply, summary_snapshot
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log_bulk
@@ -48,17 +49,24 @@ EVENT_AUDIT_ACTIONS: dict[Event, str] = {
     Event.CORRECT_DECISION: AuditEntry.Action.DECIDED,
     Event.CARRY_OVER: AuditEntry.Action.CARRIED_OVER,
 }
+# The events after which the verifier's readiness checklist is recorded, and how the record names each.
+CHECK_OUTCOMES: dict[Event, str] = {
+    Event.VERIFY: ProposalCheck.Outcome.VERIFIED,
+    Event.RETURN: ProposalCheck.Outcome.RETURNED,
+}
 
 
 @dataclass(frozen=True)
 class ProposalMove:
     """One proposal's part in `proposal_move_bulk`: the status it goes to when the event has several (a decision),
-    the note of its audit entry, and changes recorded beside the status (a decision's agreed funding)."""
+    the note of its audit entry, and changes recorded beside the status (a decision's agreed funding); for a
+    verification or a return, the readiness checklist the verifier completed (recorded as a `ProposalCheck`)."""
 
     proposal: Proposal
     target: str | None = None
     note: str = ""
     changes: dict[str, list[Any]] | None = None
+    checklist: Checklist | None = None
 
 
 def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -76,6 +84,8 @@ def _move_problem(event: Event, move: ProposalMove, status: str, funded: bool) -
         return "Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0."
     if event == Event.RETURN and not move.note.strip():
         return "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."
+    if event == Event.VERIFY:
+        return unmet_without_note(move.checklist, move.note)
     return None
 
 
@@ -130,6 +140,9 @@ def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMov
         for batch in _batches(pks):
             Proposal.objects.filter(pk__in=batch).update(status=new, version=F("version") + 1, updated_at=now)
     audit_log_bulk(entries)
+    checks = [(move.proposal, move.checklist, move.note) for move in moves if move.checklist is not None]
+    if checks and event in CHECK_OUTCOMES:
+        proposal_checks_record(user=user, outcome=CHECK_OUTCOMES[event], checks=checks, at=now)
     summary_apply(before, summary_snapshot(locked))
     return [move.proposal for move in moves]
 
@@ -210,11 +223,11 @@ def _move_one(
     target: str | None = None,
     note: str = "",
     changes: dict[str, list[Any]] | None = None,
+    checklist: Checklist | None = None,
 ) -> Proposal:
+    move = ProposalMove(proposal, target=target, note=note, changes=changes, checklist=checklist)
     try:
-        (moved,) = proposal_move_bulk(
-            user=user, event=event, moves=[ProposalMove(proposal, target=target, note=note, changes=changes)]
-        )
+        (moved,) = proposal_move_bulk(user=user, event=event, moves=[move])
     except BulkRefusal as refusal:
         raise _one(refusal) from None
     return moved
@@ -230,14 +243,21 @@ def proposal_withdraw(*, proposal: Proposal, user: Actor) -> Proposal:
     return _move_one(proposal, user, Event.WITHDRAW)
 
 
-def proposal_return(*, proposal: Proposal, user: Actor, note: str) -> Proposal:
-    """Submitted -> returned for revision; the note tells the operator what to fix."""
-    return _move_one(proposal, user, Event.RETURN, note=note.strip())
+def _checklist(met: Collection[int] | None) -> Checklist | None:
+    return None if met is None else readiness_checklist(met)
 
 
-def proposal_verify(*, proposal: Proposal, user: Actor) -> Proposal:
-    """Submitted -> verified by the province."""
-    return _move_one(proposal, user, Event.VERIFY)
+def proposal_return(*, proposal: Proposal, user: Actor, note: str, met: Collection[int] | None = None) -> Proposal:
+    """Submitted -> returned for revision; the note tells the operator what to fix. With `met` (the ids of the
+    readiness criteria the verifier ticked), the checklist is recorded with the note."""
+    return _move_one(proposal, user, Event.RETURN, note=note.strip(), checklist=_checklist(met))
+
+
+def proposal_verify(*, proposal: Proposal, user: Actor, met: Collection[int] | None = None, note: str = "") -> Proposal:
+    """Submitted -> verified by the province. With `met` (the ids of the active readiness criteria the verifier
+    ticked) the checklist is recorded, and a criterion left unmet needs `note`. Without it (`seed_demo`, a caller
+    that holds no checklist) nothing is recorded beside the audit entry: the verification page always sends one."""
+    return _move_one(proposal, user, Event.VERIFY, note=note.strip(), checklist=_checklist(met))
 
 
 def proposal_decide(
