@@ -27,6 +27,7 @@ urlpatterns = [
     path("usulan/", include("programs.urls")),
     path("usulan/", include("workplans.urls")),
     path("rapat/", include("meetings.urls")),
+    path("indikator/", include("indicators.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

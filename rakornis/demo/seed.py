@@ -14,6 +14,7 @@ from programs.models import Proposal, ProposalFunding
 from programs.summary import summary_deferred
 from rakornis.demo.accounts import demo_accounts_ensure
 from rakornis.demo.generator import Generator
+from rakornis.demo.indicators import demo_indicators_ensure
 from rakornis.demo.meetings import RAKORNIS, demo_meetings_close, demo_meetings_ensure
 from rakornis.demo.reference import DemoReference, MissingReferenceData, demo_reference_load
 from rakornis.demo.writer import Bulk, OneByOne, write_chunk
@@ -44,6 +45,7 @@ class SeedResult:
     accounts: int = 0
     meetings: int = 0
     attendances: int = 0
+    indicators: int = 0
     proposals: ProposalCounts | None = None
     elapsed: float = 0.0
 
@@ -109,6 +111,7 @@ def demo_seed(
         users = demo_accounts_ensure(reference=reference)
         meetings = demo_meetings_ensure(reference=reference, users=users)
         result.accounts, result.meetings = len(users), len(meetings)
+        result.indicators = demo_indicators_ensure(users=users)
         if existing := Proposal.objects.count():
             result.skipped = f"basis data sudah berisi {existing} usulan; usulan demo tidak dibuat ulang"
         else:
