@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from agencies.models import Agency, Region
-from meetings.models import Attendance, Decision, Meeting
+from meetings.models import MEETING_BASIS_MAX_LENGTH, Attendance, Decision, Meeting, MeetingBasis
 from meetings.services import agenda_candidates, default_executing_agency
 from programs.models import FundingScheme, Nomenclature, Proposal
 from rakornis import fiscal_year, policy
@@ -88,15 +88,19 @@ class MeetingForm(forms.ModelForm):
 class AttendanceForm(forms.ModelForm):
     """The one-line quick form under the attendance table."""
 
+    # Typed as printed ("19680512 199303 1 007"): the spaces go before the model's 18-digit check.
+    nip = forms.CharField(label="NIP", required=False, max_length=40)
+
     class Meta:
         model = Attendance
-        fields = ["name", "position", "agency", "capacity", "represents"]
+        fields = ["name", "position", "nip", "agency", "capacity", "represents"]
 
     def __init__(self, *args, meeting: Meeting, user, focus: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.for_user(user).filter(is_active=True)
         self.fields["agency"].empty_label = "— Instansi —"
-        placeholders = {"name": "Nama", "position": "Jabatan", "represents": "Mewakili (bila ada)"}
+        self.fields["nip"].widget.attrs["inputmode"] = "numeric"
+        placeholders = {"name": "Nama", "position": "Jabatan", "nip": "NIP", "represents": "Mewakili (nama/jabatan)"}
         for name, text in placeholders.items():
             self.fields[name].widget.attrs["placeholder"] = text
         if focus:
@@ -107,15 +111,37 @@ class AttendanceForm(forms.ModelForm):
         self.helper.form_class = "attendance-quick-add"
         self.helper.layout = Layout(
             Row(
-                Column(Field("name", css_class="form-control-sm"), css_class="col-md-3"),
+                Column(Field("name", css_class="form-control-sm"), css_class="col-md-2"),
                 Column(Field("position", css_class="form-control-sm"), css_class="col-md-2"),
+                Column(Field("nip", css_class="form-control-sm"), css_class="col-md-2"),
                 Column(Field("agency", css_class="form-select-sm"), css_class="col-md-2"),
-                Column(Field("capacity", css_class="form-select-sm"), css_class="col-md-2"),
+                Column(Field("capacity", css_class="form-select-sm"), css_class="col-md-1"),
                 Column(Field("represents", css_class="form-control-sm"), css_class="col-md-2"),
                 Column(Submit("submit", "Tambah", css_class="btn-sm w-100"), css_class="col-md-1"),
                 css_class="g-1",
             )
         )
+
+    def clean_nip(self) -> str:
+        nip = "".join(self.cleaned_data.get("nip", "").split())
+        if nip and not (nip.isascii() and nip.isdigit() and len(nip) == 18):
+            raise forms.ValidationError("NIP terdiri atas 18 angka, mis. 19680512 199303 1 007.", code="nip")
+        return nip
+
+
+class BasisForm(forms.ModelForm):
+    """One basis the meeting considered: added under the list, or edited in place on the meeting page."""
+
+    class Meta:
+        model = MeetingBasis
+        fields = ["text"]
+        widgets = {"text": forms.TextInput(attrs={"maxlength": MEETING_BASIS_MAX_LENGTH})}
+
+    def clean_text(self) -> str:
+        text = " ".join(self.cleaned_data.get("text", "").split())
+        if not text:
+            raise forms.ValidationError("Tuliskan dasarnya, mis. RPJMD Provinsi Kalimantan Selatan 2025-2029.")
+        return text
 
 
 class AgendaFilterForm(forms.Form):

@@ -222,6 +222,12 @@ class Attendance(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def nip_display(self) -> str:
+        """The NIP as printed under a signature: `19680512 199303 1 007` (birth date, appointment, sex, number)."""
+        nip = self.nip
+        return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}" if len(nip) == NIP_LENGTH else nip
+
 
 class AgendaItemQuerySet(RegionScopedQuerySet):
     region_field = "proposal__region__code"

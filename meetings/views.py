@@ -26,8 +26,8 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from meetings.exports import meeting_annex_workbook, minutes_context
-from meetings.forms import AgendaFilterForm, AttendanceForm, DecisionForm, MeetingForm
-from meetings.models import AgendaItem, Attendance, Decision, Meeting
+from meetings.forms import AgendaFilterForm, AttendanceForm, BasisForm, DecisionForm, MeetingForm
+from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
 from meetings.selectors import (
     DecisionSummary,
     MeetingTotals,
@@ -42,12 +42,17 @@ from meetings.services import (
     agenda_remove,
     attendance_add,
     attendance_delete,
+    basis_add,
+    basis_delete,
+    basis_move,
+    basis_update,
     decision_record,
     decision_refusal,
     meeting_close,
     meeting_create,
     meeting_update,
 )
+from meetings.services.meetings import MAX_BASES
 from programs import jobs
 from programs.excel_views import xlsx_response
 from programs.models import ExcelJob, Proposal, ProposalFunding
@@ -254,6 +259,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
             attendance_pager=_pager(attendances, request, "hadir_hal", "daftar-hadir"),
             agenda_pager=_pager(agenda, request, "agenda_hal", "agenda"),
             agenda=agenda_items,  # not read by the page: its pager reads one page of it
+            bases=list(meeting.bases.all()[:MAX_BASES]),
             totals=totals,
             **_decision_page(request, meeting, decisions, totals),
         )
@@ -262,6 +268,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
                 meeting=meeting, user=user, focus=request.GET.get("hadir") == "1"
             )
             context["agenda_form"] = AgendaFilterForm(meeting=meeting, user=user)
+            context["basis_form"] = BasisForm(prefix="dasar")
         return context
 
 
@@ -276,7 +283,7 @@ def _decision_page(
         outcome = ""
     regions = {str(regency.region_id): regency for regency in totals.regencies}
     region = regions.get(request.GET.get("wilayah", ""))
-    shown = meeting_decisions(meeting, decisions=decisions)
+    shown = meeting_decisions(meeting, decisions=decisions, schemes=totals.schemes)
     if outcome:
         shown = shown.filter(outcome=outcome)
     if region is not None:
@@ -334,6 +341,60 @@ def attendance_delete_view(request: HttpRequest, meeting: Meeting, attendance_pk
         return _refuse(request, meeting, error, "daftar-hadir")
     messages.success(request, f"{attendance.name} dihapus dari daftar hadir.")
     return redirect(_detail_url(meeting, "daftar-hadir"))
+
+
+def _basis_refused(request: HttpRequest, form: BasisForm) -> None:
+    messages.error(request, f"Dasar belum disimpan. {' '.join(e for errs in form.errors.values() for e in errs)}")
+
+
+@meeting_view(Action.MANAGE_MEETING)
+def basis_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    form = BasisForm(request.POST, prefix="dasar")
+    if not form.is_valid():
+        _basis_refused(request, form)
+        return redirect(_detail_url(meeting, "dasar"))
+    try:
+        basis_add(meeting=meeting, text=form.cleaned_data["text"], user=request.user)
+    except MeetingError as error:
+        return _refuse(request, meeting, error, "dasar")
+    messages.success(request, "Dasar ditambahkan.")
+    return redirect(_detail_url(meeting, "dasar"))
+
+
+@meeting_view(Action.MANAGE_MEETING)
+def basis_update_view(request: HttpRequest, meeting: Meeting, basis_pk: int) -> HttpResponse:
+    basis = get_object_or_404(MeetingBasis, pk=basis_pk, meeting=meeting)
+    form = BasisForm(request.POST, prefix=f"dasar-{basis.pk}")
+    if not form.is_valid():
+        _basis_refused(request, form)
+        return redirect(_detail_url(meeting, "dasar"))
+    try:
+        basis_update(meeting=meeting, basis=basis, text=form.cleaned_data["text"], user=request.user)
+    except MeetingError as error:
+        return _refuse(request, meeting, error, "dasar")
+    messages.success(request, "Dasar diubah.")
+    return redirect(_detail_url(meeting, "dasar"))
+
+
+@meeting_view(Action.MANAGE_MEETING)
+def basis_delete_view(request: HttpRequest, meeting: Meeting, basis_pk: int) -> HttpResponse:
+    basis = get_object_or_404(MeetingBasis, pk=basis_pk, meeting=meeting)
+    try:
+        basis_delete(meeting=meeting, basis=basis, user=request.user)
+    except MeetingError as error:
+        return _refuse(request, meeting, error, "dasar")
+    messages.success(request, "Dasar dihapus.")
+    return redirect(_detail_url(meeting, "dasar"))
+
+
+@meeting_view(Action.MANAGE_MEETING)
+def basis_move_view(request: HttpRequest, meeting: Meeting, basis_pk: int) -> HttpResponse:
+    basis = get_object_or_404(MeetingBasis, pk=basis_pk, meeting=meeting)
+    try:
+        basis_move(meeting=meeting, basis=basis, up=request.POST.get("arah") != "turun", user=request.user)
+    except MeetingError as error:
+        return _refuse(request, meeting, error, "dasar")
+    return redirect(_detail_url(meeting, "dasar"))
 
 
 @meeting_view(Action.MANAGE_MEETING)

@@ -23,7 +23,7 @@ from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-from meetings.models import AgendaItem, Attendance, Decision, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
 from programs.models import ExcelJob, Proposal, WorkPlan
 from tests.factories import (
     AgendaItemFactory,
@@ -121,6 +121,12 @@ class Scene:
     @cached_property
     def attendance(self) -> Attendance:
         return AttendanceFactory(meeting=self.meeting, name="Ir. Hadi Santoso")
+
+    @cached_property
+    def basis(self) -> MeetingBasis:
+        """The second of two bases of the meeting (moving it up makes it the first)."""
+        MeetingBasis.objects.create(meeting=self.meeting, text="RTRW Provinsi Kalimantan Selatan", order=1)
+        return MeetingBasis.objects.create(meeting=self.meeting, text="Tema RKPD 2027", order=2)
 
     @cached_property
     def agenda_item(self) -> AgendaItem:
@@ -407,6 +413,41 @@ RULES: dict[str, list[Rule]] = {
             lambda scene: {"pk": scene.meeting.pk, "attendance_pk": scene.attendance.pk},
             allowed=SECRETARIAT,
             done=lambda scene: not Attendance.objects.filter(pk=scene.attendance.pk).exists(),
+        )
+    ],
+    "meetings:basis-add": [
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=SECRETARIAT,
+            data=lambda scene: {"dasar-text": "RPJMD Provinsi Kalimantan Selatan 2025-2029"},
+            done=lambda scene: scene.meeting.bases.filter(text__startswith="RPJMD").exists(),
+        )
+    ],
+    "meetings:basis-update": [
+        Rule(
+            "POST",
+            lambda scene: {"pk": scene.meeting.pk, "basis_pk": scene.basis.pk},
+            allowed=SECRETARIAT,
+            data=lambda scene: {f"dasar-{scene.basis.pk}-text": "Tema RKPD 2027: Kalsel Maju"},
+            done=lambda scene: scene.meeting.bases.filter(text="Tema RKPD 2027: Kalsel Maju").exists(),
+        )
+    ],
+    "meetings:basis-move": [
+        Rule(
+            "POST",
+            lambda scene: {"pk": scene.meeting.pk, "basis_pk": scene.basis.pk},
+            allowed=SECRETARIAT,
+            data=lambda scene: {"arah": "naik"},
+            done=lambda scene: scene.meeting.bases.order_by("order", "pk").first() == scene.basis,
+        )
+    ],
+    "meetings:basis-delete": [
+        Rule(
+            "POST",
+            lambda scene: {"pk": scene.meeting.pk, "basis_pk": scene.basis.pk},
+            allowed=SECRETARIAT,
+            done=lambda scene: not MeetingBasis.objects.filter(pk=scene.basis.pk).exists(),
         )
     ],
     "meetings:agenda-add": [

@@ -3,7 +3,7 @@
 Every function locks the rows it changes, refuses anything on a closed meeting, and writes its audit entries in
 the same transaction. A refusal raises `MeetingError` with a message for the user; nothing is changed then.
 
-- `meetings`: the meeting, its attendance and agenda, closing it.
+- `meetings`: the meeting, its bases ("Dasar"), attendance and agenda, closing it.
 - `decisions`: what the meeting decided on each proposal, one (the form) or many (a batch), with the proposal's
   move to the status of the outcome.
 """
@@ -28,6 +28,10 @@ from meetings.services.meetings import (
     agenda_remove,
     attendance_add,
     attendance_delete,
+    basis_add,
+    basis_delete,
+    basis_move,
+    basis_update,
     locked_open_meeting,
     meeting_close,
     meeting_create,
@@ -47,6 +51,10 @@ __all__ = [
     "agenda_remove",
     "attendance_add",
     "attendance_delete",
+    "basis_add",
+    "basis_delete",
+    "basis_move",
+    "basis_update",
     "decision_record",
     "decision_record_bulk",
     "decision_record_item",

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency
-from meetings.models import AgendaItem, Attendance, Decision, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
 from programs.models import Proposal
 from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.audit import audit_log, audit_value, diff, snapshot
@@ -18,7 +18,10 @@ from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
 
 MEETING_FIELDS = ["kind", "title", "organiser", "starts_at", "ends_at", "venue", "city", "fiscal_year", "purpose"]
-ATTENDANCE_FIELDS = ["name", "position", "agency", "capacity", "represents"]
+ATTENDANCE_FIELDS = ["name", "position", "nip", "agency", "capacity", "represents"]
+# A Berita Acara lists a handful of bases (RPJMD, RKPD theme, Rakortekrenbang, RTRW ...); the bound keeps the printed
+# "Dasar" and the meeting page's form list short whatever is posted.
+MAX_BASES = 30
 
 
 class MeetingError(Exception):
@@ -89,21 +92,25 @@ def attendance_add(
     user: Actor,
     name: str,
     position: str = "",
+    nip: str = "",
     agency: Agency | None = None,
     capacity: str = Attendance.Capacity.PARTICIPANT,
     represents: str = "",
 ) -> Attendance:
     meeting = locked_open_meeting(meeting)
     last = meeting.attendances.order_by("-order").values_list("order", flat=True).first() or 0
-    attendance = Attendance.objects.create(
+    attendance = Attendance(
         meeting=meeting,
         name=name,
         position=position,
+        nip=nip,
         agency=agency,
         capacity=capacity,
         represents=represents,
         order=last + 1,
     )
+    attendance.full_clean(exclude=["meeting", "agency", "desk"])  # the NIP's digits: no CHECK can say them
+    attendance.save()
     audit_log(
         user=user,
         obj=attendance,
@@ -182,3 +189,93 @@ def agenda_remove(*, meeting: Meeting, item: AgendaItem, user: Actor) -> None:
         note=f"Dihapus dari agenda: {item.proposal.number}",
     )
     item.delete()
+
+
+# The bases considered ("Dasar" of the Berita Acara) ----------------------------------------------------------------
+
+
+def _basis_note(meeting: Meeting) -> str:
+    return f"Dasar {meeting}"
+
+
+def _locked_basis(meeting: Meeting, basis: MeetingBasis) -> MeetingBasis:
+    return MeetingBasis.objects.select_for_update().get(pk=basis.pk, meeting=meeting)
+
+
+@transaction.atomic
+def basis_add(*, meeting: Meeting, text: str, user: Actor) -> MeetingBasis:
+    """Add a basis at the end of the meeting's list."""
+    meeting = locked_open_meeting(meeting)
+    orders = list(meeting.bases.order_by("-order").values_list("order", flat=True)[:MAX_BASES])
+    if len(orders) >= MAX_BASES:
+        raise MeetingError(f"Sebuah rapat memuat paling banyak {MAX_BASES} dasar; hapus atau gabungkan yang ada.")
+    basis = MeetingBasis(meeting=meeting, text=text.strip(), order=(orders[0] if orders else 0) + 1)
+    basis.full_clean(exclude=["meeting"])
+    basis.save()
+    audit_log(
+        user=user,
+        obj=basis,
+        action=AuditEntry.Action.CREATED,
+        changes={"text": [None, basis.text]},
+        note=_basis_note(meeting),
+    )
+    return basis
+
+
+@transaction.atomic
+def basis_update(*, meeting: Meeting, basis: MeetingBasis, text: str, user: Actor) -> MeetingBasis:
+    meeting = locked_open_meeting(meeting)
+    basis = _locked_basis(meeting, basis)
+    text = text.strip()
+    if text != basis.text:
+        old, basis.text = basis.text, text
+        basis.full_clean(exclude=["meeting"])
+        basis.save(update_fields=["text"])
+        audit_log(
+            user=user,
+            obj=basis,
+            action=AuditEntry.Action.CHANGED,
+            changes={"text": [old, text]},
+            note=_basis_note(meeting),
+        )
+    return basis
+
+
+@transaction.atomic
+def basis_delete(*, meeting: Meeting, basis: MeetingBasis, user: Actor) -> None:
+    meeting = locked_open_meeting(meeting)
+    basis = _locked_basis(meeting, basis)
+    audit_log(
+        user=user,
+        obj=basis,
+        action=AuditEntry.Action.DELETED,
+        changes={"text": [basis.text, None]},
+        note=_basis_note(meeting),
+    )
+    basis.delete()
+
+
+@transaction.atomic
+def basis_move(*, meeting: Meeting, basis: MeetingBasis, up: bool, user: Actor) -> MeetingBasis:
+    """Swap the basis with the one before it (`up`) or after it; at the top or the bottom nothing changes."""
+    meeting = locked_open_meeting(meeting)
+    bases = list(meeting.bases.select_for_update().order_by("order", "pk"))
+    index = next((i for i, b in enumerate(bases) if b.pk == basis.pk), None)
+    if index is None:
+        raise MeetingBasis.DoesNotExist
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(bases):
+        return bases[index]
+    bases[index], bases[other] = bases[other], bases[index]
+    for position, item in enumerate(bases, start=1):  # renumbered 1..n: equal orders from old rows sort too
+        item.order = position
+    MeetingBasis.objects.bulk_update(bases, ["order"])
+    moved = bases[other]
+    audit_log(
+        user=user,
+        obj=moved,
+        action=AuditEntry.Action.CHANGED,
+        changes={"order": [index + 1, other + 1]},
+        note=_basis_note(meeting),
+    )
+    return moved

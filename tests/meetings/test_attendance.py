@@ -40,6 +40,28 @@ def test_secretary_adds_people_in_order_and_returns_to_the_quick_form(client, se
     assert "autofocus" in page.text
 
 
+def test_nip_is_kept_as_18_digits_and_printed_in_groups(client, secretary, meeting):
+    client.force_login(secretary)
+    client.post(_add_url(meeting), {**ROW, "nip": " 19680512 199303 1 007 "})
+    attendance = meeting.attendances.get()
+    assert attendance.nip == "196805121993031007"
+    assert attendance.nip_display == "19680512 199303 1 007"
+    assert AuditEntry.objects.for_object(attendance).get().changes["nip"] == [None, "196805121993031007"]
+    page = client.get(reverse("meetings:meeting-detail", args=[meeting.pk]))
+    assert "19680512 199303 1 007" in page.text
+
+
+@pytest.mark.parametrize(
+    "nip", ["1968051219930310", "19680512199303100X", "196805121993031007123", "١٩٦٨٠٥١٢١٩٩٣٠٣١٠٠٧"]
+)
+def test_a_nip_that_is_not_18_digits_is_refused(client, secretary, meeting, nip):
+    client.force_login(secretary)
+    response = client.post(_add_url(meeting), {**ROW, "nip": nip}, follow=True)
+    assert response.status_code == 200
+    assert "NIP terdiri atas 18 angka" in response.text
+    assert not Attendance.objects.exists()
+
+
 def test_missing_name_is_refused_with_a_message(client, secretary, meeting):
     client.force_login(secretary)
     response = client.post(_add_url(meeting), {**ROW, "name": ""}, follow=True)

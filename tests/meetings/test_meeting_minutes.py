@@ -101,7 +101,7 @@ def test_minutes_have_the_signature_block_and_attendance_annex(client, secretary
     assert "Jakarta, 29 Januari 2026" in text
     assert "Pimpinan Rapat, Kepala Dinas PUPR Prov. Kalsel Ir. Ahmad Solhan" in text
     assert "DAFTAR HADIR" in text
-    assert "No Nama Jabatan Instansi Mewakili Tanda Tangan" in text
+    assert "No Nama NIP Jabatan Instansi Mewakili Tanda Tangan" in text
     assert "2 Hj. Rina Marlina Kepala Seksi Kepala BWS Kalimantan III 2." in text
     assert "3 Budi Santoso Staf Dinas PUPR Kabupaten Banjar 3." in text  # the signed annex: the agency in full
 
