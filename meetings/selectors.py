@@ -126,26 +126,53 @@ def _proposed_total() -> Coalesce:
     return Coalesce(Subquery(total), Value(ZERO), output_field=models.DecimalField(max_digits=20, decimal_places=0))
 
 
-def meeting_decisions(meeting: Meeting, *, decisions: QuerySet[Decision] | None = None) -> QuerySet[Decision]:
+def _scheme_amount(scheme: FundingScheme) -> Subquery:
+    """A decision's agreed amount on `scheme` (None without a line for it): one line per scheme and decision is a
+    database constraint, so the subquery returns at most one row."""
+    return Subquery(
+        DecisionFunding.objects.filter(decision=OuterRef("pk"), scheme_id=scheme.pk).order_by().values("amount")[:1],
+        output_field=models.DecimalField(max_digits=20, decimal_places=0),
+    )
+
+
+def meeting_decisions(
+    meeting: Meeting, *, decisions: QuerySet[Decision] | None = None, schemes: list[FundingScheme] | None = None
+) -> QuerySet[Decision]:
     """The meeting's decisions (of `decisions`, e.g. `Decision.objects.for_user(user)`, when given) with everything
-    the summary, the page, the Berita Acara and the annex show, in kabupaten/kota then proposal number order: two
-    queries however many (one with `.iterator(chunk_size=...)` per chunk)."""
+    the summary, the page, the Berita Acara and the annex show, in kabupaten/kota then proposal number order.
+
+    With `schemes` (the columns of the table, `MeetingTotals.schemes`), each decision's amount on each of them is a
+    subquery annotation: one query however many decisions (the meeting page). Without, the funding lines are
+    prefetched: two queries (one with `.iterator(chunk_size=...)` per chunk)."""
     queryset = decisions if decisions is not None else Decision.objects.all()
-    return (
-        queryset.filter(meeting=meeting)
-        .select_related(
-            "proposal__region", "proposal__agency", "proposal__sub_activity", "executing_agency", "merged_into"
+    queryset = queryset.filter(meeting=meeting).select_related(
+        "proposal__region", "proposal__agency", "proposal__sub_activity", "executing_agency", "merged_into"
+    )
+    if schemes is None:
+        queryset = queryset.prefetch_related(
+            Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme"))
         )
-        .prefetch_related(Prefetch("funding_lines", queryset=DecisionFunding.objects.select_related("scheme")))
-        .annotate(proposed_total=_proposed_total())
-        .order_by("proposal__region__code", "proposal__number", "pk")
+    else:
+        amounts = {f"scheme_amount_{scheme.pk}": _scheme_amount(scheme) for scheme in schemes}
+        queryset = queryset.annotate(amounts_annotated=Value(True), **amounts)
+    return queryset.annotate(proposed_total=_proposed_total()).order_by(
+        "proposal__region__code", "proposal__number", "pk"
     )
 
 
 def decision_row(decision: Decision, schemes: list[FundingScheme], number: int = 0) -> DecisionRow:
-    """One decision as a table row with one amount per scheme of `schemes` (its funding lines prefetched)."""
+    """One decision as a table row with one amount per scheme of `schemes` (its funding lines prefetched, or its
+    amounts annotated by `meeting_decisions(..., schemes=schemes)`)."""
     counted = decision.is_counted
-    by_scheme = {line.scheme_id: line.amount for line in decision.funding_lines.all()} if counted else {}
+    by_scheme: dict[int, Decimal] = {}
+    if counted:
+        if getattr(decision, "amounts_annotated", False):
+            for s in schemes:
+                amount = getattr(decision, f"scheme_amount_{s.pk}", None)
+                if amount is not None:
+                    by_scheme[s.pk] = amount
+        else:
+            by_scheme = {line.scheme_id: line.amount for line in decision.funding_lines.all()}
     return DecisionRow(
         decision=decision,
         scheme_amounts=[by_scheme.get(s.pk) for s in schemes],
