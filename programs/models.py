@@ -686,9 +686,9 @@ class ProposalSummary(models.Model):
         related_name="+",
         db_index=False,
     )
-    proposal_count = models.PositiveIntegerField("jumlah usulan", default=0)
+    proposal_count = models.IntegerField("jumlah usulan", default=0)
     proposed_amount = money_field("pagu usulan", default=0)
-    agreed_count = models.PositiveIntegerField("jumlah disepakati", default=0)
+    agreed_count = models.IntegerField("jumlah disepakati", default=0)
     agreed_amount = money_field("pagu disepakati", default=0)
 
     objects = ProposalSummaryQuerySet.as_manager()
