@@ -101,6 +101,10 @@ def test_a_reference_csv_without_a_required_column_is_named(tmp_path):
     assert [row.description for row in read_agency_rows(path)] == [""]  # Keterangan may be left out
 
 
+# A complete list is loaded with its decree (tests/programs/test_nomenclature_decrees.py has the decree's rules).
+DECREE = ("--decree", "Kepmendagri 900.1.15.5-1317/2023", "--decree-date", "2023-02-27")
+
+
 def _write_csv(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "nomenklatur.csv"
     path.write_text(text, encoding="utf-8")
@@ -114,7 +118,7 @@ def test_official_nomenclature_file_upserts_names(loaded, tmp_path):
         "1.03.10.2.01.0053,sub_kegiatan,Pembangunan Jalan (resmi),Terbangunnya jalan,Panjang jalan,km\n"
         "1.03.10.2.01.0099,sub kegiatan,Sub Kegiatan Baru,,,\n",
     )
-    call_command("load_reference_data", nomenclature=path, stdout=open("/dev/null", "w"))
+    call_command("load_reference_data", *DECREE, nomenclature=path, stdout=open("/dev/null", "w"))
     road = Nomenclature.objects.get(code="1.03.10.2.01.0053")
     assert (road.name, road.indicator, road.unit) == ("Pembangunan Jalan (resmi)", "Panjang jalan", "km")
     assert Nomenclature.objects.get(code="1.03.10.2.01.0099").parent.code == "1.03.10.2.01"
@@ -131,7 +135,7 @@ def test_xlsx_nomenclature_with_codes_stored_as_numbers(loaded, tmp_path):
     sheet.append([2.1, "bidang_urusan", "Urusan Pemerintahan Bidang Contoh"])
     path = tmp_path / "nomenklatur.xlsx"
     workbook.save(path)
-    call_command("load_reference_data", nomenclature=path, stdout=open("/dev/null", "w"))
+    call_command("load_reference_data", *DECREE, nomenclature=path, stdout=open("/dev/null", "w"))
     assert Nomenclature.objects.get(code="2.10").parent.code == "2"
 
 
@@ -148,7 +152,7 @@ def test_bad_nomenclature_file_is_rejected_whole_with_every_error(tmp_path, caps
         "9.02,tingkat_aneh,Level tidak dikenal\n",
     )
     with pytest.raises(CommandError, match="tidak ada yang disimpan"):
-        call_command("load_reference_data", nomenclature=path)
+        call_command("load_reference_data", *DECREE, nomenclature=path)
     err = capsys.readouterr().err
     assert "Baris 4, kode 9.01.01.3.01: bentuk kode salah" in err
     assert "Baris 5, kode 9.01.02.1.01.0001: induk 9.01.02.1.01 tidak ada" in err
@@ -163,16 +167,16 @@ def test_bad_nomenclature_file_is_rejected_whole_with_every_error(tmp_path, caps
 def test_missing_columns_and_wrong_file_types_are_explained(tmp_path, capsys):
     no_level = _write_csv(tmp_path, "kode,nama\n1,Urusan\n")
     with pytest.raises(CommandError):
-        call_command("load_reference_data", nomenclature=no_level)
+        call_command("load_reference_data", *DECREE, nomenclature=no_level)
     assert "kolom wajib tidak ada: level" in capsys.readouterr().err
 
     renamed = tmp_path / "bukan.xlsx"
     renamed.write_text("kode,level,nama\n", encoding="utf-8")
     with pytest.raises(CommandError):
-        call_command("load_reference_data", nomenclature=renamed)
+        call_command("load_reference_data", *DECREE, nomenclature=renamed)
     assert "bukan berkas XLSX yang dapat dibaca" in capsys.readouterr().err
 
     with pytest.raises(CommandError):
-        call_command("load_reference_data", nomenclature=tmp_path / "tidak-ada.csv")
+        call_command("load_reference_data", *DECREE, nomenclature=tmp_path / "tidak-ada.csv")
     assert "berkas tidak ditemukan" in capsys.readouterr().err
     assert Nomenclature.objects.count() == 0
