@@ -541,6 +541,9 @@ class Proposal(models.Model):
             ),
             # The summary's refresh (programs.summary) re-adds one fiscal year x kabupaten/kota x agency at a time.
             models.Index(fields=["fiscal_year", "region", "agency"], name="programs_proposal_summary_key"),
+            # The home page's work queues: the year's latest changes, in one status or all (rakornis.views.home).
+            models.Index(fields=["fiscal_year", "status", "-updated_at"], name="programs_proposal_queue"),
+            models.Index(fields=["fiscal_year", "-updated_at"], name="programs_proposal_recent"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="programs_proposal_unique_number"),
