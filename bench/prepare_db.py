@@ -84,6 +84,7 @@ def main() -> None:
             f"sync_renja {agency} TA {year}",
             [*manage, "sync_renja", "--year", str(year), "--agency", agency],
             environment,
+            quiet=True,
         )
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
