@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
-from programs.models import ExcelJob, Proposal, WorkPlan
+from programs.models import ExcelJob, Indicator, IndicatorTarget, Proposal, WorkPlan
 from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
@@ -226,6 +226,15 @@ PROVINCE_ONLY: Hidden = {"hidden_from": roles(OPERATOR_BANJAR, OPERATOR_TAPIN) |
 
 def _pk(name: str) -> Callable[[Scene], dict]:
     return lambda scene: {"pk": getattr(scene, name).pk}
+
+
+# Who may enter indicator figures somewhere: planners and verifiers (targets), operators (their realisations).
+INDICATOR_ENTRY = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, VERIFIER, PLANNER, SUPERUSER, PLANNER_BANJAR, VERIFIER_BANJAR)
+
+
+def _indicator_code(scene: Scene) -> dict:
+    indicator, _ = Indicator.objects.get_or_create(code="IK-PKP-01", defaults={"name": "RTLH", "unit": "unit"})
+    return {"code": indicator.code}
 
 
 RULES: dict[str, list[Rule]] = {
@@ -533,6 +542,50 @@ RULES: dict[str, list[Rule]] = {
     "programs:job-status": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
     "programs:job-download": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
     "meetings:meeting-annex-export": [Rule("GET", _pk("meeting"), allowed=PROVINCIAL)],
+    # Indicators: every role reads them (figures of its scope); planners and verifiers set targets, operators also
+    # report their own kabupaten/kota's realisation (Tapin's operator may enter, but not in Banjar: the form
+    # refuses, 200); an import preview is its uploader's alone (the scene's job is someone else's: 404).
+    "indicators:indicator-list": [Rule("GET", allowed=EVERYONE)],
+    "indicators:indicator-detail": [Rule("GET", _indicator_code, allowed=EVERYONE)],
+    "indicators:indicator-entry": [
+        Rule("GET", _indicator_code, allowed=INDICATOR_ENTRY),
+        Rule(
+            "POST",
+            _indicator_code,
+            allowed=INDICATOR_ENTRY,
+            data=lambda scene: {
+                "form": "angka",
+                "region": str(scene.banjar.pk),
+                "year": "2026",
+                "figure": "realisation",
+                "value": "150",
+                "source_document": "Laporan Disperkim Banjar",
+                "source_date": "2027-01-15",
+            },
+            done=lambda scene: IndicatorTarget.objects.filter(realisation=150).exists(),
+            special={OPERATOR_TAPIN: 200},
+        ),
+    ],
+    "indicators:indicator-template": [Rule("GET", allowed=INDICATOR_ENTRY)],
+    "indicators:indicator-import": [
+        Rule("GET", allowed=INDICATOR_ENTRY),
+        Rule(
+            "POST",
+            allowed=INDICATOR_ENTRY,
+            data=lambda scene: {"file": SimpleUploadedFile("capaian.csv", b"Kode;Nilai\n", "text/csv")},
+            special=dict.fromkeys(INDICATOR_ENTRY, 200),
+        ),
+    ],
+    "indicators:indicator-import-preview": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
+    "indicators:indicator-import-confirm": [
+        Rule(
+            "POST",
+            _pk("job"),
+            allowed=INDICATOR_ENTRY,
+            hidden_from=INDICATOR_ENTRY,
+            done=lambda scene: IndicatorTarget.objects.exists(),
+        )
+    ],
 }
 
 
