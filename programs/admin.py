@@ -21,6 +21,7 @@ from programs.models import (
     Nomenclature,
     Proposal,
     ProposalFunding,
+    ProposalNumberCounter,
 )
 from programs.services import (
     ProposalConflict,
@@ -31,7 +32,7 @@ from programs.services import (
     proposal_update_refusal,
 )
 from programs.workflow import Event, TransitionError
-from rakornis import policy
+from rakornis import fiscal_year, policy
 from rakornis.admin_scope import (
     ADMIN_NOTE,
     CompactInlineMixin,
@@ -47,6 +48,7 @@ from rakornis.admin_scope import (
     rupiah_column,
     rupiah_html,
 )
+from rakornis.pagination import BoundedPaginator
 from rakornis.policy import Action
 
 # --- Reference data: the same for every staff member with view permission --------------------------------------
@@ -206,6 +208,47 @@ def _funding_lines(formsets, proposal: Proposal) -> list[tuple[FundingScheme, De
     return [(line.scheme, line.amount) for line in [*kept, *funding.new_objects]]
 
 
+class _ChoiceListFilter(admin.SimpleListFilter):
+    """A changelist filter whose choices come from a small table (the user's kabupaten/kota, agencies, the years
+    around the planning year), not from `SELECT DISTINCT` over every proposal as Django's field filters read them."""
+
+    field = ""
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            return queryset.filter(**{self.field: int(value)})
+        except ValueError:
+            return queryset.none()
+
+
+class FiscalYearListFilter(_ChoiceListFilter):
+    title = "tahun anggaran"
+    parameter_name = field = "fiscal_year"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[Any, str]]:
+        default = fiscal_year.default_year()
+        return [(year, str(year)) for year in range(default + 2, default - 5, -1)]
+
+
+class RegionListFilter(_ChoiceListFilter):
+    title = "kabupaten/kota"
+    parameter_name = field = "region_id"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[Any, str]]:
+        return list(policy.regencies_for(request.user).order_by("code").values_list("pk", "name"))
+
+
+class AgencyListFilter(_ChoiceListFilter):
+    title = "perangkat daerah"
+    parameter_name = field = "agency_id"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[Any, str]]:
+        return list(policy.agencies_for(request.user).order_by("short_name").values_list("pk", "short_name"))
+
+
 @admin.register(Proposal)
 class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
     """Proposals are created and changed here only through `programs.services` (number, funding lines, the audit
@@ -225,19 +268,22 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
     list_display = ["number_nowrap", "name", "regency", "proposer", "status", "total_pagu"]
     list_display_links = ["number_nowrap", "name"]
     list_filter = [
-        "fiscal_year",
+        FiscalYearListFilter,
         "status",
         "priority",
         "origin",
         "out_of_catalogue",
-        ("region", admin.RelatedOnlyFieldListFilter),
-        ("agency", admin.RelatedOnlyFieldListFilter),
+        RegionListFilter,
+        AgencyListFilter,
     ]
     search_fields = ["number", "name", "location", "region__name", "agency__short_name", "sub_activity__code"]
     autocomplete_fields = ["region", "district", "village", "agency", "sub_activity"]
     list_select_related = ["region", "agency"]
     ordering = ["-fiscal_year", "number"]
+    # At 500,000 proposals neither count may read them all: no second, unfiltered count, and the page's count
+    # stops at 10,001 (rakornis.pagination), as on the proposal list.
     show_full_result_count = False
+    paginator = BoundedPaginator
     # Status: the workflow's; carried over from: the carry-over service's; the rest: the services' bookkeeping.
     readonly_fields = [
         "number",
@@ -354,6 +400,17 @@ class ProposalFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     ordering = ["-proposal_id", "-scheme_id"]  # the (proposal, scheme) unique index, newest proposals first
     proposal_region = lookup_column("proposal__region__name", "kabupaten/kota", ordering="proposal__region__code")
     amount_rupiah = rupiah_column("amount", "pagu")
+
+
+@admin.register(ProposalNumberCounter)
+class ProposalNumberCounterAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: the last number given per fiscal year and kabupaten/kota; the services take numbers from it."""
+
+    scope_through = "region"
+    list_display = ["fiscal_year", "region", "last_number"]
+    list_filter = ["fiscal_year"]
+    list_select_related = ["region"]
+    ordering = ["-fiscal_year", "region__code"]
 
 
 # --- Indicator targets, per region ------------------------------------------------------------------------------

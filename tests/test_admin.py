@@ -29,6 +29,7 @@ from programs.models import (
     Nomenclature,
     Proposal,
     ProposalFunding,
+    ProposalNumberCounter,
     WorkPlan,
     WorkPlanItem,
     WorkPlanItemFunding,
@@ -107,6 +108,8 @@ def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, 
     tapin_proposal = ProposalFactory(number=TAPIN_NUMBER, region=tapin, agency=pupr_tapin, name="Jalan Rantau Baru")
     ProposalFundingFactory(proposal=banjar_proposal, scheme=scheme, amount=Decimal("1500000000"))
     ProposalFundingFactory(proposal=tapin_proposal, scheme=scheme, amount=Decimal("700000000"))
+    ProposalNumberCounter.objects.create(fiscal_year=2027, region=banjar, last_number=1)
+    ProposalNumberCounter.objects.create(fiscal_year=2027, region=tapin, last_number=1)
 
     meeting = MeetingFactory(
         organiser=pupr_kalsel,
@@ -293,6 +296,7 @@ def test_changelist_search_and_sort_by_every_column_render(admin_client, world, 
 # (which also move the proposal's status), a proposal's funding lines with their proposal by its services.
 # Rows that services write (decisions, agenda, audit, Renja lines from the sync) are not added by hand.
 NO_ADD = {
+    ProposalNumberCounter,
     AuditEntry,
     Decision,
     DecisionFunding,
