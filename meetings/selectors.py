@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, StringAgg, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from agencies.models import Region
 from meetings.models import Decision, DecisionFunding, Meeting
@@ -374,3 +374,45 @@ def stream_decision_rows(
         group.row_count += 1
         _add_row(group, row)
         yield group, row
+
+
+# A proposal's funding lines in one column of the row that lists it -------------------------------------------------
+
+# Control characters no scheme's code or short name holds: between the parts of a line, and between lines.
+_PAIR, _LINE = "\x1e", "\x1f"
+
+
+def proposal_funding_text(proposal_path: str = "proposal") -> Subquery:
+    """A proposal's funding lines (at `proposal_path` of the outer row) as one text, in the schemes' order, for
+    `funding_pairs`: a subquery of the list's one query instead of a prefetch of every listed proposal's lines (the
+    meeting page's agenda)."""
+    lines = (
+        ProposalFunding.objects.filter(proposal=OuterRef(proposal_path))
+        .order_by()
+        .values("proposal")
+        .annotate(
+            # Each line leads with its scheme's order: SQLite before 3.44 cannot order an aggregate, so
+            # `funding_pairs` sorts.
+            text=StringAgg(
+                Concat(
+                    Cast("scheme__order", models.CharField()),
+                    Value(_PAIR),
+                    "scheme__code",
+                    Value(_PAIR),
+                    "scheme__short_name",
+                    Value(_PAIR),
+                    Cast("amount", models.CharField()),
+                ),
+                delimiter=Value(_LINE),
+            )
+        )
+        .values("text")
+    )
+    return Subquery(lines, output_field=models.TextField())
+
+
+def funding_pairs(text: str | None) -> list[tuple[str, Decimal]]:
+    """(scheme short name, amount) of each line of a `proposal_funding_text`, in the schemes' order."""
+    lines = [line.split(_PAIR) for line in (text or "").split(_LINE) if line]
+    lines.sort(key=lambda parts: (int(parts[0]), parts[1]))
+    return [(short_name, Decimal(amount).quantize(Decimal(1))) for _, _, short_name, amount in lines]

@@ -27,13 +27,15 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from meetings.exports import meeting_annex_workbook, minutes_context
 from meetings.forms import AgendaFilterForm, AttendanceForm, BasisForm, DecisionForm, MeetingForm
+from meetings.minutes import meeting_signatories, minutes_sections, minutes_signatories, minutes_table
 from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
 from meetings.selectors import (
     DecisionSummary,
     MeetingTotals,
-    meeting_decision_summary,
+    funding_pairs,
     meeting_decision_totals,
     meeting_decisions,
+    proposal_funding_text,
     summarise_decisions,
 )
 from meetings.services import (
@@ -243,21 +245,22 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
         )
         agenda = CountedPaginator(
             agenda_items.select_related("proposal__region", "proposal__sub_activity")
-            .prefetch_related(
-                Prefetch("proposal__funding_lines", queryset=ProposalFunding.objects.select_related("scheme"))
-            )
+            .annotate(funding_text=proposal_funding_text())
             .order_by("proposal__region__code", "proposal__number", "pk"),
             AGENDA_PER_PAGE,
             count=counts["agenda_count"],
         )
         decisions = Decision.objects.for_user(user)
         totals = meeting_decision_totals(meeting, decisions=decisions)
+        agenda_pager = _pager(agenda, request, "agenda_hal", "agenda")
+        for item in agenda_pager["page"]:
+            item.funding = funding_pairs(item.funding_text)
         context.update(
             can_manage=can_manage,
             editable=editable,
             can_read_minutes=policy.may_on_meeting(user, Action.READ_MINUTES, meeting),
             attendance_pager=_pager(attendances, request, "hadir_hal", "daftar-hadir"),
-            agenda_pager=_pager(agenda, request, "agenda_hal", "agenda"),
+            agenda_pager=agenda_pager,
             agenda=agenda_items,  # not read by the page: its pager reads one page of it
             bases=list(meeting.bases.all()[:MAX_BASES]),
             totals=totals,
@@ -507,18 +510,20 @@ def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse
         meeting, attendances=attendances[:MINUTES_ATTENDANCE_LIMIT], attendance_count=attendance_count, totals=totals
     )
     complete = totals.count <= MINUTES_DECISION_LIMIT and complete_attendance
-    signatories = [a for a in attendances if a.capacity == Attendance.Capacity.CHAIR][:2]
-    if not complete_attendance:
-        signatories = list(meeting.attendances.filter(capacity=Attendance.Capacity.CHAIR)[:2])
+    if complete_attendance:
+        signatories = minutes_signatories(attendances)
+    else:
+        signatories = meeting_signatories(meeting, limit=MINUTES_ATTENDANCE_LIMIT)
     context.update(
         signatories=signatories,
         complete=complete,
         decision_limit=MINUTES_DECISION_LIMIT,
         attendance_limit=MINUTES_ATTENDANCE_LIMIT,
         complete_attendance=complete_attendance,
+        **minutes_sections(meeting, totals=totals, decisions=decisions),
     )
     if totals.count <= MINUTES_DECISION_LIMIT:
-        context["summary"] = meeting_decision_summary(meeting, decisions=decisions)
+        context.update(minutes_table(meeting, totals=totals, breakdown=context["breakdown"], decisions=decisions))
     return render(request, "meetings/meeting_minutes.html", context)
 
 
