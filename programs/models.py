@@ -690,9 +690,10 @@ class ProposalSummary(models.Model):
         db_index=False,
     )
     proposal_count = models.IntegerField("jumlah usulan", default=0)
-    proposed_amount = money_field("pagu usulan", default=0)
+    # Sums of many 18-digit amounts: room for 10 digits more than one amount (money_field) has.
+    proposed_amount = models.DecimalField("pagu usulan", max_digits=28, decimal_places=0, default=0)
     agreed_count = models.IntegerField("jumlah disepakati", default=0)
-    agreed_amount = money_field("pagu disepakati", default=0)
+    agreed_amount = models.DecimalField("pagu disepakati", max_digits=28, decimal_places=0, default=0)
 
     objects = ProposalSummaryQuerySet.as_manager()
 
