@@ -1233,3 +1233,138 @@ class ProposalCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {'ya' if self.met else 'tidak'}"
+
+
+class ProposalComment(models.Model):
+    """One message of a proposal's thread (*diskusi*), between the province's staff and the proposing
+    kabupaten/kota: read by whoever sees the proposal, written by whoever the policy lets comment there
+    (`rakornis.policy.may_comment`). Plain text, escaped when shown."""
+
+    MAX_LENGTH = 4000
+
+    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="penulis", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField("komentar", max_length=MAX_LENGTH)
+    created_at = models.DateTimeField("waktu", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "komentar usulan"
+        verbose_name_plural = "komentar usulan"
+        ordering = ["proposal", "created_at", "pk"]
+        indexes = [models.Index(fields=["proposal", "created_at"], name="programs_comment_thread")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="programs_proposalcomment_not_empty"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), 4000), name="programs_proposalcomment_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author or 'sistem'}, {self.created_at:%d-%m-%Y %H:%M}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> NotificationQuerySet:
+        """A user's own notifications (nobody reads another's: a 404, as for a job)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something that happened to a proposal the recipient works on, shown in the header's count and on the
+    notifications page, and mailed where a relay is configured. Written only by `programs.notifications.notify`.
+    A bulk event over many proposals leaves one summarised row per recipient (`count` > 1, no proposal)."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Usulan diajukan"
+        RETURNED = "returned", "Usulan dikembalikan"
+        VERIFIED = "verified", "Usulan diverifikasi"
+        DECIDED = "decided", "Kesepakatan rapat"
+        COMMENTED = "commented", "Komentar baru"
+        CARRIED_OVER = "carried_over", "Usulan dilanjutkan"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="penerima", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField("jenis", max_length=16, choices=Kind.choices)
+    proposal = models.ForeignKey(
+        Proposal, verbose_name="usulan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        "meetings.Meeting", verbose_name="rapat", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    count = models.PositiveIntegerField("jumlah usulan", default=1)
+    text = models.TextField("isi", max_length=2000)
+    created_at = models.DateTimeField("waktu", auto_now_add=True)
+    read_at = models.DateTimeField("dibaca", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "notifikasi"
+        verbose_name_plural = "notifikasi"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The notifications page: a user's newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="programs_notification_inbox"),
+            # The header's unread count on every page: only the unread rows are in it.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="programs_notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} untuk {self.recipient}"
+
+    def get_absolute_url(self) -> str:
+        """The proposal (at its thread for a comment), the meeting, or the list of the proposals a summary counts."""
+        if self.proposal_id is not None:
+            anchor = "#diskusi" if self.kind == self.Kind.COMMENTED else ""
+            return reverse("programs:proposal-detail", args=[self.proposal_id]) + anchor
+        if self.meeting_id is not None:
+            return reverse("meetings:meeting-detail", args=[self.meeting_id])
+        status = {
+            self.Kind.SUBMITTED: Proposal.Status.SUBMITTED,
+            self.Kind.RETURNED: Proposal.Status.RETURNED,
+            self.Kind.VERIFIED: Proposal.Status.VERIFIED,
+            self.Kind.CARRIED_OVER: Proposal.Status.DRAFT,
+        }.get(self.kind)
+        url = reverse("programs:proposal-list")
+        return f"{url}?status={status}" if status else url
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind of notification: in the application, by email. No row: both on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="pengguna",
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField("jenis", max_length=16, choices=Notification.Kind.choices)
+    in_app = models.BooleanField("di aplikasi", default=True)
+    email = models.BooleanField("email", default=True)
+
+    class Meta:
+        verbose_name = "pengaturan notifikasi"
+        verbose_name_plural = "pengaturan notifikasi"
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="programs_notificationpreference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
