@@ -33,3 +33,5 @@ class Action(StrEnum):
     # Supporting documents of a proposal: attach while it is editable (the state machine's EDIT statuses); the
     # uploader deletes their own. Reading them needs no action: whoever sees the proposal reads its documents.
     ATTACH_DOCUMENT = "attach_document"
+    # A proposal's thread: read by whoever sees the proposal, written by its staff there (not by viewers).
+    COMMENT = "comment"

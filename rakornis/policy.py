@@ -18,6 +18,7 @@ Views, forms' choices, JSON endpoints, exports, jobs, the importer, the admin an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -27,7 +28,15 @@ from django.shortcuts import get_object_or_404
 from agencies.models import Agency, Region, StaffRole, region_code_q, region_within
 from meetings.models import Decision, Meeting
 from programs import workflow
-from programs.models import ExcelJob, Indicator, IndicatorTarget, Proposal, ProposalDocument, WorkPlan
+from programs.models import (
+    ExcelJob,
+    Indicator,
+    IndicatorTarget,
+    Notification,
+    Proposal,
+    ProposalDocument,
+    WorkPlan,
+)
 from rakornis.actions import Action as Action  # the policy names the actions it grants
 
 Role = StaffRole.Role
@@ -40,6 +49,9 @@ _OTHER_GRANTS: dict[Action, frozenset[str]] = {
     Action.READ_MINUTES: frozenset({Role.SECRETARY, Role.PLANNER, Role.VERIFIER, Role.VIEWER}),
     Action.PLAN: frozenset({Role.PLANNER}),
     Action.ATTACH_DOCUMENT: frozenset({Role.OPERATOR}),
+    # The thread is the working conversation of the kabupaten/kota and the province: the head of agency (viewer)
+    # reads it and does not write in it.
+    Action.COMMENT: frozenset({Role.OPERATOR, Role.VERIFIER, Role.PLANNER, Role.SECRETARY}),
     Action.SET_INDICATOR_TARGET: frozenset({Role.PLANNER, Role.VERIFIER}),
     Action.REPORT_INDICATOR: frozenset({Role.PLANNER, Role.VERIFIER, Role.OPERATOR}),
 }
@@ -241,6 +253,55 @@ def get_document_for_user(user: Any, proposal_pk: int, pk: int, action: Action |
     if action is not None and not may_delete_document(user, document):
         raise PermissionDenied("Hanya pengunggah yang dapat menghapus dokumen ini, selama usulan masih dapat diubah.")
     return document
+
+
+# Comments and notifications -------------------------------------------------------------------------------------------
+
+
+def may_comment(user: Any, proposal: Proposal) -> bool:
+    """Whoever sees the proposal reads its thread; its operators, verifiers, planners and secretaries there write."""
+    return may(user, Action.COMMENT, proposal.region.code)
+
+
+def get_notification_for_user(user: Any, pk: int) -> Notification:
+    """A notification is its recipient's alone: anyone else's is a 404, so nothing leaks (not even that it exists)."""
+    notification: Notification = get_object_or_404(Notification.objects.for_user(user), pk=pk)
+    return notification
+
+
+def _within_codes(code: str) -> list[str]:
+    """`63.03.01` -> `63`, `63.03`, `63.03.01`: the scopes a region lies within."""
+    parts = code.split(".")
+    return [".".join(parts[: end + 1]) for end in range(len(parts))]
+
+
+def holders(roles: Iterable[str], region_codes: Iterable[str]) -> dict[str, set[int]]:
+    """Per region code, the active users who hold one of `roles` there (a role at the province holds in each of its
+    kabupaten/kota), in one query. Who is told of an event (`programs.notifications`) comes from here.
+    Administrators hold every role everywhere but work no region's queue: they are not listed."""
+    codes = set(region_codes)
+    result: dict[str, set[int]] = {code: set() for code in codes}
+    scopes = {scope for code in codes for scope in _within_codes(code)}
+    if not codes:
+        return result
+    rows = (
+        StaffRole.objects.filter(
+            is_active=True, user__is_active=True, role__in=list(roles), agency__region__code__in=scopes
+        )
+        .order_by()
+        .values_list("user_id", "agency__region__code")
+        .distinct()
+    )
+    for user_id, scope in rows:
+        for code in codes:
+            if region_within(code, scope):
+                result[code].add(user_id)
+    return result
+
+
+def seers(region_codes: Iterable[str]) -> dict[str, set[int]]:
+    """Per region code, the active users with any role there: those who see its proposals (administrators aside)."""
+    return holders(Role.values, region_codes)
 
 
 # Meetings and decisions -----------------------------------------------------------------------------------------------

@@ -215,6 +215,8 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "rakornis@localhost"
 PASSWORD_RESET_ENABLED = bool(_email_host)
+# Notifications are also mailed (by the worker, programs.notifications) only where there is a relay.
+NOTIFICATION_EMAILS = bool(_email_host)
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 3600)
 
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (rakornis.middleware.SessionActivityMiddleware
