@@ -62,7 +62,9 @@ class FigureForm(SourceFields):
         super().__init__(*args, **kwargs)
         self.user = user
         # Realisations are open to the most roles: every region where the user may enter anything.
-        self.fields["region"].queryset = policy.indicator_regions_for(user, Figure.REALISATION).order_by("code")
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = policy.indicator_regions_for(user, Figure.REALISATION).order_by("code")
 
     def clean_year(self) -> int:
         year: int = self.cleaned_data["year"]
@@ -103,7 +105,9 @@ class DenominatorForm(SourceFields):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = policy.indicator_regions_for(user, Figure.TARGET).order_by("code")
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = policy.indicator_regions_for(user, Figure.TARGET).order_by("code")
 
     def clean_value(self) -> Decimal:
         value: Decimal | None = self.cleaned_data.get("value")

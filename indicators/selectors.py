@@ -134,8 +134,8 @@ def indicator_trajectories(user: Any, indicator: Indicator) -> list[RegionTrajec
                 sources=_sources(row),
             )
         )
-    for region_id, denominator in denominators.items():
-        by_region.setdefault(region_id, RegionTrajectory(denominator.region, denominator))
+    for region_id, row_denominator in denominators.items():
+        by_region.setdefault(region_id, RegionTrajectory(row_denominator.region, row_denominator))
     return sorted(by_region.values(), key=lambda t: (t.region.level != Region.Level.PROVINCE, t.region.code))
 
 

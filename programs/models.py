@@ -929,7 +929,7 @@ class IndicatorSource(models.Model):
         return f"{self.document}{number} ({self.date:%d-%m-%Y})"
 
 
-INDICATOR_VALUE_DIGITS = {"max_digits": 16, "decimal_places": 4}
+INDICATOR_VALUE_DIGITS: dict[str, Any] = {"max_digits": 16, "decimal_places": 4}
 
 
 class IndicatorDenominator(models.Model):
