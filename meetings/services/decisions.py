@@ -19,7 +19,8 @@ from agencies.models import Agency
 from meetings.models import Decision, DecisionFunding, Meeting
 from meetings.services.meetings import MeetingError, locked_open_meeting
 from programs import workflow
-from programs.models import FundingScheme, Proposal
+from programs.models import FundingScheme, Notification, Proposal
+from programs.notifications import notify
 from programs.services import ProposalMove, proposal_decide, proposal_move_bulk
 from programs.summary import summary_apply, summary_snapshot
 from programs.workflow import Event
@@ -266,14 +267,16 @@ def decision_record_item(
     proposal_changes: dict[str, list[Any]] = {}
     if old_funding != new_funding or created:
         proposal_changes["agreed_funding"] = [old_funding or None, new_funding or None]
+    note = f"{decision.get_outcome_display()} dalam {meeting}" + (f": {reason}" if reason else "")
     proposal_decide(
         proposal=proposal,
         user=user,
         status=decision.proposal_status,
         correction=not created,
         changes=proposal_changes,
-        note=f"{decision.get_outcome_display()} dalam {meeting}" + (f": {reason}" if reason else ""),
+        note=note,
     )
+    notify(Notification.Kind.DECIDED, [proposal], user, note=note, meeting=meeting)
     return decision
 
 
@@ -365,4 +368,6 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
         )
     audit_log_bulk(entries)
     proposal_move_bulk(user=user, event=Event.DECIDE, moves=moves)
+    notes = {move.proposal.pk: move.note for move in moves}
+    notify(Notification.Kind.DECIDED, [move.proposal for move in moves], user, note=notes, meeting=meeting)
     return decisions

@@ -17,7 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from programs import workflow
-from programs.models import Proposal, ProposalCheck, ProposalFunding
+from programs.models import Notification, Proposal, ProposalCheck, ProposalFunding
+from programs.notifications import notify
 from programs.services.proposals import (
     BATCH_SIZE,
     PROPOSAL_FIELDS,
@@ -53,6 +54,13 @@ EVENT_AUDIT_ACTIONS: dict[Event, str] = {
 CHECK_OUTCOMES: dict[Event, str] = {
     Event.VERIFY: ProposalCheck.Outcome.VERIFIED,
     Event.RETURN: ProposalCheck.Outcome.RETURNED,
+}
+# The events whose people are told here (`programs.notifications`); a decision is told by the meeting services,
+# which know the meeting, and a carry-over by `proposal_carry_over_many`, which knows the new drafts.
+NOTIFIED_EVENTS: dict[Event, str] = {
+    Event.SUBMIT: Notification.Kind.SUBMITTED,
+    Event.RETURN: Notification.Kind.RETURNED,
+    Event.VERIFY: Notification.Kind.VERIFIED,
 }
 
 
@@ -144,6 +152,9 @@ def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMov
     if checks and event in CHECK_OUTCOMES:
         proposal_checks_record(user=user, outcome=CHECK_OUTCOMES[event], checks=checks, at=now)
     summary_apply(before, summary_snapshot(locked))
+    if event in NOTIFIED_EVENTS:
+        notes = {move.proposal.pk: move.note for move in moves}
+        notify(NOTIFIED_EVENTS[event], [move.proposal for move in moves], user, note=notes)
     return [move.proposal for move in moves]
 
 
@@ -207,6 +218,11 @@ def proposal_carry_over_many(*, proposals: Sequence[Proposal], user: Actor) -> l
             for original, copy in zip(originals, copies, strict=True)
         ],
     )
+    notes = {
+        copy.pk: f"Lanjutan dari {original.number} (TA {original.fiscal_year})."
+        for original, copy in zip(originals, copies, strict=True)
+    }
+    notify(Notification.Kind.CARRIED_OVER, copies, user, note=notes)
     return copies
 
 

@@ -1,0 +1,246 @@
+"""Telling people what happened to the proposals they work on: one function, `notify`, called by the services that
+perform each event (`programs.services.transitions`, `meetings.services.decisions`, `programs.services.comments`)
+inside their transaction, so a refused or rolled-back event tells nobody.
+
+Who is told (the actor never is; administrators without a role neither: they work no region's queue):
+
+- **submitted**: the verifiers of the proposal's kabupaten/kota (the province's, and the kabupaten/kota's own);
+- **returned** (with the verifier's note), **verified**, **decided** (the meeting's outcome), **carried over**: the
+  operators of the proposal's kabupaten/kota, and its creator while they still see it;
+- **commented**: the thread's earlier writers who still see the proposal, and its operators and verifiers there
+  (the two sides of the conversation), so a first comment reaches the other side.
+
+Each person's preferences (`NotificationPreference`) may mute a kind in the application or by email. An event over
+more than `SUMMARY_AFTER` proposals leaves one summarised notification per person, however many proposals it moved,
+so a bulk verification of 10,000 proposals writes a handful of rows, not 10,000 per verifier. Emails are sent by the
+worker (`notification_emails_send`, a Django task) after the transaction commits, only where a mail relay is
+configured (`EMAIL_HOST`: `settings.NOTIFICATION_EMAILS`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.tasks import task
+from django.utils.text import Truncator
+
+from agencies.models import StaffRole
+from programs.models import Notification, NotificationPreference, Proposal, ProposalComment
+from rakornis import policy
+from rakornis.types import Actor, person
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Role = StaffRole.Role
+
+# Past this many proposals for one person in one event, they get one summary instead of one row per proposal.
+SUMMARY_AFTER = 10
+BATCH_SIZE = 1000
+NOTE_LENGTH = 600  # of a return note or a comment, in the notification (the proposal's page has it whole)
+
+# Who hears of each event, by role in the proposal's kabupaten/kota.
+RECIPIENT_ROLES: dict[str, frozenset[str]] = {
+    Kind.SUBMITTED: frozenset({Role.VERIFIER}),
+    Kind.RETURNED: frozenset({Role.OPERATOR}),
+    Kind.VERIFIED: frozenset({Role.OPERATOR}),
+    Kind.DECIDED: frozenset({Role.OPERATOR}),
+    Kind.CARRIED_OVER: frozenset({Role.OPERATOR}),
+    Kind.COMMENTED: frozenset({Role.OPERATOR, Role.VERIFIER}),
+}
+# The events after which the proposal's creator is told too (the person who will act on it next).
+TO_CREATOR = frozenset({Kind.RETURNED, Kind.VERIFIED, Kind.DECIDED, Kind.CARRIED_OVER})
+# "Usulan 63.03/2027/0001 — Jalan ... <verb> oleh <actor>"; the summary says "<n> usulan <verb> oleh <actor>".
+VERBS: dict[str, str] = {
+    Kind.SUBMITTED: "diajukan",
+    Kind.RETURNED: "dikembalikan",
+    Kind.VERIFIED: "diverifikasi",
+    Kind.DECIDED: "diputuskan",
+    Kind.CARRIED_OVER: "dilanjutkan ke tahun berikutnya",
+    Kind.COMMENTED: "dikomentari",
+}
+
+
+@dataclass(frozen=True)
+class _Row:
+    pk: int
+    number: str
+    name: str
+    region_code: str
+    created_by_id: int | None
+
+
+def _display(user: Any) -> str:
+    if user is None:
+        return "sistem"
+    return user.get_full_name() or user.get_username()
+
+
+def _rows(proposals: Sequence[Proposal]) -> list[_Row]:
+    """Number, name, kabupaten/kota and creator of each proposal, read in batches (the callers' instances may not
+    have their region loaded)."""
+    ids = list(dict.fromkeys(proposal.pk for proposal in proposals))
+    found: dict[int, _Row] = {}
+    for start in range(0, len(ids), BATCH_SIZE):
+        values = Proposal.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).values_list(
+            "pk", "number", "name", "region__code", "created_by_id"
+        )
+        found.update((row[0], _Row(*row)) for row in values)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _note_for(note: str | Mapping[int, str], pk: int) -> str:
+    return note.get(pk, "") if isinstance(note, Mapping) else note
+
+
+def _text(kind: str, row: _Row, actor_name: str, note: str) -> str:
+    title = f"Usulan {row.number} \u2014 {Truncator(row.name).chars(120)}"
+    note = Truncator(note.strip()).chars(NOTE_LENGTH)
+    if kind == Kind.COMMENTED:
+        return f"{actor_name} menulis pada usulan {row.number} \u2014 {Truncator(row.name).chars(120)}: {note}"
+    if kind == Kind.DECIDED:
+        return f"{title}: {note}." if note else f"{title} diputuskan dalam rapat."
+    text = f"{title} {VERBS[kind]} oleh {actor_name}."
+    if note:
+        text += f" Catatan: {note}"
+    return text
+
+
+def _summary(kind: str, rows: Sequence[_Row], actor_name: str, note: str | Mapping[int, str]) -> str:
+    text = f"{len(rows):,} usulan {VERBS[kind]} oleh {actor_name}".replace(",", ".")
+    numbers = ", ".join(row.number for row in rows[:3])
+    text += f", antara lain {numbers}."
+    notes = {_note_for(note, row.pk).strip() for row in rows}
+    if len(notes) == 1 and (only := notes.pop()):
+        text += f" Catatan: {Truncator(only).chars(NOTE_LENGTH)}"
+    return text
+
+
+def _recipients(kind: str, rows: Sequence[_Row], actor_id: int | None, extra: Iterable[int] = ()) -> dict[int, list]:
+    """Per recipient, the proposals (of `rows`) they hear about."""
+    codes = {row.region_code for row in rows}
+    by_region = policy.holders(RECIPIENT_ROLES[kind], codes)
+    extra = set(extra)
+    creators = {row.created_by_id for row in rows if row.created_by_id} if kind in TO_CREATOR else set()
+    # Earlier commenters and creators are told only while they still see the proposal.
+    seeing = policy.seers(codes) if (extra or creators) else {}
+    per_user: dict[int, list[_Row]] = defaultdict(list)
+    for row in rows:
+        users = set(by_region.get(row.region_code, ()))
+        sees = seeing.get(row.region_code, set())
+        users |= extra & sees
+        if row.created_by_id in creators and row.created_by_id in sees:
+            users.add(row.created_by_id)
+        users.discard(actor_id)  # type: ignore[arg-type]
+        for user_id in users:
+            per_user[user_id].append(row)
+    return per_user
+
+
+def notify(
+    event: str,
+    proposals: Sequence[Proposal],
+    actor: Actor,
+    *,
+    note: str | Mapping[int, str] = "",
+    meeting: Any = None,
+    comment: ProposalComment | None = None,
+) -> int:
+    """Tell the people concerned that `event` (a `Notification.Kind`) happened to `proposals`, done by `actor`.
+
+    `note` is the verifier's return note, a decision's outcome or a carry-over's new number: one text for all, or
+    one per proposal id. `meeting` links a decision to its meeting; `comment` is the comment just written. Returns
+    the number of notifications written. Call it inside the transaction of the event."""
+    kind = Kind(event)
+    rows = _rows(proposals)
+    if not rows:
+        return 0
+    author = person(actor)
+    actor_id = author.pk if author is not None else None
+    actor_name = _display(author)
+    extra: set[int] = set()
+    if comment is not None:
+        earlier = ProposalComment.objects.filter(proposal_id=comment.proposal_id, author__isnull=False)
+        extra = set(earlier.exclude(pk=comment.pk).values_list("author_id", flat=True).distinct())
+        note = comment.text
+    per_user = _recipients(kind, rows, actor_id, extra)
+    if not per_user:
+        return 0
+    muted = NotificationPreference.objects.filter(user_id__in=list(per_user), kind=kind)
+    in_app_off, email_off = set(), set()
+    for user_id, in_app, email in muted.values_list("user_id", "in_app", "email"):
+        if not in_app:
+            in_app_off.add(user_id)
+        if not email:
+            email_off.add(user_id)
+
+    notifications = []
+    mails: list[tuple[int, str]] = []
+    for user_id, concerned in per_user.items():
+        if len(concerned) > SUMMARY_AFTER:
+            single = None
+            text = _summary(kind, concerned, actor_name, note)
+        else:
+            single = concerned
+            text = ""
+        for row in single or [None]:
+            if row is not None:
+                text = _text(kind, row, actor_name, _note_for(note, row.pk))
+            if user_id not in in_app_off:
+                notifications.append(
+                    Notification(
+                        recipient_id=user_id,
+                        kind=kind,
+                        proposal_id=row.pk if row is not None else None,
+                        meeting=meeting,
+                        actor=author,
+                        count=1 if row is not None else len(concerned),
+                        text=text,
+                    )
+                )
+            if user_id not in email_off:
+                mails.append((user_id, text))
+    Notification.objects.bulk_create(notifications, batch_size=BATCH_SIZE)
+    if mails and settings.NOTIFICATION_EMAILS:
+        _queue_emails(kind, mails)
+    return len(notifications)
+
+
+def _queue_emails(kind: str, mails: list[tuple[int, str]]) -> None:
+    """One task for the event's emails, enqueued once the transaction commits (never for a rolled-back event)."""
+    addresses = dict(
+        get_user_model()
+        .objects.filter(pk__in={user_id for user_id, _ in mails}, is_active=True)
+        .exclude(email="")
+        .values_list("pk", "email")
+    )
+    messages = [[addresses[user_id], text] for user_id, text in mails if user_id in addresses]
+    if messages:
+        subject = f"Rakornis: {Kind(kind).label}"
+        transaction.on_commit(lambda: notification_emails_send.enqueue(subject=subject, messages=messages))
+
+
+@task
+def notification_emails_send(*, subject: str, messages: list[list[str]]) -> int:
+    """Send an event's notifications by email (run by the worker), one message per recipient."""
+    emails = [
+        EmailMessage(
+            subject,
+            f"{text}\n\nBuka Rakornis untuk melihat rinciannya.\n\n-- \nPesan otomatis Rakornis; atur notifikasi "
+            "Anda di halaman Notifikasi > Pengaturan.",
+            settings.DEFAULT_FROM_EMAIL,
+            [address],
+        )
+        for address, text in messages
+    ]
+    sent = mailers.default.send_messages(emails) or 0
+    logger.info("Sent %s of %s notification emails (%s)", sent, len(emails), subject)
+    return sent
