@@ -8,11 +8,13 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse_lazy
 
 from agencies.models import Agency, Region
 from programs import overlaps
-from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from programs.models import FundingScheme, Proposal, ProposalFunding
 from rakornis import fiscal_year
 from rakornis.policy import agencies_for, regencies_for
 
@@ -31,6 +33,9 @@ def _fiscal_years(also: int | None = None) -> list[tuple[int, str]]:
     years = {*range(default + 2, default - 5, -1), *([also] if also is not None else [])}
     return [(year, str(year)) for year in sorted(years, reverse=True)]
 
+
+# A program (U.BB.PP) or kegiatan (U.BB.PP.A.KK) code, the list's program filter.
+PROGRAM_OR_ACTIVITY_CODE_RE = r"^\d\.\d{2}\.\d{2}(\.[12]\.\d{2})?$"
 
 # Status groups the list filters by besides single statuses: "proposed" is what "pagu usulan" adds on the home page.
 PROPOSED = "proposed"
@@ -61,14 +66,25 @@ class ProposalFilter(django_filters.FilterSet):
     )
     # Choices from the schemes the page read once (`schemes=`), not a query of their own.
     scheme = django_filters.ChoiceFilter(label="Skema pendanaan", method="filter_scheme", empty_label="Semua")
-    program = django_filters.ModelChoiceFilter(
+    # A code box with suggestions (static/js/subactivity_autocomplete.js), not a <select> of every program and
+    # kegiatan (1,600 options, 150 KB, with a complete decree list).
+    program = django_filters.CharFilter(
         label="Program/kegiatan",
-        queryset=Nomenclature.objects.filter(
-            level__in=[Nomenclature.Level.PROGRAM, Nomenclature.Level.ACTIVITY]
-        ).order_by("code"),
-        to_field_name="code",
         method="filter_program",
-        empty_label="Semua",
+        validators=[
+            RegexValidator(
+                PROGRAM_OR_ACTIVITY_CODE_RE,
+                "Tulis kode program (mis. 1.03.10) atau kegiatan (mis. 1.03.10.2.01), atau pilih dari saran.",
+            )
+        ],
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "Kode atau nama, mis. 1.03.10",
+                "autocomplete": "off",
+                "data-autocomplete-url": reverse_lazy("programs:program-search"),
+                "data-autocomplete-fill": "code",
+            }
+        ),
     )
     priority = django_filters.ChoiceFilter(label="Prioritas", choices=Proposal.Priority.choices, empty_label="Semua")
     origin = django_filters.ChoiceFilter(label="Sumber usulan", choices=Proposal.Origin.choices, empty_label="Semua")
@@ -112,8 +128,6 @@ class ProposalFilter(django_filters.FilterSet):
         # A year in range that the address names (the planning year may lie outside the usual window) is offered.
         named = fiscal_year.parse_year(self.data.get("fiscal_year")) if self.data else None
         self.filters["fiscal_year"].extra["choices"] = _fiscal_years(named)
-        program = self.filters["program"]
-        program.field.label_from_instance = lambda node: f"{node.code} {node.name[:70]}"
 
     @property
     def form(self) -> forms.Form:
@@ -168,7 +182,7 @@ class ProposalFilter(django_filters.FilterSet):
         return overlaps.only_overlapping(queryset) if value else queryset
 
     def filter_program(self, queryset, name, value):
-        return queryset.filter(sub_activity__code__startswith=f"{value.code}.")
+        return queryset.filter(sub_activity__code__startswith=f"{value}.")
 
 
 def filter_proposals(

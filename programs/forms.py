@@ -6,13 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.functional import cached_property
 
 from agencies.models import Agency, Region
+from programs.autocomplete import SubActivityField, retired_message
 from programs.models import FundingScheme, Nomenclature, Proposal
 from rakornis import fiscal_year
 from rakornis.extents import province_extent
@@ -29,9 +30,6 @@ from rakornis.numbers import (
 # Schemes a kabupaten/kota spends on its own authority, and the province's own budget.
 REGENCY_SCHEMES = {"APBD_KAB", "BKP", "DAK_FISIK", "DAK_NONFISIK"}
 PROVINCE_SCHEMES = {"APBD_PROV"}
-
-PROVINCE_GROUP = "Dilaksanakan Provinsi (kode .1.)"
-REGENCY_GROUP = "Dilaksanakan Kabupaten/Kota (kode .2.)"
 
 
 def funding_level_warning(government_level: str, scheme_codes: set[str]) -> str | None:
@@ -66,32 +64,13 @@ class KnownChoiceField(forms.ModelChoiceField):
         return self.known[key] if key in self.known else super().to_python(value)
 
 
-class SubActivityChoiceField(forms.ModelChoiceField):
-    """Sub kegiatan choices grouped by who carries the work out (digit A of the code)."""
-
-    def label_from_instance(self, obj: Nomenclature) -> str:
-        return f"{obj.code} {obj.name}"
-
-    def grouped_choices(self) -> list:
-        groups = {Nomenclature.GovernmentLevel.PROVINCE: [], Nomenclature.GovernmentLevel.REGENCY: []}
-        for node in self.queryset:
-            groups.setdefault(node.government_level, []).append((node.pk, self.label_from_instance(node)))
-        return [
-            ("", "— pilih sub kegiatan —"),
-            (PROVINCE_GROUP, groups[Nomenclature.GovernmentLevel.PROVINCE]),
-            (REGENCY_GROUP, groups[Nomenclature.GovernmentLevel.REGENCY]),
-        ]
-
-
 class ProposalForm(forms.ModelForm):
     """The proposal's own fields. Status, number and version are never taken from the form's fields."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    sub_activity = SubActivityChoiceField(
-        label="Sub kegiatan",
-        queryset=Nomenclature.objects.sub_activities().active().order_by("code"),
-        required=False,
-    )
+    # A text box taking a code, with suggestions as one types (programs/autocomplete.py): a <select> of a complete
+    # decree list (25,000 codes) made this form 1.7 MB.
+    sub_activity = SubActivityField(label="Sub kegiatan", required=False)
     # Every typed number through rakornis.numbers: text boxes that read `1,8` and `1.8` alike, never type=number.
     volume = VolumeField(
         label="Volume", help_text="Desimal dengan koma, mis. 2,5.", error_messages={"required": "Volume wajib diisi."}
@@ -154,12 +133,17 @@ class ProposalForm(forms.ModelForm):
         self.fields["village"].empty_label = "— semua/belum ditentukan —"
         for name in ("district", "village"):
             self.fields[name].label_from_instance = lambda region: region.name
-        # A callable: the sub kegiatan list is read when the form is shown, not when a POST is only validated.
-        self.fields["sub_activity"].choices = self.fields["sub_activity"].grouped_choices
+        saved = self.instance.sub_activity if self.instance.sub_activity_id else None
+        self.fields["sub_activity"].kept = saved
         self.fields["sub_activity"].help_text = (
             "Kode .1. = dikerjakan Provinsi (mis. jalan provinsi, didanai APBD Provinsi); "
             "kode .2. = dikerjakan Kabupaten/Kota (APBD Kab/Kota, BKP, DAK)."
         )
+        if saved is not None and not saved.is_active:
+            # Kept as it was saved; the new code the decree names is suggested.
+            self.fields["sub_activity"].help_text = (
+                retired_message(saved) + " Kode lama boleh tetap dipakai usulan ini."
+            )
         self.fields["priority"].choices = Proposal.Priority.choices
         self.fields["origin"].choices = Proposal.Origin.choices
         if self.instance.pk is None:
@@ -202,11 +186,7 @@ class ProposalForm(forms.ModelForm):
             ),
             Fieldset(
                 "Sub kegiatan",
-                HTML(
-                    '<input type="search" id="sub-activity-filter" class="form-control form-control-sm mb-2" '
-                    'placeholder="Cari kode atau nama sub kegiatan…" aria-label="Cari sub kegiatan">'
-                ),
-                Field("sub_activity", size=1),
+                "sub_activity",
                 "out_of_catalogue",
                 Div("out_of_catalogue_reason", css_id="out-of-catalogue-reason"),
             ),

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from programs import excel_views, views
+from programs import autocomplete, excel_views, views
 from rakornis.actions import Action
 
 app_name = "programs"
@@ -10,7 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("baru/", views.ProposalCreateView.as_view(), name="proposal-create"),
     path("lanjutkan/", views.proposal_carry_over_bulk, name="proposal-carry-over-bulk"),
     path("wilayah/<str:code>/", views.region_children, name="region-children"),
-    path("sub-kegiatan/", views.sub_activity_search, name="sub-activity-search"),
+    path("sub-kegiatan/", autocomplete.sub_activity_search, name="sub-activity-search"),
+    path("program-kegiatan/", autocomplete.program_search, name="program-search"),
     path("<int:pk>/", views.ProposalDetailView.as_view(), name="proposal-detail"),
     path("<int:pk>/ubah/", views.ProposalUpdateView.as_view(), name="proposal-update"),
     path("<int:pk>/ajukan/", views.proposal_event, {"action": Action.SUBMIT}, name="proposal-submit"),

@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
 from django.db import IntegrityError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -27,7 +27,7 @@ from programs import overlaps, services
 from programs.filters import PROPOSED, filter_proposals
 from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
 from programs.history import STATUS_ACTIONS, history_rows
-from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
+from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.summary import proposal_list_totals
 from rakornis import fiscal_year
 from rakornis.models import AuditEntry
@@ -490,29 +490,5 @@ def region_children(request: HttpRequest, code: str) -> JsonResponse:
             "districts": [{"id": r.pk, "code": r.code, "name": r.name} for r in districts],
             "villages": [{"id": r.pk, "code": r.code, "name": r.name, "district": r.parent_id} for r in villages],
             "agencies": [{"id": a.pk, "name": a.short_name} for a in agencies],
-        }
-    )
-
-
-@require_GET
-@login_required
-def sub_activity_search(request: HttpRequest) -> JsonResponse:
-    """Active sub kegiatan whose code starts with, or whose name contains, `q` (at most 30)."""
-    query = request.GET.get("q", "").strip()
-    nodes = Nomenclature.objects.sub_activities().active().order_by("code")
-    if query:
-        nodes = nodes.filter(Q(code__startswith=query) | Q(name__icontains=query))
-    return JsonResponse(
-        {
-            "results": [
-                {
-                    "id": node.pk,
-                    "code": node.code,
-                    "name": node.name,
-                    "government_level": node.government_level,
-                    "unit": node.unit,
-                }
-                for node in nodes[:30]
-            ]
         }
     )

@@ -143,6 +143,12 @@ def may_anywhere(user: Any, *actions: Action) -> bool:
     return any(may(user, action, anywhere=True) for action in actions)
 
 
+def sees_nomenclature(user: Any) -> bool:
+    """The nomenclature is reference, not regional: whoever holds a role somewhere searches it (the proposal form's
+    sub kegiatan, the list's program filter). A signed-in account without a role finds nothing (404)."""
+    return scope_codes(user) != []
+
+
 def _deny(user: Any, action: Action, region_code: str | None, message: str) -> None:
     if not may(user, action, region_code):
         raise PermissionDenied(message)

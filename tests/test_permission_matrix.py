@@ -349,6 +349,7 @@ RULES: dict[str, list[Rule]] = {
         Rule("GET", lambda scene: {"code": scene.banjar.code}, allowed=EVERYONE, **BANJAR_ONLY)
     ],
     "programs:sub-activity-search": [Rule("GET", allowed=EVERYONE)],
+    "programs:program-search": [Rule("GET", allowed=EVERYONE)],
     # Renja: everyone reads the plans of their scope; planners create, sync and finalise them.
     "workplans:workplan-list": [Rule("GET", allowed=EVERYONE)],
     "workplans:workplan-create": [

@@ -1,4 +1,4 @@
-// Proposal form: sub kegiatan filter box, kecamatan/desa/agency reload, funding rows with a live total, and the
+// Proposal form: kecamatan/desa/agency reload, funding rows with a live total, and the
 // warning when the sub kegiatan's level and the funding do not fit. The server checks every rule again.
 (function () {
   "use strict";
@@ -60,37 +60,15 @@
     rows.addEventListener("change", updateTotal);
   }
 
-  // Sub kegiatan: filter box and level/funding warning --------------------------------------------------------------
+  // Sub kegiatan: a code box with suggestions (static/js/subactivity_autocomplete.js); level/funding warning -------
   var subActivity = document.getElementById("id_sub_activity");
-  var filterBox = document.getElementById("sub-activity-filter");
-  if (filterBox && subActivity) {
-    filterBox.addEventListener("input", function () {
-      var words = filterBox.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var first = null;
-      Array.prototype.forEach.call(subActivity.querySelectorAll("option"), function (option) {
-        if (!option.value) return;
-        var text = option.textContent.toLowerCase();
-        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
-        option.hidden = !match;
-        option.disabled = !match && !option.selected;
-        if (match && first === null) first = option;
-      });
-      Array.prototype.forEach.call(subActivity.querySelectorAll("optgroup"), function (group) {
-        group.hidden = !group.querySelector("option:not([hidden])");
-      });
-      // One match left: choose it, so typing a full code is enough.
-      var visible = subActivity.querySelectorAll("option:not([hidden])");
-      if (first && visible.length === 2) { subActivity.value = first.value; updateWarning(); }
-    });
-  }
 
   var REGENCY_SCHEMES = ["APBD_KAB", "BKP", "DAK_FISIK", "DAK_NONFISIK"];
   var PROVINCE_SCHEMES = ["APBD_PROV"];
   var warningBox = document.getElementById("level-warning");
   function governmentLevel() {
     if (!subActivity || !subActivity.value) return "";
-    var option = subActivity.options[subActivity.selectedIndex];
-    var parts = option.textContent.trim().split(" ")[0].split(".");
+    var parts = subActivity.value.trim().split(/\s+/)[0].split(".");
     return parts.length >= 5 ? parts[3] : "";
   }
   function chosenSchemes() {
@@ -125,7 +103,6 @@
     if (!outOfCatalogue || !reasonBlock) return;
     reasonBlock.classList.toggle("d-none", !outOfCatalogue.checked);
     if (subActivity) subActivity.disabled = outOfCatalogue.checked;
-    if (filterBox) filterBox.disabled = outOfCatalogue.checked;
     updateWarning();
   }
   if (outOfCatalogue) { outOfCatalogue.addEventListener("change", toggleReason); toggleReason(); }

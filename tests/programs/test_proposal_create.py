@@ -62,7 +62,8 @@ def test_form_page_offers_only_the_operators_kabupaten(client, operator_banjar, 
     assert "Dinas PUPR Kab. Banjar" in response.text
     assert "Tapin" not in response.text
     assert "Binuang" not in response.text
-    assert "Dilaksanakan Kabupaten/Kota (kode .2.)" in response.text
+    # The sub kegiatan is a code box with suggestions (tests/programs/test_nomenclature_autocomplete.py).
+    assert 'data-autocomplete-url="/usulan/sub-kegiatan/"' in response.text
 
 
 def test_posted_region_and_status_of_another_kabupaten_are_ignored(client, operator_banjar, banjar, tapin, pupr_banjar):

@@ -884,6 +884,7 @@ def test_an_agency_or_sub_kegiatan_retired_since_stays_on_an_existing_proposal(o
     )
     assert messages(result) == [
         "Baris 3, Perangkat Daerah Pengusul: Dinas PUPR Kab. Banjar sudah tidak aktif",
-        "Baris 3, Kode Sub Kegiatan: kode 1.03.10.2.01.0053 sudah tidak berlaku dalam nomenklatur",
+        "Baris 3, Kode Sub Kegiatan: kode 1.03.10.2.01.0053 sudah tidak berlaku dalam nomenklatur; pilih kode yang "
+        "berlaku",
     ]
     assert [row.action for row in result.rows] == [RowAction.UNCHANGED]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import CharField
 
 from agencies.models import Agency, Region, region_within
-from programs.models import CELL_TEXT_MAX, FundingScheme, Nomenclature, Proposal
+from programs.models import CELL_TEXT_MAX, FundingScheme, Nomenclature, NomenclatureMapping, Proposal
 from programs.xlsx import columns as cols
 from programs.xlsx.importer.cells import (
     CELL_ERRORS,
@@ -83,6 +83,7 @@ class Lookups:
         self.places: dict[str, Region] = {}
         self.agencies: dict[str, Agency] = {}
         self.sub_activities: dict[str, Nomenclature] = {}
+        self.successors: dict[str, list[str]] = {}
         self.proposals: dict[str, Proposal] = {}
         self.scope_names: dict[str, str] = {}
 
@@ -106,8 +107,21 @@ class Lookups:
             for text in (agency.name, agency.short_name):
                 self.agencies.setdefault(casefold_key(text), agency)
         self.sub_activities = {
-            n.code: n for n in Nomenclature.objects.sub_activities().filter(code__in=sub_codes - {""})
+            n.code: n
+            for n in Nomenclature.objects.sub_activities()
+            .filter(code__in=sub_codes - {""})
+            .select_related("retired_by")
         }
+        # What a decree says replaces each retired code the rows name (one query), for the row's message.
+        retired = [n.pk for n in self.sub_activities.values() if not n.is_active]
+        for link in (
+            NomenclatureMapping.objects.filter(old__in=retired, new__is_active=True)
+            .select_related("old", "new")
+            .order_by("new__code")
+            if retired
+            else []
+        ):
+            self.successors.setdefault(link.old.code, []).append(link.new.code)
         visible = Proposal.objects.all() if plan.user is None else Proposal.objects.for_user(plan.user)
         self.proposals = {
             p.number: p
@@ -253,7 +267,10 @@ class RowCheck:
             elif (node := self.lookups.sub_activities.get(code)) is None:
                 self.problem(cols.SUB_ACTIVITY, f"kode {code} tidak ada dalam nomenklatur")
             elif not node.is_active and not self.kept(node, "sub_activity"):
-                self.problem(cols.SUB_ACTIVITY, f"kode {code} sudah tidak berlaku dalam nomenklatur")
+                decree = f" (tidak lagi dimuat {node.retired_by})" if node.retired_by is not None else ""
+                new_codes = self.lookups.successors.get(code)
+                advice = f"gunakan kode penggantinya {', '.join(new_codes)}" if new_codes else "pilih kode yang berlaku"
+                self.problem(cols.SUB_ACTIVITY, f"kode {code} sudah tidak berlaku dalam nomenklatur{decree}; {advice}")
             else:
                 values |= {"sub_activity": node, "out_of_catalogue": False, "out_of_catalogue_reason": ""}
             if notes is not None:
