@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, include, path
 
 from programs import autocomplete, excel_views, views
+from programs.comment_views import comment_create, comment_list
 from rakornis.actions import Action
 
 app_name = "programs"
@@ -19,6 +20,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/kembalikan/", views.proposal_return, name="proposal-return"),
     path("<int:pk>/verifikasi/", views.proposal_event, {"action": Action.VERIFY}, name="proposal-verify"),
     path("<int:pk>/lanjutkan/", views.proposal_event, {"action": Action.CARRY_OVER}, name="proposal-carry-over"),
+]
+
+# A proposal's thread: read by whoever sees the proposal (also on its page), written by its staff there
+# (programs/comment_views.py).
+urlpatterns += [
+    path("<int:pk>/diskusi/", comment_list, name="comment-list"),
+    path("<int:pk>/diskusi/kirim/", comment_create, name="comment-create"),
 ]
 
 # A background job (an export or import run by the worker): its page, its progress polled by that page, its file.
