@@ -52,6 +52,7 @@ BIG_NUMBER_NOTE = (
 )
 
 PAPER_A4 = 9
+PAPER_F4 = 14  # Excel's "Folio 8 1/2 x 13 in" (216 x 330 mm): the F4 of Indonesian offices (215 x 330 mm)
 SHEET_NAME_MAX = 31
 
 
@@ -140,11 +141,18 @@ class SheetSpec:
     landscape: bool = True
     autofilter: bool = True
     active: bool = False
+    # Official forms: labels over runs of columns in a row above the header, (label, first column, last column)
+    # 0-based; a row of column numbers (1), (2), ... under it; the paper (Excel's numbers: 9 A4, 14 Folio 8.5 x 13
+    # in, the F4 of Indonesian offices).
+    header_groups: Sequence[tuple[str, int, int]] = ()
+    number_row: bool = False
+    paper: int = PAPER_A4
 
     @property
     def header_row(self) -> int:
-        """0-based index of the header row: the title lines, then one blank row, then the header."""
-        return len(self.title_lines) + 1 if self.title_lines else 0
+        """0-based index of the header row: the title lines, then one blank row, then the header (under the row of
+        column groups, when there is one)."""
+        return (len(self.title_lines) + 1 if self.title_lines else 0) + (1 if self.header_groups else 0)
 
 
 def needs_guard(text: str) -> bool:
@@ -184,6 +192,11 @@ class _Formats:
                 "bg_color": "#1F4E78",
                 "font_color": "#FFFFFF",
             }
+        )
+        # Above a column outside every group: the same fill, no line under it, so that it reads as one tall cell
+        # with the column's title below (a merge across two rows cannot be written row by row).
+        self.header_above = workbook.add_format(
+            {**self.BASE, "border": 1, "bottom": 0, "border_color": "#A6A6A6", "bg_color": "#1F4E78"}
         )
         self.title = workbook.add_format({"bold": True, "font_size": 13, "align": "center", "valign": "vcenter"})
         self.subtitle = workbook.add_format({"font_size": 11, "align": "center", "valign": "vcenter"})
@@ -256,10 +269,30 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
         else:
             sheet.write_string(index, 0, line, fmt)
 
-    header = spec.header_row
+    header = first_header = spec.header_row
+    if spec.header_groups:
+        first_header = header - 1
+        grouped: dict[int, tuple[str, int]] = {first: (label, last) for label, first, last in spec.header_groups}
+        index = 0
+        while index <= last_col:
+            if index in grouped:
+                label, last = grouped[index]
+                if last > index:
+                    sheet.merge_range(first_header, index, first_header, last, label, formats.header)
+                else:
+                    sheet.write_string(first_header, index, label, formats.header)
+                index = last + 1
+            else:
+                sheet.write_blank(first_header, index, None, formats.header_above)
+                index += 1
     sheet.set_row(header, _header_height(columns))
     for index, column in enumerate(columns):
         sheet.write_string(header, index, column.header, formats.header)
+    last_header = header
+    if spec.number_row:
+        last_header = header + 1
+        for index in range(len(columns)):
+            sheet.write_string(last_header, index, f"({index + 1})", formats.header)
 
     # Per-column formats of data rows, looked up once instead of per cell.
     plain = [formats.cell(Style.DATA, c.kind, c.wrap, align=c.align) for c in columns]
@@ -270,7 +303,7 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
 
     write_number = sheet.write_number
     write_string = sheet.write_string
-    row_index = header
+    row_index = last_header
     for item in spec.rows:
         row_index += 1
         if isinstance(item, Row):
@@ -322,8 +355,8 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
                 text = str(value)
                 write_string(row_index, col, text, (row_guarded if needs_guard(text) else row_plain)[col])
 
-    last_row = max(row_index, header)
-    sheet.freeze_panes(header + 1, 0)
+    last_row = max(row_index, last_header)
+    sheet.freeze_panes(last_header + 1, 0)
     if spec.autofilter and columns:
         sheet.autofilter(header, 0, last_row, last_col)
     for validation in spec.validations:
@@ -337,11 +370,11 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
         sheet.data_validation(header + 1, validation.column, header + spec.validation_rows, validation.column, options)
 
     # Print: A4 landscape, fitted to the page width, as many pages down as needed, header repeated on each page.
-    sheet.set_paper(PAPER_A4)
+    sheet.set_paper(spec.paper)
     if spec.landscape:
         sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header)
+    sheet.repeat_rows(first_header, last_header)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer("&CHalaman &P dari &N")
     sheet.hide_gridlines(0)  # show and print them
