@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from programs import autocomplete, excel_views, views
+from programs import autocomplete, document_views, excel_views, views
 from programs.comment_views import comment_create, comment_list
 from rakornis.actions import Action
 
@@ -18,8 +18,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/ajukan/", views.proposal_event, {"action": Action.SUBMIT}, name="proposal-submit"),
     path("<int:pk>/tarik/", views.proposal_event, {"action": Action.WITHDRAW}, name="proposal-withdraw"),
     path("<int:pk>/kembalikan/", views.proposal_return, name="proposal-return"),
-    path("<int:pk>/verifikasi/", views.proposal_event, {"action": Action.VERIFY}, name="proposal-verify"),
+    # The verification page: the readiness checklist, then verify (or return) in one form (programs/document_views.py).
+    path("<int:pk>/verifikasi/", document_views.proposal_verification, name="proposal-verify"),
     path("<int:pk>/lanjutkan/", views.proposal_event, {"action": Action.CARRY_OVER}, name="proposal-carry-over"),
+]
+
+# Supporting documents of a proposal: listed to whoever sees it, attached by its operators while editable, served
+# only through the policy (programs/document_views.py).
+urlpatterns += [
+    path("<int:pk>/dokumen/", document_views.document_list, name="document-list"),
+    path("<int:pk>/dokumen/unggah/", document_views.document_upload, name="document-upload"),
+    path("<int:pk>/dokumen/<int:document_pk>/unduh/", document_views.document_download, name="document-download"),
+    path("<int:pk>/dokumen/<int:document_pk>/hapus/", document_views.document_remove, name="document-delete"),
 ]
 
 # A proposal's thread: read by whoever sees the proposal (also on its page), written by its staff there

@@ -24,11 +24,13 @@ from django.views.generic.edit import FormView
 
 from agencies.models import Region
 from programs import overlaps, services
+from programs.document_views import documents_context
 from programs.filters import PROPOSED, filter_proposals
 from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
 from programs.history import STATUS_ACTIONS, history_rows
 from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.summary import proposal_list_totals
+from programs.verification import latest_check, return_notes
 from rakornis import fiscal_year
 from rakornis.models import AuditEntry
 from rakornis.pagination import BoundedPaginator, ordering_of, page_ids
@@ -288,7 +290,16 @@ class ProposalUpdateView(ProposalFormMixin, FormView):
         context = super().get_context_data(**kwargs)
         if self.proposal is not None:
             context.update(overlap_context(self.request.user, self.proposal))
+            # What the verifier asked for, above the form that fixes it.
+            context["return_note"] = _return_note(self.proposal)
         return context
+
+
+def _return_note(proposal: Proposal) -> AuditEntry | None:
+    """The verifier's last return (note, who, when) of a proposal that is returned now."""
+    if proposal.status != Proposal.Status.RETURNED:
+        return None
+    return return_notes([proposal]).get(proposal.pk)
 
 
 def _warn_overlaps(request: HttpRequest, proposal: Proposal) -> None:
@@ -370,6 +381,9 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             actions={action.value for action in actions},
             return_form=ReturnForm(),
             level_warning=warning,
+            check=latest_check(proposal),
+            return_note=_return_note(proposal),
+            **documents_context(proposal, user),
         )
         context.update(overlap_context(user, proposal))
         return context
@@ -393,7 +407,6 @@ def _run(request: HttpRequest, proposal: Proposal, func, success: str, **kwargs)
 ONE_CLICK_EVENTS = {
     Action.SUBMIT: (services.proposal_submit, "Usulan {number} diajukan ke provinsi untuk diverifikasi."),
     Action.WITHDRAW: (services.proposal_withdraw, "Usulan {number} ditarik kembali menjadi draf."),
-    Action.VERIFY: (services.proposal_verify, "Usulan {number} terverifikasi."),
     Action.CARRY_OVER: (
         services.proposal_carry_over,
         "Usulan {number} dilanjutkan ke TA {result.fiscal_year} sebagai draf {result.number}.",

@@ -12,6 +12,7 @@ from agencies.models import StaffRole
 from meetings.models import Meeting
 from programs.models import FundingScheme, Proposal, ProposalSummary
 from programs.summary import summary_totals
+from programs.verification import return_notes
 from rakornis.fiscal_year import planning_year
 from rakornis.policy import Action, may_anywhere
 
@@ -74,7 +75,12 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if may_anywhere(user, Action.EDIT):
         context["my_drafts"] = listed.filter(status=Proposal.Status.DRAFT)[:HOME_LIST_LIMIT]
-        context["my_returned"] = listed.filter(status=Proposal.Status.RETURNED)[:HOME_LIST_LIMIT]
+        returned = list(listed.filter(status=Proposal.Status.RETURNED)[:HOME_LIST_LIMIT])
+        # Each with the verifier's last note, so the operator sees what to fix without opening it.
+        notes = return_notes(returned)
+        for proposal in returned:
+            proposal.return_note = notes.get(proposal.pk)
+        context["my_returned"] = returned
         context["my_outcomes"] = listed.exclude(status__in=[Proposal.Status.DRAFT, Proposal.Status.RETURNED])[
             :HOME_LIST_LIMIT
         ]

@@ -20,11 +20,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
-from programs.models import ExcelJob, Indicator, IndicatorTarget, Proposal, WorkPlan
+from programs.models import (
+    ExcelJob,
+    Indicator,
+    IndicatorTarget,
+    Proposal,
+    ProposalDocument,
+    ReadinessCriterion,
+    WorkPlan,
+)
 from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
@@ -40,6 +49,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 WITA = ZoneInfo("Asia/Makassar")
+PDF = b"%PDF-1.7\n%%EOF\n"
 
 ANONYMOUS = "anonymous"
 # The demo personas of tests/conftest.py, by fixture name.
@@ -102,6 +112,23 @@ class Scene:
     @cached_property
     def deferred(self) -> Proposal:
         return self._proposal(Proposal.Status.DEFERRED)
+
+    @cached_property
+    def document(self) -> ProposalDocument:
+        """A DED of the Banjar draft, uploaded by Banjar's operator (the only one, with an administrator, who may
+        delete it)."""
+        document = ProposalDocument(
+            proposal=self.draft,
+            kind=ProposalDocument.Kind.DED,
+            original_name="DED.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            # The persona, when it signed in first (the factory would reset its password, and so its session).
+            uploaded_by=get_user_model().objects.filter(username="operator.banjar").first()
+            or UserFactory(username="operator.banjar"),
+        )
+        document.file.save("DED.pdf", ContentFile(PDF))
+        return document
 
     @cached_property
     def verified(self) -> Proposal:
@@ -228,6 +255,14 @@ def _pk(name: str) -> Callable[[Scene], dict]:
     return lambda scene: {"pk": getattr(scene, name).pk}
 
 
+def _document(scene: Scene) -> dict:
+    return {"pk": scene.draft.pk, "document_pk": scene.document.pk}
+
+
+def _every_criterion(scene: Scene) -> dict:
+    return {"criteria": [str(pk) for pk in ReadinessCriterion.objects.values_list("pk", flat=True)]}
+
+
 # Who may enter indicator figures somewhere: planners and verifiers (targets), operators (their realisations).
 INDICATOR_ENTRY = roles(OPERATOR_BANJAR, OPERATOR_TAPIN, VERIFIER, PLANNER, SUPERUSER, PLANNER_BANJAR, VERIFIER_BANJAR)
 
@@ -317,12 +352,38 @@ RULES: dict[str, list[Rule]] = {
             **BANJAR_ONLY,
         )
     ],
+    # The verification page (readiness checklist), and its POST with every criterion ticked.
     "programs:proposal-verify": [
+        Rule("GET", _pk("submitted"), allowed=VERIFIERS, **BANJAR_ONLY),
         Rule(
             "POST",
             _pk("submitted"),
             allowed=VERIFIERS,
+            data=_every_criterion,
             done=lambda scene: status_of(scene.submitted) == Proposal.Status.VERIFIED,
+            **BANJAR_ONLY,
+        ),
+    ],
+    # Supporting documents: everyone who sees the proposal lists and downloads them; Banjar's operators attach them
+    # to an editable proposal; only the uploader (and an administrator) deletes one.
+    "programs:document-list": [Rule("GET", _pk("draft"), allowed=READERS_OF_BANJAR, **BANJAR_ONLY)],
+    "programs:document-upload": [
+        Rule(
+            "POST",
+            _pk("draft"),
+            allowed=roles(OPERATOR_BANJAR, SUPERUSER),
+            data=lambda scene: {"kind": "rab", "file": SimpleUploadedFile("RAB baru.pdf", PDF)},
+            done=lambda scene: ProposalDocument.objects.filter(original_name="RAB baru.pdf").exists(),
+            **BANJAR_ONLY,
+        )
+    ],
+    "programs:document-download": [Rule("GET", _document, allowed=READERS_OF_BANJAR, **BANJAR_ONLY)],
+    "programs:document-delete": [
+        Rule(
+            "POST",
+            _document,
+            allowed=roles(OPERATOR_BANJAR, SUPERUSER),
+            done=lambda scene: not ProposalDocument.objects.filter(pk=scene.document.pk).exists(),
             **BANJAR_ONLY,
         )
     ],

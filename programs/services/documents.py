@@ -45,7 +45,9 @@ def document_max_bytes() -> int:
 
 
 def size_label(size: int) -> str:
-    """`10,5 MB`, `0,2 MB`: one decimal, Indonesian notation."""
+    """`10,5 MB`, `2 MB`, `340 KB`: Indonesian notation, KB below one MB."""
+    if size < 1024 * 1024:
+        return f"{format_number(-(-size // 1024))} KB"
     megabytes = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{format_number(megabytes, trim=True)} MB"
 

@@ -82,8 +82,8 @@ def test_decisions_and_merge_lineage_are_shown(client, verifier, proposal, banja
 @pytest.mark.parametrize(
     ("persona", "buttons", "absent"),
     [
-        ("operator_banjar", ["Ubah usulan", "Ajukan ke provinsi"], ["Verifikasi</button>", "Kembalikan untuk"]),
-        ("verifier", [], ["Ubah usulan", "Ajukan ke provinsi", "Verifikasi</button>"]),
+        ("operator_banjar", ["Ubah usulan", "Ajukan ke provinsi"], ["dan verifikasi</a>", "Kembalikan untuk"]),
+        ("verifier", [], ["Ubah usulan", "Ajukan ke provinsi", "dan verifikasi</a>"]),
         ("viewer", [], ["Ubah usulan", "Ajukan ke provinsi", "Tindakan"]),
     ],
 )
@@ -101,7 +101,8 @@ def test_verifier_sees_verify_and_return_on_a_submitted_proposal(client, verifie
     proposal.save()
     client.force_login(verifier)
     text = client.get(url(proposal)).text
-    assert "Verifikasi</button>" in text
+    # Verifying goes through the readiness checklist on the verification page; returning can be done from here.
+    assert "Periksa kesiapan dan verifikasi</a>" in text
     assert "Kembalikan untuk perbaikan</button>" in text
     assert "Ubah usulan" not in text
 
@@ -148,7 +149,8 @@ def test_query_count_does_not_grow_with_history(
             amount=Decimal(1),
         )
     client.force_login(operator_banjar)
-    with django_assert_max_num_queries(14):  # + the overlap look-up and the header's planning-year check
+    # + the overlap look-up and the header's planning-year check, the documents and the last readiness check
+    with django_assert_max_num_queries(16):
         response = client.get(url(proposal))
     assert response.status_code == 200
 

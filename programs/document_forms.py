@@ -1,0 +1,81 @@
+"""Forms of the supporting documents and of the verifier's readiness checklist: they validate only; the services
+(`programs.services.documents`, `programs.services.transitions`) check again under the row lock and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from programs.models import ProposalDocument, ReadinessCriterion
+from programs.services.documents import ACCEPTED, DocumentRefused, document_check, document_max_bytes, size_label
+from programs.services.readiness import readiness_checklist, unmet_without_note
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Jenis dokumen",
+        choices=[("", "— pilih —"), *ProposalDocument.Kind.choices],
+        error_messages={"required": "Pilih jenis dokumen.", "invalid_choice": "Pilih jenis dokumen dari daftar."},
+    )
+    file = forms.FileField(
+        label="Berkas",
+        error_messages={"required": "Pilih berkas yang akan diunggah.", "empty": "Berkas kosong."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.xlsx"}),
+    )
+    description = forms.CharField(label="Keterangan (opsional)", max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = f"{ACCEPTED}, paling besar {size_label(document_max_bytes())}."
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            self.content_type = document_check(upload)
+        except DocumentRefused as exc:
+            raise forms.ValidationError(str(exc), code="refused") from None
+        return upload
+
+
+class ChecklistForm(forms.Form):
+    """The active readiness criteria as checkboxes and the verifier's note. `verify` adds the rule that an unmet
+    criterion needs a note; a return always needs one."""
+
+    criteria = forms.ModelMultipleChoiceField(
+        label="Kriteria kesiapan yang terpenuhi",
+        queryset=ReadinessCriterion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
+    )
+    note = forms.CharField(
+        label="Catatan verifikasi",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        help_text="Wajib bila ada kriteria yang belum terpenuhi, atau bila usulan dikembalikan.",
+    )
+
+    def __init__(self, *args: Any, verify: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.verify = verify
+        field = self.fields["criteria"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = ReadinessCriterion.objects.filter(active=True).order_by("order", "pk")
+
+    def met_ids(self) -> list[int]:
+        return [criterion.pk for criterion in self.cleaned_data["criteria"]]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "criteria" not in cleaned:
+            return cleaned
+        note = cleaned.get("note", "")
+        if self.verify:
+            problem = unmet_without_note(readiness_checklist(self.met_ids()), note)
+            if problem:
+                self.add_error("note", problem)
+        elif not note.strip():
+            self.add_error("note", "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
+        return cleaned

@@ -1,0 +1,68 @@
+"""What the proposal page, the verification page, the edit page and the operator's home show of a proposal's
+supporting documents and of its verification: read here once (named selectors), never re-derived per page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch
+
+from programs.models import Proposal, ProposalCheck, ProposalCheckItem, ProposalDocument
+from programs.services.documents import size_label
+from rakornis import policy
+from rakornis.models import AuditEntry
+
+
+def document_rows(proposal: Proposal, user: Any) -> list[dict[str, Any]]:
+    """The proposal's documents, by type then upload time, each with whether `user` may delete it now."""
+    documents = proposal.documents.select_related("uploaded_by").order_by("kind", "uploaded_at", "pk")
+    rows = []
+    for document in documents:
+        document.proposal = proposal
+        rows.append(
+            {
+                "document": document,
+                "size": size_label(document.size),
+                "deletable": policy.may_delete_document(user, document),
+            }
+        )
+    return rows
+
+
+def document_kinds_present(proposal: Proposal) -> list[str]:
+    """The labels of the document types the proposal has, in the order of `ProposalDocument.Kind`."""
+    present = set(proposal.documents.values_list("kind", flat=True))
+    return [label for value, label in ProposalDocument.Kind.choices if value in present]
+
+
+def latest_check(proposal: Proposal) -> ProposalCheck | None:
+    """The last readiness checklist recorded for the proposal, with its items and who completed it."""
+    items = ProposalCheckItem.objects.select_related("criterion").order_by("criterion__order", "criterion_id")
+    return (
+        proposal.checks.select_related("checked_by")
+        .prefetch_related(Prefetch("items", queryset=items))
+        .order_by("-checked_at", "-pk")
+        .first()
+    )
+
+
+def return_notes(proposals: Iterable[Proposal]) -> dict[int, AuditEntry]:
+    """The last return (its note, who, when) of each given proposal that was returned, in one query."""
+    ids = [str(proposal.pk) for proposal in proposals]
+    if not ids:
+        return {}
+    entries = (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Proposal),
+            object_id__in=ids,
+            action=AuditEntry.Action.RETURNED,
+        )
+        .select_related("user")
+        .order_by("object_id", "-at", "-pk")
+    )
+    notes: dict[int, AuditEntry] = {}
+    for entry in entries:
+        notes.setdefault(int(entry.object_id), entry)
+    return notes
