@@ -5,7 +5,7 @@ typed, and the admin's changelist takes the same paginator):
 
 - the count is exact up to `COUNT_BOUND` rows, then "lebih dari 10.000": `SELECT COUNT(*)` over a subquery that stops
   at `COUNT_BOUND + 1` rows, instead of counting half a million proposals for each page;
-- pages go down to `MAX_PAGES`; deeper, the list asks for a narrower filter. A list finds the rows of a page by their
+- pages go down to `MAX_PAGES` (10,000 rows of 50); deeper, the list asks for a narrower filter. A list finds the rows of a page by their
   ids first (`page_ids`: the filter and order alone, read from an index) and then reads only those rows in full, so
   the per-row work of a page (joins, EXISTS, subqueries) is done for 50 rows, not for the thousands it skips.
 """
@@ -22,7 +22,10 @@ from django.utils.functional import cached_property
 from rakornis.formatting import format_thousands
 
 COUNT_BOUND = 10_000
-MAX_PAGES = 1_000
+# Pages of 50 down to the count's bound: the rows a page skips are read from an index, and their cost grows with the
+# depth (measured at 529,000 proposals: 0.3 ms for page 1, 78 ms at 10,000 rows, 150 ms at 25,000, under load), so the
+# depth stops where the count does. Beyond it a filter or another order finds a proposal, not paging.
+MAX_PAGES = 200
 
 
 class BoundedPaginator(Paginator):
