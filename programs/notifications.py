@@ -30,6 +30,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import Truncator
 
 from agencies.models import StaffRole
@@ -244,3 +246,57 @@ def notification_emails_send(*, subject: str, messages: list[list[str]]) -> int:
     sent = mailers.default.send_messages(emails) or 0
     logger.info("Sent %s of %s notification emails (%s)", sent, len(emails), subject)
     return sent
+
+
+# The header's count, the notifications page and the preferences ------------------------------------------------------
+
+# The header counts at most this many unread notifications ("99+"), so the count stays one short index read.
+UNREAD_CAP = 100
+
+
+def unread_count(user: Any) -> int:
+    """The user's unread notifications, counted up to UNREAD_CAP."""
+    return Notification.objects.for_user(user).unread()[:UNREAD_CAP].count()
+
+
+def context(request: Any) -> dict[str, Any]:
+    """`unread_notifications` (`count` and the badge's `label`) for the header of a signed-in user's page; counted
+    only when a template reads it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def badge() -> dict[str, Any]:
+        count = unread_count(user)
+        return {"count": count, "label": f"{UNREAD_CAP - 1}+" if count >= UNREAD_CAP else str(count)}
+
+    return {"unread_notifications": SimpleLazyObject(badge)}
+
+
+def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications read (those of `ids`, or all); returns how many changed."""
+    unread = Notification.objects.for_user(user).unread()
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+def preferences_of(user: Any) -> dict[str, tuple[bool, bool]]:
+    """(in the application, by email) per kind; a kind without a row is on both ways."""
+    choices = dict.fromkeys(Kind.values, (True, True))
+    rows = NotificationPreference.objects.filter(user=user).values_list("kind", "in_app", "email")
+    choices.update((kind, (in_app, email)) for kind, in_app, email in rows)
+    return choices
+
+
+@transaction.atomic
+def preferences_save(*, user: Any, choices: Mapping[str, tuple[bool, bool]]) -> None:
+    """Keep a row only for a kind muted one way or both (no row: both on)."""
+    NotificationPreference.objects.filter(user=user).delete()
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, kind=kind, in_app=in_app, email=email)
+            for kind, (in_app, email) in choices.items()
+            if kind in Kind.values and not (in_app and email)
+        ]
+    )

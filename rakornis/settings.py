@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "rakornis.fiscal_year.context",
+                "programs.notifications.context",
             ],
         },
     },

@@ -28,6 +28,7 @@ urlpatterns = [
     path("usulan/", include("workplans.urls")),
     path("rapat/", include("meetings.urls")),
     path("indikator/", include("indicators.urls")),
+    path("notifikasi/", include("programs.notification_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
