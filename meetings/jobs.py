@@ -20,14 +20,21 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from meetings.exports import CHUNK_SIZE, meeting_annex_sheets, minutes_context
-from meetings.models import Attendance, Decision, Meeting
+from meetings.minutes import (
+    NO_DESK_LABEL,
+    MeetingBreakdown,
+    desk_runs,
+    minutes_decisions,
+    minutes_sections,
+    minutes_signatories,
+)
+from meetings.models import Decision, Meeting
 from meetings.selectors import (
     DecisionRow,
     DecisionSummary,
     MeetingTotals,
     RegencyDecisions,
     meeting_decision_totals,
-    meeting_decisions,
     stream_decision_rows,
 )
 from programs.jobs import PROGRESS_EVERY, JobFailed, write_sheets
@@ -61,13 +68,18 @@ def _stylesheet() -> SafeString:
 
 
 def minutes_document(meeting: Meeting, *, decisions, totals: MeetingTotals, progress=None) -> Iterator[str]:
-    """The full Berita Acara as HTML, in pieces: the opening, then each kabupaten/kota's decisions in chunks of
-    CHUNK_SIZE rows, then the recap, signatures and attendance annex. `progress(done)` is called every
+    """The full Berita Acara as HTML, in pieces: the document (bases, recaps, clause, signatures), then Lampiran I:
+    each kabupaten/kota's decisions (desk by desk when the meeting has desks) in chunks of CHUNK_SIZE rows, then the
+    recap by kabupaten/kota x source and Lampiran II, the attendance. `progress(done)` is called every
     PROGRESS_EVERY decisions."""
     attendances = list(meeting.attendances.select_related("agency"))
+    sections = minutes_sections(meeting, totals=totals, decisions=decisions)
+    breakdown: MeetingBreakdown = sections["breakdown"]
+    by_desk = bool(breakdown.desks)
     context = {
         **minutes_context(meeting, attendances=attendances, attendance_count=len(attendances), totals=totals),
-        "signatories": [a for a in attendances if a.capacity == Attendance.Capacity.CHAIR][:2],
+        **sections,
+        "signatories": minutes_signatories(attendances),
         "complete_attendance": True,
         "stylesheet": _stylesheet(),
         # The table's columns and grand total: the aggregates, which the streamed subtotals add up to.
@@ -89,25 +101,40 @@ def minutes_document(meeting: Meeting, *, decisions, totals: MeetingTotals, prog
             {**context, "group": group, "rows": rows, "heading": heading, "subtotal": subtotal},
         )
 
-    group: RegencyDecisions | None = None
-    rows: list[DecisionRow] = []
-    heading = True
+    def desk_row(desk_id: int | None, *, heading: bool) -> str:
+        total = breakdown.desk(desk_id)
+        label = total.label if total is not None else NO_DESK_LABEL
+        subtotal = not heading and total is not None
+        return render_to_string(
+            "meetings/includes/minutes_decision_desk.html",
+            {**context, "heading": heading, "subtotal": subtotal, "label": label, "total": total},
+        )
+
     done = 0
-    stream = meeting_decisions(meeting, decisions=decisions).iterator(chunk_size=CHUNK_SIZE)
-    for current, row in stream_decision_rows(stream, totals.schemes):
-        if current is not group:
-            if group is not None:
-                yield body(group, rows, heading=heading, subtotal=True)
-            group, rows, heading = current, [], True
-        rows.append(row)
-        if len(rows) == CHUNK_SIZE:
-            yield body(group, rows, heading=heading, subtotal=False)
-            rows, heading = [], False
-        done += 1
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(done)
-    if group is not None:
-        yield body(group, rows, heading=heading, subtotal=True)
+    stream = minutes_decisions(meeting, decisions=decisions, by_desk=by_desk).iterator(chunk_size=CHUNK_SIZE)
+    # One run per desk (the whole stream when the meeting has none), each by kabupaten/kota with its subtotals.
+    for desk_id, run in desk_runs(stream) if by_desk else [(None, stream)]:
+        if by_desk:
+            yield desk_row(desk_id, heading=True)
+        group: RegencyDecisions | None = None
+        rows: list[DecisionRow] = []
+        heading = True
+        for current, row in stream_decision_rows(run, totals.schemes):
+            if current is not group:
+                if group is not None:
+                    yield body(group, rows, heading=heading, subtotal=True)
+                group, rows, heading = current, [], True
+            rows.append(row)
+            if len(rows) == CHUNK_SIZE:
+                yield body(group, rows, heading=heading, subtotal=False)
+                rows, heading = [], False
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done)
+        if group is not None:
+            yield body(group, rows, heading=heading, subtotal=True)
+        if by_desk:
+            yield desk_row(desk_id, heading=False)
     yield render_to_string("meetings/minutes_document_end.html", context)
 
 

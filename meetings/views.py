@@ -513,7 +513,7 @@ def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse
     if complete_attendance:
         signatories = minutes_signatories(attendances)
     else:
-        signatories = meeting_signatories(meeting, limit=MINUTES_ATTENDANCE_LIMIT)
+        signatories = meeting_signatories(meeting)
     context.update(
         signatories=signatories,
         complete=complete,

@@ -1,5 +1,9 @@
 """The demo meetings: the Rakornis PUPR Kalsel 2026 (whose decisions the generated proposals receive), a Rakortek
-PKP and a Forum PD, with their attendance. Written through `meetings.services`, so each has its audit trail."""
+PKP and a Forum PD, with the bases they considered and their attendance. Written through `meetings.services`, so each
+has its audit trail.
+
+Demo only: the attendees' names come from the press releases' roles, and their NIPs are invented, shaped as real ones
+(birth date, appointment month, sex, sequence) so that the Berita Acara prints as an office's would."""
 
 from __future__ import annotations
 
@@ -11,7 +15,15 @@ from pathlib import Path
 from django.contrib.auth.models import User
 
 from meetings.models import Attendance, Meeting
-from meetings.services import attendance_add, attendance_delete, meeting_close, meeting_create, meeting_update
+from meetings.services import (
+    attendance_add,
+    attendance_delete,
+    basis_add,
+    basis_delete,
+    meeting_close,
+    meeting_create,
+    meeting_update,
+)
 from rakornis.demo.names import FISCAL_YEAR
 from rakornis.demo.reference import DemoReference
 
@@ -23,6 +35,7 @@ class DemoAttendee:
     agency: str | None
     capacity: str = Attendance.Capacity.PARTICIPANT
     represents: str = ""
+    nip: str = ""  # invented (demo)
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class DemoMeeting:
     city: str
     purpose: str
     closed: bool
+    bases: tuple[str, ...]
     attendees: tuple[DemoAttendee, ...]
 
 
@@ -50,6 +64,7 @@ def _read_meetings() -> tuple[DemoMeeting, ...]:
                 **record,
                 "starts_at": datetime.fromisoformat(record["starts_at"]),
                 "ends_at": datetime.fromisoformat(record["ends_at"]),
+                "bases": tuple(record.get("bases", ())),
                 "attendees": tuple(DemoAttendee(**attendee) for attendee in record["attendees"]),
             }
         )
@@ -62,10 +77,22 @@ DEMO_MEETINGS = _read_meetings()
 RAKORNIS = DEMO_MEETINGS[0]
 
 
-def _attendance_of(meeting: Meeting) -> list[tuple[str, str, int | None, str, str]]:
+def _attendance_of(meeting: Meeting) -> list[tuple[str, str, int | None, str, str, str]]:
     return list(
-        meeting.attendances.order_by("order").values_list("name", "position", "agency_id", "capacity", "represents")
+        meeting.attendances.order_by("order").values_list(
+            "name", "position", "agency_id", "capacity", "represents", "nip"
+        )
     )
+
+
+def _bases_restore(*, meeting: Meeting, spec: DemoMeeting, secretary: User) -> None:
+    """Make the meeting's bases those of the spec, through the services, when they differ."""
+    if list(meeting.bases.order_by("order", "pk").values_list("text", flat=True)) == list(spec.bases):
+        return
+    for basis in meeting.bases.all():
+        basis_delete(meeting=meeting, basis=basis, user=secretary)
+    for text in spec.bases:
+        basis_add(meeting=meeting, text=text, user=secretary)
 
 
 def _attendance_restore(*, meeting: Meeting, spec: DemoMeeting, reference: DemoReference, secretary: User) -> None:
@@ -77,19 +104,21 @@ def _attendance_restore(*, meeting: Meeting, spec: DemoMeeting, reference: DemoR
             reference.agencies[person.agency] if person.agency else None,
             person.capacity,
             person.represents,
+            person.nip,
         )
         for person in spec.attendees
     ]
-    if _attendance_of(meeting) == [(n, p, a.pk if a else None, c, r) for n, p, a, c, r in wanted]:
+    if _attendance_of(meeting) == [(n, p, a.pk if a else None, c, r, nip) for n, p, a, c, r, nip in wanted]:
         return
     for attendance in meeting.attendances.all():
         attendance_delete(meeting=meeting, attendance=attendance, user=secretary)
-    for name, position, agency, capacity, represents in wanted:
+    for name, position, agency, capacity, represents, nip in wanted:
         attendance_add(
             meeting=meeting,
             user=secretary,
             name=name,
             position=position,
+            nip=nip,
             agency=agency,
             capacity=capacity,
             represents=represents,
@@ -122,6 +151,7 @@ def demo_meetings_ensure(*, reference: DemoReference, users: dict[str, User]) ->
         elif not meeting.is_closed:
             meeting = meeting_update(meeting=meeting, values=values, user=secretary)
         if not meeting.is_closed:
+            _bases_restore(meeting=meeting, spec=spec, secretary=secretary)
             _attendance_restore(meeting=meeting, spec=spec, reference=reference, secretary=secretary)
         meetings[spec.key] = meeting
     return meetings
