@@ -273,6 +273,11 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
     if spec.header_groups:
         first_header = header - 1
         grouped: dict[int, tuple[str, int]] = {first: (label, last) for label, first, last in spec.header_groups}
+        lines = max(
+            _lines(label, _chars_per_line(sum(c.width for c in columns[first : last + 1]) - 1, bold=True))
+            for label, first, last in spec.header_groups
+        )
+        sheet.set_row(first_header, LINE_HEIGHT * lines + ROW_PADDING + 4)
         index = 0
         while index <= last_col:
             if index in grouped:
