@@ -164,8 +164,14 @@ def main() -> None:
         f"proposal form GET: {sizes[-1] / 1024:.1f} KB, median {statistics.median(times):.0f} ms, "
         f"max {max(times):.0f} ms over 20, {len(queries)} queries"
     )
+    started = time.perf_counter()
+    response = client.get(reverse("programs:proposal-list"))
+    print(
+        f"proposal list GET (program/kegiatan filter as a code box): {len(response.content) / 1024:.1f} KB, "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms"
+    )
     search = reverse("programs:sub-activity-search")
-    for query in ("1.03.10.2", "jalan", "rehabilitasi jembatan", "x"):
+    for query in ("1.03.02.2", "1.03.02.2.01.0005", "jalan", "rehabilitasi jembatan", "x"):
         times = []
         for _ in range(20):
             started = time.perf_counter()

@@ -116,13 +116,14 @@ def test_proposal_goes_from_banjar_operator_to_berita_acara(
     page.locator("#id_agency").select_option(label=pupr_banjar.short_name)
     page.locator("#id_location").fill("Ruas Martapura - Astambul STA 0+000 s.d. 2+500")
 
-    sub_activity_select = page.locator("#id_sub_activity")
-    page.get_by_role("searchbox", name="Cari sub kegiatan").press_sequentially("rehab")
-    # One match left: the filter hides the rest and picks it.
-    expect(sub_activity_select).to_have_value(str(rehab.pk))
-    visible = sub_activity_select.evaluate("s => [...s.options].filter(o => o.value && !o.hidden).length")
-    assert visible == 1
-    sub_activity_select.select_option(label=f"{rehab.code} {rehab.name}")
+    # The sub kegiatan box suggests codes as one types (static/js/subactivity_autocomplete.js); a click fills it in.
+    sub_activity_box = page.get_by_role("combobox", name="Sub kegiatan")
+    sub_activity_box.press_sequentially("jalan rehab")
+    suggestions = page.locator("#id_sub_activity-suggestions")
+    expect(suggestions.get_by_role("option")).to_have_count(1)
+    suggestions.get_by_role("option", name=re.compile(re.escape(rehab.code))).click()
+    expect(sub_activity_box).to_have_value(f"{rehab.code} {rehab.name}")
+    expect(suggestions).to_be_hidden()
 
     page.locator("#id_name").fill(PROPOSAL_NAME)
     page.locator("#id_volume").fill("2.5")
