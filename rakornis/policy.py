@@ -323,10 +323,12 @@ def may_on_meeting(user: Any, action: Action, meeting: Meeting) -> bool:
     return may(user, action, meeting_region_code(meeting))
 
 
-def get_meeting_for_user(user: Any, pk: int, action: Action | None = None) -> Meeting:
+def get_meeting_for_user(user: Any, pk: int, action: Action | None = None, queryset: Any = None) -> Meeting:
     """The meeting, or 404 outside what the user sees, or 403 when their roles do not grant `action` in the
-    organiser's region (a kabupaten secretary and the provincial Rakornis)."""
-    meeting: Meeting = get_object_or_404(Meeting.objects.for_user(user).select_related("organiser__region"), pk=pk)
+    organiser's region (a kabupaten secretary and the provincial Rakornis). `queryset` may add annotations (the
+    meeting page's counts, read with the meeting in one query)."""
+    queryset = Meeting.objects.all() if queryset is None else queryset
+    meeting: Meeting = get_object_or_404(queryset.for_user(user).select_related("organiser__region"), pk=pk)
     if action is not None:
         messages = {
             Action.MANAGE_MEETING: "Hanya sekretariat penyelenggara rapat yang dapat mengubah rapat ini.",
