@@ -1,19 +1,20 @@
-"""Pages of a long list that cost what the first page costs, whatever the number of rows.
+"""Pages of a long list whose cost is bounded, whatever the number of rows.
 
-Two bounds, chosen over keyset pagination so that a page keeps its number (`?page=500` can be linked, bookmarked and
-typed, and the admin's changelist takes the same paginator):
+Two bounds, chosen over keyset pagination so that a page keeps its number (`?page=120` can be linked, bookmarked
+and typed, and the admin's changelist takes the same paginator):
 
 - the count is exact up to `COUNT_BOUND` rows, then "lebih dari 10.000": `SELECT COUNT(*)` over a subquery that stops
   at `COUNT_BOUND + 1` rows, instead of counting half a million proposals for each page;
-- pages go down to `MAX_PAGES` (10,000 rows of 50); deeper, the list asks for a narrower filter. A list finds the rows of a page by their
-  ids first (`page_ids`: the filter and order alone, read from an index) and then reads only those rows in full, so
-  the per-row work of a page (joins, EXISTS, subqueries) is done for 50 rows, not for the thousands it skips.
+- pages go down to `MAX_PAGES` (10,000 rows of 50); deeper, the list asks for a narrower filter. A list finds the
+  rows of a page by their ids first (`page_ids`: the filter and order alone, read from an index) and then reads only
+  those rows in full, so the per-row work of a page (joins, EXISTS, subqueries) is done for 50 rows, not for the
+  thousands it skips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
@@ -37,7 +38,8 @@ class BoundedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """The number of rows, or `count_bound + 1` when there are more than `count_bound`."""
-        return self.object_list.order_by().values("pk")[: self.count_bound + 1].count()
+        rows = cast(QuerySet, self.object_list)
+        return rows.order_by().values("pk")[: self.count_bound + 1].count()
 
     @property
     def count_is_exact(self) -> bool:
