@@ -29,7 +29,10 @@ from programs.models import (
     ExcelJob,
     Indicator,
     IndicatorTarget,
+    Notification,
+    NotificationPreference,
     Proposal,
+    ProposalComment,
     ProposalDocument,
     ReadinessCriterion,
     WorkPlan,
@@ -173,6 +176,22 @@ class Scene:
         return ExcelJob.objects.create(
             kind=ExcelJob.Kind.PROPOSAL_EXPORT, user=owner, status=ExcelJob.Status.DONE, filename="Usulan.xlsx"
         )
+
+    @cached_property
+    def notification(self) -> Notification:
+        """An unread notification of a user outside the personas: nobody else opens or marks it (404)."""
+        owner = UserFactory(username="pemilik.notifikasi")
+        return Notification.objects.create(recipient=owner, kind=Notification.Kind.SUBMITTED, text="Usulan diajukan.")
+
+
+def _unread_for_everyone(scene: Scene) -> dict:
+    """One unread notification for every account there is now (the persona signed in among them): "mark all
+    read" then has something of theirs to mark."""
+    users = get_user_model().objects.all()
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind=Notification.Kind.VERIFIED, text="Usulan diverifikasi.") for user in users
+    )
+    return {}
 
 
 def proposal_data(scene: Scene, **overrides) -> dict:
@@ -385,6 +404,50 @@ RULES: dict[str, list[Rule]] = {
             allowed=roles(OPERATOR_BANJAR, SUPERUSER),
             done=lambda scene: not ProposalDocument.objects.filter(pk=scene.document.pk).exists(),
             **BANJAR_ONLY,
+        )
+    ],
+    # A proposal's thread: whoever sees the proposal reads it; its staff there write (viewers only read).
+    "programs:comment-list": [Rule("GET", _pk("draft"), allowed=READERS_OF_BANJAR, **BANJAR_ONLY)],
+    "programs:comment-create": [
+        Rule(
+            "POST",
+            _pk("draft"),
+            allowed=READERS_OF_BANJAR - {VIEWER},
+            data=lambda scene: {"text": "Mohon lampirkan DED."},
+            done=lambda scene: ProposalComment.objects.filter(text="Mohon lampirkan DED.").exists(),
+            **BANJAR_ONLY,
+        )
+    ],
+    # Notifications: everyone reads and marks their own and sets their preferences; another's is a 404 for all.
+    "notifications:notification-list": [Rule("GET", allowed=EVERYONE)],
+    "notifications:notification-preferences": [
+        Rule("GET", allowed=EVERYONE),
+        Rule("POST", allowed=EVERYONE, done=lambda scene: NotificationPreference.objects.exists()),
+    ],
+    "notifications:notification-read-all": [
+        Rule(
+            "POST",
+            allowed=EVERYONE,
+            data=_unread_for_everyone,
+            done=lambda scene: Notification.objects.filter(read_at__isnull=False).exists(),
+        )
+    ],
+    "notifications:notification-open": [
+        Rule(
+            "POST",
+            _pk("notification"),
+            allowed=EVERYONE,
+            hidden_from=SIGNED_IN,
+            done=lambda scene: Notification.objects.filter(read_at__isnull=False).exists(),
+        )
+    ],
+    "notifications:notification-read": [
+        Rule(
+            "POST",
+            _pk("notification"),
+            allowed=EVERYONE,
+            hidden_from=SIGNED_IN,
+            done=lambda scene: Notification.objects.filter(read_at__isnull=False).exists(),
         )
     ],
     "programs:proposal-carry-over": [
