@@ -268,7 +268,15 @@ class DecisionForm(forms.Form):
             Div("merged_into_number", css_class="js-outcome", data_outcomes=Decision.Outcome.MERGED),
             "reason",
             "version",
-            Submit("submit", "Simpan keputusan"),
+            # In a live meeting the secretary walks the agenda: Enter (the first button) saves and opens the next
+            # item awaiting a decision; Alt+N / Alt+S (the access keys) press either button from anywhere.
+            HTML(
+                '<div class="d-flex flex-wrap gap-2">'
+                '<button type="submit" name="berikutnya" value="1" class="btn btn-primary" accesskey="n" '
+                'title="Simpan, lalu buka usulan berikutnya di agenda (Enter, Alt+N)">Simpan dan berikutnya</button>'
+                '<button type="submit" name="simpan" value="1" class="btn btn-outline-primary" accesskey="s" '
+                'title="Simpan, lalu kembali ke agenda (Alt+S)">Simpan keputusan</button></div>'
+            ),
         )
 
     @staticmethod

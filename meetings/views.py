@@ -15,8 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from meetings.selectors import (
     summarise_decisions,
 )
 from meetings.services import (
+    DecisionInput,
     MeetingError,
     agenda_add,
     agenda_remove,
@@ -49,6 +50,7 @@ from meetings.services import (
     basis_move,
     basis_update,
     decision_record,
+    decision_record_bulk,
     decision_refusal,
     meeting_close,
     meeting_create,
@@ -59,6 +61,7 @@ from programs import jobs
 from programs.excel_views import xlsx_response
 from programs.models import ExcelJob, Proposal, ProposalFunding
 from rakornis import fiscal_year, policy
+from rakornis.formatting import format_rupiah
 from rakornis.policy import Action
 from rakornis.subqueries import count_subquery
 
@@ -69,6 +72,11 @@ AGENDA_PER_PAGE = 50
 ATTENDANCE_PER_PAGE = 100
 MINUTES_DECISION_LIMIT = 200
 MINUTES_ATTENDANCE_LIMIT = 500
+# At most this many agenda items agreed in one action (a page of the agenda holds AGENDA_PER_PAGE): a forged request
+# cannot make one transaction lock thousands of proposals.
+AGENDA_BULK_LIMIT = 500
+# The attendance form's page lists the last few people added, so the secretary sees what was typed.
+RECENT_ATTENDANCE = 10
 
 
 class CountedPaginator(Paginator):
@@ -223,7 +231,13 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
     model = Meeting
 
     def get_object(self, queryset=None) -> Meeting:
-        return _meeting_for_user(self.request, self.kwargs["pk"])
+        # The attendance and agenda counts (for their paginators) come with the meeting, in its one query.
+        user = self.request.user
+        counted = Meeting.objects.annotate(
+            attendance_count=count_subquery(Attendance.objects.all(), "meeting"),
+            agenda_count=count_subquery(AgendaItem.objects.for_user(user).awaiting_decision(), "meeting"),
+        )
+        return policy.get_meeting_for_user(user, self.kwargs["pk"], queryset=counted)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
@@ -231,15 +245,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
         can_manage = policy.may_on_meeting(user, Action.MANAGE_MEETING, meeting)
         editable = can_manage and not meeting.is_closed
         agenda_items = meeting.agenda_items.for_user(user).awaiting_decision()
-        counts = (
-            Meeting.objects.filter(pk=meeting.pk)
-            .annotate(
-                attendance_count=count_subquery(Attendance.objects.all(), "meeting"),
-                agenda_count=count_subquery(agenda_items.filter(meeting=meeting), "meeting"),
-            )
-            .values("attendance_count", "agenda_count")
-            .get()
-        )
+        counts = {"attendance_count": meeting.attendance_count, "agenda_count": meeting.agenda_count}
         attendances = CountedPaginator(
             meeting.attendances.select_related("agency"), ATTENDANCE_PER_PAGE, count=counts["attendance_count"]
         )
@@ -267,10 +273,8 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
             **_decision_page(request, meeting, decisions, totals),
         )
         if editable:
-            context["attendance_form"] = AttendanceForm(
-                meeting=meeting, user=user, focus=request.GET.get("hadir") == "1"
-            )
-            context["agenda_form"] = AgendaFilterForm(meeting=meeting, user=user)
+            # The attendance and agenda forms have their own pages (their choices are four queries): this page stays
+            # within issue 11's twelve queries for every role.
             context["basis_form"] = BasisForm(prefix="dasar")
         return context
 
@@ -318,13 +322,48 @@ def _decision_page(
 # --- Actions ---------------------------------------------------------------------------------------------------------
 
 
+def _editable_or_refused(request: HttpRequest, meeting: Meeting, anchor: str) -> HttpResponse | None:
+    if meeting.is_closed:
+        return _refuse(request, meeting, MeetingError("Rapat ini sudah ditutup; tidak dapat diubah lagi."), anchor)
+    return None
+
+
+@meeting_view(Action.MANAGE_MEETING, methods=("GET", "HEAD"))
+def attendance_form_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """The quick attendance form on its own page, the focus on the name; under it the last people added."""
+    if refused := _editable_or_refused(request, meeting, "daftar-hadir"):
+        return refused
+    recent = meeting.attendances.select_related("agency").order_by("-order", "-pk")[:RECENT_ATTENDANCE]
+    context = {
+        "meeting": meeting,
+        "form": AttendanceForm(meeting=meeting, user=request.user, focus=True),
+        "recent": recent,
+        "attendance_count": meeting.attendances.count(),
+    }
+    return render(request, "meetings/attendance_form.html", context)
+
+
+@meeting_view(Action.MANAGE_MEETING, methods=("GET", "HEAD"))
+def agenda_form_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """The agenda filter (kabupaten/kota, program, scheme) on its own page."""
+    if refused := _editable_or_refused(request, meeting, "agenda"):
+        return refused
+    context = {"meeting": meeting, "form": AgendaFilterForm(meeting=meeting, user=request.user)}
+    return render(request, "meetings/agenda_form.html", context)
+
+
 @meeting_view(Action.MANAGE_MEETING)
 def attendance_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    form = AttendanceForm(request.POST, meeting=meeting, user=request.user)
+    form = AttendanceForm(request.POST, meeting=meeting, user=request.user, focus=True)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
         messages.error(request, f"Peserta belum ditambahkan. {errors}")
-        return redirect(_detail_url(meeting, "daftar-hadir"))
+        if meeting.is_closed:
+            return redirect(_detail_url(meeting, "daftar-hadir"))
+        # The form again with what was typed, so one wrong NIP does not cost the whole line.
+        recent = meeting.attendances.select_related("agency").order_by("-order", "-pk")[:RECENT_ATTENDANCE]
+        context = {"meeting": meeting, "form": form, "recent": recent, "attendance_count": meeting.attendances.count()}
+        return render(request, "meetings/attendance_form.html", context)
     try:
         attendance = attendance_add(meeting=meeting, user=request.user, **form.cleaned_data)
     except MeetingError as error:
@@ -332,7 +371,7 @@ def attendance_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     messages.success(request, f"{attendance.name} ditambahkan ke daftar hadir.")
     # Back to the quick form with the focus on the name, ready for the next person.
     # No #fragment: browsers skip autofocus when the URL points at a part of the page.
-    return redirect(reverse("meetings:meeting-detail", args=[meeting.pk]) + "?hadir=1")
+    return redirect(reverse("meetings:attendance-form", args=[meeting.pk]) + "?hadir=1")
 
 
 @meeting_view(Action.MANAGE_MEETING)
@@ -428,6 +467,80 @@ def agenda_remove_view(request: HttpRequest, meeting: Meeting, item_pk: int) -> 
     return redirect(_detail_url(meeting, "agenda"))
 
 
+@meeting_view(Action.DECIDE)
+def agenda_agree_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """Agreed as proposed (*disepakati sesuai usulan*) for the agenda items ticked on the meeting page: one
+    transaction through `decision_record_bulk` (one decision and one audit entry each), all or nothing; a refusal
+    names each proposal that cannot be agreed and why, and nothing is recorded."""
+    back = _agenda_page_url(meeting, request.POST.get("agenda_hal", ""))
+    try:
+        ids = list(dict.fromkeys(int(value) for value in request.POST.getlist("usulan")))
+    except ValueError:
+        messages.error(request, "Pilihan usulan tidak valid; muat ulang halaman dan pilih lagi.")
+        return redirect(back)
+    if not ids:
+        messages.warning(request, "Belum ada usulan yang dipilih: centang usulan di agenda, lalu sepakati.")
+        return redirect(back)
+    if len(ids) > AGENDA_BULK_LIMIT:
+        messages.error(request, f"Paling banyak {AGENDA_BULK_LIMIT} usulan sekaligus; tidak ada yang dicatat.")
+        return redirect(back)
+    # A proposal the user does not see is a 404, as on its own page: nothing is said about it.
+    proposals = {p.pk: p for p in Proposal.objects.for_user(request.user).filter(pk__in=ids).only("pk", "number")}
+    if len(proposals) != len(ids):
+        raise Http404("Usulan tidak ditemukan.")
+    waiting = set(
+        meeting.agenda_items.for_user(request.user)
+        .awaiting_decision()
+        .filter(proposal_id__in=ids)
+        .values_list("proposal_id", flat=True)
+    )
+    if missing := [proposals[pk].number for pk in ids if pk not in waiting]:
+        messages.error(
+            request,
+            "Tidak ada keputusan yang dicatat. Tidak ada di agenda rapat ini atau sudah diputuskan: "
+            + ", ".join(sorted(missing))
+            + ".",
+        )
+        return redirect(back)
+    items = [DecisionInput(proposal=proposals[pk], outcome=Decision.Outcome.AGREED) for pk in ids]
+    try:
+        decisions = decision_record_bulk(meeting=meeting, items=items, user=request.user)
+    except MeetingError as error:
+        messages.error(request, f"Tidak ada keputusan yang dicatat. {error}")
+        return redirect(back)
+    total = ProposalFunding.objects.filter(proposal_id__in=ids).aggregate(total=Sum("amount"))["total"]
+    numbers = sorted(proposals[pk].number for pk in ids)
+    shown = ", ".join(numbers[:10]) + (f" dan {len(numbers) - 10} lainnya" if len(numbers) > 10 else "")
+    messages.success(
+        request,
+        f"{len(decisions)} usulan disepakati sesuai usulan, pagu {format_rupiah(total or 0)}: {shown}.",
+    )
+    return redirect(back)
+
+
+def _agenda_page_url(meeting: Meeting, page: str) -> str:
+    """The meeting page at the agenda, on the agenda page the user was on (the next items move up to it)."""
+    query = f"?agenda_hal={page}" if page.isdigit() else ""
+    return reverse("meetings:meeting-detail", args=[meeting.pk]) + query + "#agenda"
+
+
+def next_undecided(meeting: Meeting, user: Any, after: Proposal) -> int | None:
+    """The proposal of the agenda item that follows `after` in the agenda's order (kabupaten/kota code, number)
+    and still awaits a decision, else the first one awaiting (the agenda wraps round), else None."""
+    waiting = (
+        meeting.agenda_items.for_user(user)
+        .awaiting_decision()
+        .exclude(proposal_id=after.pk)
+        .order_by("proposal__region__code", "proposal__number", "pk")
+        .values_list("proposal_id", flat=True)
+    )
+    code, number = after.region.code, after.number
+    later = waiting.filter(
+        Q(proposal__region__code__gt=code) | Q(proposal__region__code=code, proposal__number__gt=number)
+    ).first()
+    return later if later is not None else waiting.first()
+
+
 @meeting_view(Action.DECIDE, methods=("GET", "HEAD", "POST"))
 def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: int) -> HttpResponse:
     proposal = policy.get_proposal_for_user(
@@ -466,6 +579,12 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"Keputusan atas {proposal.number}: {decision.get_outcome_display()}.")
+                if request.POST.get("berikutnya"):
+                    # "Simpan dan berikutnya": on to the next agenda item still awaiting a decision.
+                    following = next_undecided(meeting, request.user, proposal)
+                    if following is not None:
+                        return redirect("meetings:decision-record", meeting.pk, following)
+                    messages.info(request, "Semua usulan di agenda sudah diputuskan.")
                 return redirect(_detail_url(meeting, "agenda"))
     else:
         form = DecisionForm(**kwargs)
