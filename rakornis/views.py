@@ -1,8 +1,9 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
+from django.db.models import Case, QuerySet, Sum, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +18,28 @@ from rakornis.fiscal_year import planning_year
 from rakornis.policy import Action, may_anywhere
 
 HOME_LIST_LIMIT = 10
+
+
+def open_meetings(user: Any) -> QuerySet[Meeting]:
+    """The meetings in the user's scope that are not closed yet, whatever their fiscal year (an open meeting is work
+    to finish): today's first, then the coming ones, then those past and still open; each by its start.
+    `rank` 0 marks those meeting today (in the office's time zone)."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    end = start + timedelta(days=1)
+    return (
+        Meeting.objects.for_user(user)
+        .open()
+        .annotate(
+            rank=Case(
+                When(starts_at__lt=end, ends_at__gte=start, then=Value(0)),
+                When(starts_at__gte=end, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .select_related("organiser")
+        .order_by("rank", "starts_at", "pk")
+    )
 
 
 @require_safe
@@ -87,10 +110,5 @@ def home(request: HttpRequest) -> HttpResponse:
     if may_anywhere(user, Action.VERIFY):
         context["to_verify"] = listed.filter(status=Proposal.Status.SUBMITTED).order_by("updated_at")[:HOME_LIST_LIMIT]
     if may_anywhere(user, Action.MANAGE_MEETING, Action.PLAN, Action.READ_MINUTES):
-        context["upcoming_meetings"] = (
-            Meeting.objects.for_user(user)
-            .filter(fiscal_year=year, ends_at__gte=timezone.now() - timedelta(days=30))
-            .select_related("organiser")
-            .order_by("starts_at")[:HOME_LIST_LIMIT]
-        )
+        context["open_meetings"] = open_meetings(user)[:HOME_LIST_LIMIT]
     return render(request, "rakornis/home.html", context)
