@@ -1,13 +1,15 @@
 """Workbooks of the Renja and of what the meetings agreed in a fiscal year; `programs.xlsx.render` writes them.
 
-- `work_plan_*`: the Renja table of one work plan, the tree of `workplans.selectors.renja_table` as rows;
+- `work_plan_*`: the Renja of one work plan: first the official form of Permendagri 86/2017
+  (`workplans.selectors.renja_form`: urusan down to sub kegiatan, ten numbered columns, money per funding class),
+  then its detail per funding scheme with the source proposals (the tree of `workplans.selectors.renja_table`);
+- `stakeholder_*`: the "Usulan Program dan Kegiatan dari Para Pemangku Kepentingan" table of an agency and year;
 - `recap_*`: agreed amounts by kabupaten/kota x funding scheme (the deciding decisions, the same the Renja sync
   reads, as the proposal summary keeps them), and proposal counts by status.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,34 +22,45 @@ from agencies.models import Region
 from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import blank_zero, stamp, text
-from programs.xlsx.render import Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
-from workplans.selectors import RenjaTable, TableGroup, Totals, renja_table, work_plan_items
+from programs.xlsx.render import PAPER_A4, Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
+from workplans.selectors import (
+    LEVEL_LINE,
+    FormRow,
+    FundingClass,
+    RenjaForm,
+    RenjaTable,
+    TableGroup,
+    Totals,
+    renja_form,
+    renja_table,
+    split_target,
+    work_plan_items,
+)
 
 ZERO = Decimal(0)
 
 # The Renja table -----------------------------------------------------------------------------------------------------
 
 RENJA_TITLE = "Rumusan Rencana Program dan Kegiatan Perangkat Daerah Tahun {year} dan Prakiraan Maju Tahun {next_year}"
-_TARGET_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s+([^;]+?)\s*$")
 GROUP_STYLES = {0: Style.GROUP1, 1: Style.GROUP2, 2: Style.GROUP3}
 
 
-def split_target(value: str) -> tuple[Decimal | str | None, str]:
-    """`12,5 km` -> (12.5, "km"), so the target is a number; `12,5 km; 3 unit` (two units) stays text."""
-    value = (value or "").strip()
-    if not value:
-        return None, ""
-    match = _TARGET_RE.match(value)
-    if match is None:
-        return value, ""
-    whole, fraction, unit = match.groups()
-    return Decimal(f"{whole.replace('.', '')}.{fraction or '0'}"), unit
+def _classes(table: RenjaTable) -> list[str]:
+    """The funding classes the table's schemes belong to, in order: each gets its own total column."""
+    present = {FundingClass.of(scheme) for scheme in table.schemes}
+    return [funding_class for funding_class in FundingClass.ORDER if funding_class in present]
 
 
 def _money(totals: Totals, table: RenjaTable, *, zeros: bool = False) -> list[Decimal | None]:
-    """One cell per scheme of the table, then the total; empty cells for zero unless `zeros` (the total row)."""
+    """One cell per scheme of the table, then one total per funding class (APBD money and money from the centre are
+    never added together); empty cells for zero unless `zeros` (the total row)."""
     amounts = [amount or ZERO for amount in totals.columns(table.schemes)]
-    return [*(amounts if zeros else map(blank_zero, amounts)), totals.total]
+    per_class = [
+        sum((a for s, a in zip(table.schemes, amounts, strict=True) if FundingClass.of(s) == c), ZERO)
+        for c in _classes(table)
+    ]
+    cells = [*amounts, *per_class]
+    return cells if zeros else [blank_zero(cell) for cell in cells]
 
 
 def _renja_rows(table: RenjaTable) -> Iterator[Row | list[Any]]:
@@ -84,9 +97,109 @@ def _renja_rows(table: RenjaTable) -> Iterator[Row | list[Any]]:
     )
 
 
-def work_plan_sheets(work_plan: WorkPlan) -> list[SheetSpec]:
-    """The Renja of one agency and year. Its lines are read at once (a Renja holds hundreds, at most a few thousand
-    lines), so each group row can carry its subtotal above its lines, as the Renja form has it."""
+FORM_STYLES = {
+    "urusan": Style.GROUP1,
+    "bidang_urusan": Style.GROUP1,
+    "program": Style.GROUP1,
+    "kegiatan": Style.GROUP2,
+    "sub_kegiatan": Style.GROUP3,
+}
+FORM_NOTE = (
+    "Pagu tidak dijumlahkan lintas kelompok sumber dana: APBD dan dana dari pusat (DAK, DAU PU, Dekonsentrasi, "
+    "Tugas Pembantuan, APBN) berjumlah sendiri-sendiri."
+)
+
+
+def form_columns(year: int) -> list[Column]:
+    """The ten columns of the official form, numbered (1)-(10) under the header."""
+    return [
+        Column("Kode", width=17),
+        Column("Urusan / Bidang Urusan / Program / Kegiatan / Sub Kegiatan", width=34, wrap=True),
+        Column("Indikator Kinerja", width=28, wrap=True),
+        Column("Lokasi", width=20, wrap=True),
+        Column("Target Capaian Kinerja", width=13, wrap=True),
+        Column("Pagu Indikatif (Rp)", Kind.MONEY, 18),
+        Column("Sumber Dana", width=13, wrap=True),
+        Column("Catatan Penting", width=24, wrap=True),
+        Column("Target Capaian Kinerja", width=13, wrap=True),
+        Column("Kebutuhan Dana / Pagu Indikatif (Rp)", Kind.MONEY, 18),
+    ]
+
+
+def form_header_groups(year: int) -> list[tuple[str, int, int]]:
+    return [(f"Rencana Tahun {year}", 3, 6), (f"Prakiraan Maju Rencana Tahun {year + 1}", 8, 9)]
+
+
+def _form_row(row: FormRow) -> Iterator[Row | list[Any]]:
+    """A row of the form and, below it, one row per further funding entry (its amount and sources only)."""
+    first = row.money[0] if row.money else None
+    cells = [
+        row.code,
+        row.name,
+        text(row.indicator),
+        text(row.location),
+        text(row.target),
+        first.amount if first else None,
+        first.source if first else "",
+        text(row.notes),
+        text(row.forward_target),
+        blank_zero(row.forward_amount),
+    ]
+    style = FORM_STYLES.get(row.level, Style.DATA)
+    yield Row(cells, style) if row.level != LEVEL_LINE else cells
+    for money in row.money[1:]:
+        more = ["", "", "", "", "", money.amount, money.source, "", "", None]
+        yield Row(more, style) if row.level != LEVEL_LINE else more
+
+
+def _form_rows(form: RenjaForm) -> Iterator[Row | list[Any]]:
+    for row in form.rows:
+        yield from _form_row(row)
+    if not form.rows:
+        yield ["", "Renja ini belum berisi baris.", "", "", "", None, "", "", "", None]
+    for total in form.class_totals:
+        sources = ", ".join(scheme.name for scheme, _ in total.schemes)
+        yield Row(["", f"JUMLAH {total.label.upper()}", "", "", "", total.amount, sources, "", "", None], Style.TOTAL)
+        for scheme, amount in total.schemes:
+            yield Row(["", scheme.name, "", "", "", amount, scheme.name, "", "", None], Style.SUBTOTAL)
+    if form.forward_amount:
+        yield Row(
+            ["", f"JUMLAH PRAKIRAAN MAJU TAHUN {form.year + 1}", "", "", "", None, "", "", "", form.forward_amount],
+            Style.TOTAL,
+        )
+
+
+def renja_form_sheet(work_plan: WorkPlan, *, paper: int = PAPER_A4) -> SheetSpec:
+    """The official form of the Renja, landscape on A4 (or F4), fitted to the page width, header repeated."""
+    form = renja_form(work_plan)
+    year = work_plan.fiscal_year
+    return SheetSpec(
+        name=f"Renja {year}",
+        columns=form_columns(year),
+        rows=_form_rows(form),
+        title_lines=[
+            RENJA_TITLE.format(year=year, next_year=year + 1),
+            f"{work_plan.agency.name}",
+            f"Tahun Anggaran {year} \u2014 {work_plan.get_status_display()} \u2014 dicetak {stamp()}. {FORM_NOTE}",
+        ],
+        header_groups=form_header_groups(year),
+        number_row=True,
+        autofilter=False,
+        paper=paper,
+        active=True,
+    )
+
+
+def work_plan_sheets(work_plan: WorkPlan, *, paper: int = PAPER_A4) -> list[SheetSpec]:
+    """The Renja of one agency and year: the official form, then the detail per funding scheme. Its lines are read
+    at once (a Renja holds hundreds, at most a few thousand lines), so each group row can carry its subtotal above
+    its lines, as the Renja form has it."""
+    return [renja_form_sheet(work_plan, paper=paper), scheme_detail_sheet(work_plan, paper=paper)]
+
+
+def scheme_detail_sheet(work_plan: WorkPlan, *, paper: int = PAPER_A4) -> SheetSpec:
+    """Program > kegiatan > sub kegiatan > lines with one column per funding scheme, a total per funding class, and
+    every source proposal of each line."""
     table = renja_table(work_plan_items(work_plan))
     year = work_plan.fiscal_year
     columns = [
@@ -97,29 +210,30 @@ def work_plan_sheets(work_plan: WorkPlan) -> list[SheetSpec]:
         Column("Target", Kind.VOLUME, 9),
         Column("Satuan", width=8),
         *(Column(f"Pagu {scheme.short_name}", Kind.MONEY, 17) for scheme in table.schemes),
-        Column("Jumlah Pagu", Kind.MONEY, 18),
+        *(Column(f"Jumlah {FundingClass.LABELS[c]}", Kind.MONEY, 18) for c in _classes(table)),
         Column(f"Target {year + 1}", Kind.VOLUME, 9),
         Column(f"Satuan {year + 1}", width=8),
         Column(f"Prakiraan Maju Pagu {year + 1}", Kind.MONEY, 18),
         Column("Usulan Sumber", width=22, wrap=True),
         Column("Keterangan", width=20, wrap=True),
     ]
-    return [
-        SheetSpec(
-            name=f"Renja {year}",
-            columns=columns,
-            rows=_renja_rows(table),
-            title_lines=[
-                RENJA_TITLE.format(year=year, next_year=year + 1),
-                f"{work_plan.agency.name}",
-                f"Tahun Anggaran {year} \u2014 {work_plan.get_status_display()} \u2014 dicetak {stamp()}",
-            ],
-        )
-    ]
+    return SheetSpec(
+        name="Rincian per Skema",
+        columns=columns,
+        rows=_renja_rows(table),
+        title_lines=[
+            f"Rincian Renja per Skema Pendanaan dan Usulan Sumber Tahun {year} dan Prakiraan Maju Tahun {year + 1}",
+            f"{work_plan.agency.name}",
+            f"Tahun Anggaran {year} \u2014 {work_plan.get_status_display()} \u2014 dicetak {stamp()}",
+        ],
+        paper=paper,
+    )
 
 
-def work_plan_workbook(work_plan: WorkPlan, output: str | Path | BinaryIO | None = None) -> bytes:
-    sheets = work_plan_sheets(work_plan)
+def work_plan_workbook(
+    work_plan: WorkPlan, output: str | Path | BinaryIO | None = None, *, paper: int = PAPER_A4
+) -> bytes:
+    sheets = work_plan_sheets(work_plan, paper=paper)
     if output is None:
         return render_workbook(sheets)
     write_workbook(sheets, output)

@@ -10,15 +10,18 @@ Both roll up by the codes of the sub kegiatan, so the page's subtotals are the E
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from programs.models import FundingScheme, Nomenclature, Proposal, WorkPlan, WorkPlanItem, WorkPlanItemFunding
 from rakornis.subqueries import count_subquery
+from workplans.lines import format_targets, format_volume
 
 ZERO = Decimal(0)
 # A line's source proposals: the number to show, the region to decide whether a reader may open it.
@@ -332,3 +335,395 @@ def renja_lines(
         if group is not None:
             group.lines.append(line)
     return lines
+
+
+# The official form (Permendagri 86/2017) --------------------------------------------------------------------------
+#
+# "Rumusan Rencana Program dan Kegiatan Perangkat Daerah Tahun n dan Prakiraan Maju Tahun n+1": rows from urusan down
+# to sub kegiatan, each with its code, indicator and target, and under each sub kegiatan one row per kabupaten/kota
+# line; ten numbered columns. Money is never added across budgets: a row's indicative amount is given once per
+# funding class (regional APBD money; transfers and APBN money from the centre; other sources), each on its own row
+# with its sources named, and the table ends with the subtotal of each class, never one grand total.
+
+
+class FundingClass:
+    """Which budget a scheme's money belongs to, from `FundingScheme.budget`: the province's or kabupaten/kota's own
+    APBD (APBD Prov, APBD Kab/Kota, Bantuan Keuangan Provinsi), money from the centre (DAK and DAU PU, transferred
+    into the APBD; Dekonsentrasi, Tugas Pembantuan and APBN, which stay in the APBN) and other lawful sources."""
+
+    REGIONAL = "apbd"
+    CENTRAL = "pusat"
+    OTHER = "lainnya"
+    ORDER = (REGIONAL, CENTRAL, OTHER)
+    LABELS = {
+        REGIONAL: "APBD",
+        CENTRAL: "Transfer dan APBN dari pusat",
+        OTHER: "Sumber lain yang sah",
+    }
+
+    @classmethod
+    def of(cls, scheme: FundingScheme) -> str:
+        if scheme.budget == FundingScheme.Budget.APBD:
+            return cls.REGIONAL
+        if scheme.budget in (FundingScheme.Budget.TRANSFER, FundingScheme.Budget.APBN):
+            return cls.CENTRAL
+        return cls.OTHER
+
+
+# Source proposals a line's note names (the rest are counted), and distinct output indicators a row names.
+FORM_SOURCES_NAMED = 5
+FORM_INDICATORS_NAMED = 3
+NO_INDICATOR = "\u2014"
+LEVEL_LINE = "baris"
+
+
+@dataclass
+class FormMoney:
+    """One funding entry of a row: what the Sumber Dana column says and the amount, within one funding class."""
+
+    funding_class: str
+    source: str
+    amount: Decimal
+
+
+@dataclass
+class FormRow:
+    """One row of the official form (its continuation rows hold its further funding entries)."""
+
+    level: str  # a Nomenclature.Level value, or LEVEL_LINE for a sub kegiatan in one kabupaten/kota
+    code: str
+    name: str
+    indicator: str = ""
+    location: str = ""
+    target: str = ""
+    money: list[FormMoney] = field(default_factory=list)
+    notes: str = ""
+    forward_target: str = ""
+    forward_amount: Decimal = ZERO
+    item_id: int | None = None
+
+    @property
+    def is_line(self) -> bool:
+        return self.level == LEVEL_LINE
+
+
+@dataclass
+class ClassTotal:
+    """The subtotal of one funding class, with the amount of each scheme in it."""
+
+    funding_class: str
+    amount: Decimal
+    schemes: list[tuple[FundingScheme, Decimal]]
+
+    @property
+    def label(self) -> str:
+        return FundingClass.LABELS[self.funding_class]
+
+
+@dataclass
+class RenjaForm:
+    work_plan: WorkPlan
+    rows: list[FormRow]
+    class_totals: list[ClassTotal]
+    forward_amount: Decimal
+    line_count: int
+
+    @property
+    def year(self) -> int:
+        return self.work_plan.fiscal_year
+
+
+_TARGET_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s+([^;]+?)\s*$")
+
+
+def split_target(value: str) -> tuple[Decimal | str | None, str]:
+    """`12,5 km` -> (12.5, "km"), so the target is a number; `12,5 km; 3 unit` (two units) stays text."""
+    value = (value or "").strip()
+    if not value:
+        return None, ""
+    match = _TARGET_RE.match(value)
+    if match is None:
+        return value, ""
+    whole, fraction, unit = match.groups()
+    return Decimal(f"{whole.replace('.', '')}.{fraction or '0'}"), unit
+
+
+def _volumes(target: str) -> dict[str, Decimal] | None:
+    """`12,5 km; 3 unit` -> {"km": 12.5, "unit": 3}; None for a target that is not volumes with units."""
+    volumes: dict[str, Decimal] = {}
+    for part in target.split(";"):
+        if not part.strip():
+            continue
+        value, unit = split_target(part)
+        if not isinstance(value, Decimal) or not unit:
+            return None
+        volumes[unit] = volumes.get(unit, ZERO) + value
+    return volumes
+
+
+class _Targets:
+    """Volumes per unit added up from rows below, or the texts that are not volumes (kept, not lost)."""
+
+    def __init__(self) -> None:
+        self.volumes: dict[str, Decimal] = {}
+        self.texts: list[str] = []
+
+    def add(self, target: str) -> None:
+        volumes = _volumes(target)
+        if volumes is None:
+            if target.strip() and target not in self.texts:
+                self.texts.append(target)
+            return
+        for unit, value in volumes.items():
+            self.volumes[unit] = self.volumes.get(unit, ZERO) + value
+
+    def text(self) -> str:
+        return "; ".join(part for part in (format_targets(self.volumes), *self.texts) if part)
+
+
+def _named(values: Iterable[str], limit: int = FORM_INDICATORS_NAMED) -> str:
+    distinct = list(dict.fromkeys(value.strip() for value in values if value and value.strip()))
+    text = "; ".join(distinct[:limit])
+    if len(distinct) > limit:
+        text += f"; dan {len(distinct) - limit} lainnya"
+    return text
+
+
+def _money_by_class(amounts: dict[int, Decimal], schemes: dict[int, FundingScheme]) -> list[FormMoney]:
+    """A group's amounts per scheme as one entry per funding class, naming the schemes in it."""
+    per_class: dict[str, list[tuple[FundingScheme, Decimal]]] = {}
+    for scheme_id, amount in amounts.items():
+        scheme = schemes[scheme_id]
+        per_class.setdefault(FundingClass.of(scheme), []).append((scheme, amount))
+    money = []
+    for funding_class in FundingClass.ORDER:
+        entries = sorted(per_class.get(funding_class, []), key=lambda entry: (entry[0].order, entry[0].code))
+        if entries:
+            source = ", ".join(scheme.name for scheme, _ in entries)
+            money.append(FormMoney(funding_class, source, sum((amount for _, amount in entries), ZERO)))
+    return money
+
+
+def _outcome_indicators(
+    work_plan: WorkPlan, program_codes: Iterable[str]
+) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Per program code: (indicator name, target n, target n+1, note) of the outcome indicators linked to its sub
+    kegiatan (`IndicatorSubActivity`), with the targets of the agency's region. Two queries."""
+    from programs.models import IndicatorSubActivity, IndicatorTarget
+
+    codes = set(program_codes)
+    links = (
+        IndicatorSubActivity.objects.select_related("indicator")
+        .only("indicator__code", "indicator__name", "indicator__unit", "sub_activity__code")
+        .select_related("sub_activity")
+        .order_by("indicator__code")
+    )
+    per_program: dict[str, dict[int, Any]] = {}
+    for link in links:
+        parts = link.sub_activity.code.split(".")
+        program = ".".join(parts[:3])
+        if program in codes:
+            per_program.setdefault(program, {})[link.indicator_id] = link.indicator
+    year = work_plan.fiscal_year
+    indicator_ids = {pk for indicators in per_program.values() for pk in indicators}
+    region_id = work_plan.agency.region_id
+    targets: dict[tuple[int, int], Decimal] = {}
+    if indicator_ids and region_id is not None:
+        for indicator_id, target_year, value in IndicatorTarget.objects.filter(
+            indicator_id__in=indicator_ids, region_id=region_id, year__in=[year, year + 1], target__isnull=False
+        ).values_list("indicator_id", "year", "target"):
+            targets[(indicator_id, target_year)] = value
+
+    result: dict[str, list[tuple[str, str, str, str]]] = {}
+    for program, indicators in per_program.items():
+        rows = []
+        for indicator in sorted(indicators.values(), key=lambda i: i.code):
+            now, later = targets.get((indicator.pk, year)), targets.get((indicator.pk, year + 1))
+            note = "" if now is not None else f"Target {indicator.code} TA {year} belum ditetapkan."
+            rows.append(
+                (
+                    indicator.name,
+                    f"{format_volume(now)} {indicator.unit}" if now is not None else NO_INDICATOR,
+                    f"{format_volume(later)} {indicator.unit}" if later is not None else NO_INDICATOR,
+                    note,
+                )
+            )
+        result[program] = rows
+    return result
+
+
+def renja_form(work_plan: WorkPlan) -> RenjaForm:
+    """The Renja of `work_plan` in the official form: urusan > bidang urusan > program > kegiatan > sub kegiatan >
+    lines (a sub kegiatan in one kabupaten/kota), in code order.
+
+    Indicators: a program's are the outcome indicators linked to its sub kegiatan, with the targets of the agency's
+    region for n and n+1 (else the nomenclature's, else a dash and a note saying it is missing); a line's are the
+    output indicators of its source proposals (else the sub kegiatan's in the nomenclature); a sub kegiatan's and a
+    kegiatan's are those of the rows below (or the nomenclature's) with their targets added up per unit. Eight
+    queries whatever the number of lines and proposals; the lines are held at once, as in `renja_table`.
+    """
+    from agencies.models import Agency
+
+    through = WorkPlanItem.source_proposals.through
+    items = list(
+        WorkPlanItem.objects.filter(work_plan=work_plan)
+        .select_related("sub_activity", "region")
+        .annotate(source_count=count_subquery(through.objects.all(), "workplanitem"))
+        .prefetch_related(
+            Prefetch("funding_lines", queryset=WorkPlanItemFunding.objects.select_related("scheme").order_by())
+        )
+        .order_by("sub_activity__code", "region__code", "pk")
+    )
+    item_ids = [item.pk for item in items]
+    links = through.objects.filter(workplanitem__work_plan=work_plan)
+    first_sources: dict[int, list[str]] = {}
+    for item_id, number in (
+        links.annotate(rank=Window(RowNumber(), partition_by=[F("workplanitem_id")], order_by=[F("proposal__number")]))
+        .filter(Q(rank__lte=FORM_SOURCES_NAMED))
+        .order_by("workplanitem_id", "proposal__number")
+        .values_list("workplanitem_id", "proposal__number")
+    ):
+        first_sources.setdefault(item_id, []).append(number)
+    outputs: dict[int, list[str]] = {}
+    for item_id, indicator in (
+        links.exclude(proposal__output_indicator="")
+        .values_list("workplanitem_id", "proposal__output_indicator")
+        .distinct()
+        .order_by("workplanitem_id", "proposal__output_indicator")
+    ):
+        outputs.setdefault(item_id, []).append(indicator)
+
+    codes: set[str] = set()
+    for item in items:
+        code: str | None = item.sub_activity.code
+        while code:
+            codes.add(code)
+            code = Nomenclature.parent_code(code)
+    nodes = {node.code: node for node in Nomenclature.objects.filter(code__in=codes)} if codes else {}
+    government_level = (
+        Nomenclature.GovernmentLevel.REGENCY
+        if work_plan.agency.level == Agency.Level.REGENCY
+        else Nomenclature.GovernmentLevel.PROVINCE
+    )
+    outcomes = _outcome_indicators(work_plan, {code for code in codes if len(code.split(".")) == 3})
+
+    # Collect per code: lines, amounts per scheme, targets, forward estimates, regions.
+    schemes: dict[int, FundingScheme] = {}
+    amounts: dict[str, dict[int, Decimal]] = {}
+    targets: dict[str, _Targets] = {}
+    forward_targets: dict[str, _Targets] = {}
+    forward: dict[str, Decimal] = {}
+    indicators: dict[str, list[str]] = {}
+    regions: dict[str, list[str]] = {}
+    line_rows: dict[str, list[FormRow]] = {}
+    for item in items:
+        sub = item.sub_activity
+        line_amounts: dict[int, Decimal] = {}
+        for funding in item.funding_lines.all():
+            schemes[funding.scheme_id] = funding.scheme
+            line_amounts[funding.scheme_id] = line_amounts.get(funding.scheme_id, ZERO) + funding.amount
+        money = [
+            FormMoney(FundingClass.of(schemes[scheme_id]), schemes[scheme_id].name, amount)
+            for scheme_id, amount in sorted(
+                line_amounts.items(), key=lambda entry: (schemes[entry[0]].order, schemes[entry[0]].code)
+            )
+        ]
+        named = first_sources.get(item.pk, [])
+        notes = [item.notes.strip()] if item.notes.strip() else []
+        if named:
+            more = item.source_count - len(named)
+            notes.append("Usulan: " + ", ".join(named) + (f" dan {more} lainnya" if more > 0 else ""))
+        line_indicator = _named(outputs.get(item.pk, [])) or sub.indicator or sub.performance
+        if not line_indicator:
+            notes.append("Indikator keluaran belum diisi pada usulan maupun nomenklatur.")
+        line_rows.setdefault(sub.code, []).append(
+            FormRow(
+                level=LEVEL_LINE,
+                code="",
+                name=item.region.name,
+                indicator=line_indicator or NO_INDICATOR,
+                location=item.location or item.region.name,
+                target=item.target or NO_INDICATOR,
+                money=money,
+                notes="\n".join(notes),
+                forward_target=item.forward_target,
+                forward_amount=item.forward_amount,
+                item_id=item.pk,
+            )
+        )
+        code = sub.code
+        while code:
+            per_code = amounts.setdefault(code, {})
+            for scheme_id, amount in line_amounts.items():
+                per_code[scheme_id] = per_code.get(scheme_id, ZERO) + amount
+            targets.setdefault(code, _Targets()).add(item.target)
+            forward_targets.setdefault(code, _Targets()).add(item.forward_target)
+            forward[code] = forward.get(code, ZERO) + item.forward_amount
+            indicators.setdefault(code, []).append(line_indicator)
+            if item.region.name not in regions.setdefault(code, []):
+                regions[code].append(item.region.name)
+            code = Nomenclature.parent_code(code) or ""
+
+    def group_row(code: str) -> FormRow:
+        level = Nomenclature.level_for_code(code) or ""
+        node = nodes.get(code)
+        name = node.name_for(government_level) if node is not None else "(tidak ada dalam nomenklatur)"
+        row = FormRow(
+            level=level,
+            code=code,
+            name=name,
+            money=_money_by_class(amounts[code], schemes),
+            forward_amount=forward[code],
+        )
+        if level in (Nomenclature.Level.AFFAIR, Nomenclature.Level.SECTOR):
+            return row  # the form gives urusan and bidang urusan no indicator
+        node_indicator = (node.indicator or node.performance) if node is not None else ""
+        if level == Nomenclature.Level.PROGRAM:
+            outcome = outcomes.get(code, [])
+            if outcome:
+                row.indicator = "\n".join(name for name, _, _, _ in outcome)
+                row.target = "\n".join(target for _, target, _, _ in outcome)
+                row.forward_target = "\n".join(later for _, _, later, _ in outcome)
+                row.notes = " ".join(note for _, _, _, note in outcome if note)
+            elif node_indicator:
+                row.indicator, row.target = node_indicator, NO_INDICATOR
+                row.notes = "Target outcome program belum ditetapkan."
+            else:
+                row.indicator = row.target = NO_INDICATOR
+                row.notes = (
+                    "Indikator outcome program belum ditetapkan: hubungkan indikator kinerja ke sub kegiatannya."
+                )
+            return row
+        row.indicator = node_indicator or _named(i for i in indicators[code] if i != NO_INDICATOR) or NO_INDICATOR
+        row.target = targets[code].text() or NO_INDICATOR
+        row.forward_target = forward_targets[code].text()
+        if level == Nomenclature.Level.SUB_ACTIVITY:
+            row.location = ", ".join(regions[code])
+        if row.indicator == NO_INDICATOR:
+            row.notes = "Indikator keluaran belum diisi pada usulan maupun nomenklatur."
+        return row
+
+    rows: list[FormRow] = []
+    for code in sorted(amounts, key=lambda c: [part.zfill(4) for part in c.split(".")]):
+        rows.append(group_row(code))
+        rows.extend(line_rows.get(code, []))
+
+    grand: dict[int, Decimal] = {}
+    for item_amounts in (amounts[code] for code in amounts if Nomenclature.parent_code(code) is None):
+        for scheme_id, amount in item_amounts.items():
+            grand[scheme_id] = grand.get(scheme_id, ZERO) + amount
+    class_totals = []
+    for funding_class in FundingClass.ORDER:
+        in_class = sorted(
+            ((schemes[pk], amount) for pk, amount in grand.items() if FundingClass.of(schemes[pk]) == funding_class),
+            key=lambda entry: (entry[0].order, entry[0].code),
+        )
+        if in_class:
+            class_totals.append(ClassTotal(funding_class, sum((a for _, a in in_class), ZERO), in_class))
+    return RenjaForm(
+        work_plan=work_plan,
+        rows=rows,
+        class_totals=class_totals,
+        forward_amount=sum((forward[code] for code in forward if Nomenclature.parent_code(code) is None), ZERO),
+        line_count=len(item_ids),
+    )

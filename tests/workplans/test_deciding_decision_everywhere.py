@@ -82,10 +82,10 @@ def test_the_renja_page_shows_the_later_decision(client, planner, synced):
 
 
 def test_the_renja_excel_shows_the_later_decision(synced):
-    _, _, header, rows = sheet_table(work_plan_workbook(synced))
+    _, _, header, rows = sheet_table(work_plan_workbook(synced), "Rincian per Skema")
     total = dict(zip(header, rows[-1], strict=True))
     assert total["Program / Kegiatan / Sub Kegiatan"] == "JUMLAH"
-    assert Decimal(total["Jumlah Pagu"]) == LATER_TOTAL
+    assert Decimal(total["Jumlah APBD"]) == LATER_TOTAL
 
 
 def test_the_recap_shows_the_later_decision(client, verifier, decided_twice):

@@ -70,11 +70,14 @@ def _aggregate(work_plan, code: str = "", scheme: str | None = None) -> Decimal:
     return lines.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
+DETAIL = "Rincian per Skema"
+
+
 def test_renja_export_groups_program_kegiatan_sub_kegiatan_with_subtotals(renja, schemes):
-    worksheet, header_row, header, rows = sheet_table(work_plan_workbook(renja))
+    worksheet, header_row, header, rows = sheet_table(work_plan_workbook(renja), DETAIL)
 
     titles = [worksheet.cell(row, 1).value for row in range(1, header_row)]
-    assert titles[0] == "Rumusan Rencana Program dan Kegiatan Perangkat Daerah Tahun 2027 dan Prakiraan Maju Tahun 2028"
+    assert titles[0] == "Rincian Renja per Skema Pendanaan dan Usulan Sumber Tahun 2027 dan Prakiraan Maju Tahun 2028"
     assert titles[1] == renja.agency.name
     assert titles[2].startswith("Tahun Anggaran 2027")
     assert header == [
@@ -86,7 +89,7 @@ def test_renja_export_groups_program_kegiatan_sub_kegiatan_with_subtotals(renja,
         "Satuan",
         "Pagu APBD Prov",
         "Pagu BKP",
-        "Jumlah Pagu",
+        "Jumlah APBD",
         "Target 2028",
         "Satuan 2028",
         "Prakiraan Maju Pagu 2028",
@@ -108,7 +111,7 @@ def test_renja_export_groups_program_kegiatan_sub_kegiatan_with_subtotals(renja,
         if not row[0]:
             continue
         values = dict(zip(header, row, strict=True))
-        assert as_decimal(values["Jumlah Pagu"]) == _aggregate(renja, row[0]), row[0]
+        assert as_decimal(values["Jumlah APBD"]) == _aggregate(renja, row[0]), row[0]
         assert as_decimal(values["Pagu APBD Prov"]) == _aggregate(renja, row[0], "APBD_PROV"), row[0]
         assert as_decimal(values["Pagu BKP"]) == _aggregate(renja, row[0], "BKP"), row[0]
     items = [row for row in rows if not row[0] and row[1] != "JUMLAH"]
@@ -124,7 +127,7 @@ def test_renja_export_groups_program_kegiatan_sub_kegiatan_with_subtotals(renja,
     assert (second["Target"], second["Satuan"]) == ("3 unit; 2 km", None)
     total = dict(zip(header, rows[-1], strict=True))
     assert total["Program / Kegiatan / Sub Kegiatan"] == "JUMLAH"
-    assert as_decimal(total["Jumlah Pagu"]) == _aggregate(renja) == Decimal(4_900_000_000)
+    assert as_decimal(total["Jumlah APBD"]) == _aggregate(renja) == Decimal(4_900_000_000)
     assert (
         as_decimal(total["Prakiraan Maju Pagu 2028"])
         == WorkPlanItem.objects.filter(work_plan=renja).aggregate(t=Sum("forward_amount"))["t"]
@@ -156,7 +159,7 @@ def test_export_renja_command(tmp_path, renja):
         str(output),
         stdout=io.StringIO(),
     )
-    _, _, header, rows = sheet_table(output.read_bytes())
+    _, _, header, rows = sheet_table(output.read_bytes(), DETAIL)
     assert rows[-1][1] == "JUMLAH"
     with pytest.raises(CommandError, match="Renja Dinas PUPR Prov. Kalsel TA 2028 belum ada"):
         call_command("export_renja", "--year", "2028", "--agency", "Dinas PUPR Prov. Kalsel", "--output", str(output))

@@ -120,7 +120,7 @@ def test_the_page_and_the_excel_show_the_builders_totals(client, planner, work_p
     # The complete table is the print's; the page shows programs and kegiatan, their sub kegiatan on demand.
     page = client.get(reverse("workplans:workplan-print", args=[work_plan.pk])).text
     outline = client.get(reverse("workplans:workplan-detail", args=[work_plan.pk])).text
-    _, _, header, rows = sheet_table(work_plan_workbook(work_plan))
+    _, _, header, rows = sheet_table(work_plan_workbook(work_plan), "Rincian per Skema")
     excel = {row[0]: dict(zip(header, row, strict=True)) for row in rows if row[0]}
 
     for group in every_group(table):
@@ -134,7 +134,7 @@ def test_the_page_and_the_excel_show_the_builders_totals(client, planner, work_p
             + (f" {format_rupiah(group.totals.forward_amount)}" if group.totals.forward_amount else "")
         ), group.code
         cells = excel[group.code]
-        assert as_decimal(cells["Jumlah Pagu"]) == group.totals.total, group.code
+        assert as_decimal(cells["Jumlah APBD"]) == group.totals.total, group.code
         for scheme, amount in zip(table.schemes, group.amounts, strict=True):
             assert as_decimal(cells[f"Pagu {scheme.short_name}"]) == (amount or 0), (group.code, scheme.code)
         assert as_decimal(cells[f"Prakiraan Maju Pagu {work_plan.fiscal_year + 1}"]) == group.totals.forward_amount
@@ -144,5 +144,5 @@ def test_the_page_and_the_excel_show_the_builders_totals(client, planner, work_p
         f"Jumlah {grand} {format_rupiah(table.totals.total)} {format_rupiah(table.totals.forward_amount)}"
     )
     total = dict(zip(header, rows[-1], strict=True))
-    assert as_decimal(total["Jumlah Pagu"]) == table.totals.total == Decimal(2_380_000_000)
+    assert as_decimal(total["Jumlah APBD"]) == table.totals.total == Decimal(2_380_000_000)
     assert [as_decimal(total[f"Pagu {s.short_name}"]) for s in table.schemes] == table.amounts
