@@ -84,16 +84,16 @@ def meeting_decision_breakdown(
             origin_value,
             BreakdownTotal(origin_value, origin_labels.get(origin_value, origin_value), amounts=[ZERO] * len(schemes)),
         )
-        for total in (desk, origin):
-            total.count += row["n"]
+        for counted in (desk, origin):
+            counted.count += row["n"]
             if row["outcome"] in Decision.COUNTED_OUTCOMES:
-                total.counted += row["n"]
+                counted.counted += row["n"]
     for line in amounts:
         index = column.get(line["scheme_id"])
-        for total in (desks.get(line["decision__desk_id"]), origins.get(line["decision__proposal__origin"])):
-            if total is not None and index is not None:
-                total.amounts[index] += line["amount"]
-                total.total += line["amount"]
+        for summed in (desks.get(line["decision__desk_id"]), origins.get(line["decision__proposal__origin"])):
+            if summed is not None and index is not None:
+                summed.amounts[index] += line["amount"]
+                summed.total += line["amount"]
     origin_order = {value: index for index, value in enumerate(Proposal.Origin.values)}
     return MeetingBreakdown(
         desks=sorted(desks.values(), key=lambda d: (d.key is None, d.label))
