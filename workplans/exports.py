@@ -23,8 +23,11 @@ from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import blank_zero, stamp, text
 from programs.xlsx.render import PAPER_A4, Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
+from workplans.lines import format_volume
 from workplans.selectors import (
     LEVEL_LINE,
+    NO_INDICATOR,
+    STAKEHOLDER_LIMIT,
     FormRow,
     FundingClass,
     RenjaForm,
@@ -34,6 +37,7 @@ from workplans.selectors import (
     renja_form,
     renja_table,
     split_target,
+    stakeholder_proposals,
     work_plan_items,
 )
 
@@ -238,6 +242,77 @@ def work_plan_workbook(
         return render_workbook(sheets)
     write_workbook(sheets, output)
     return b""
+
+
+# The stakeholders' proposals ------------------------------------------------------------------------------------------
+
+STAKEHOLDER_TITLE = "Usulan Program dan Kegiatan dari Para Pemangku Kepentingan Tahun {year}"
+
+
+def _stakeholder_rows(proposals: QuerySet[Proposal]) -> Iterator[Row | list[Any]]:
+    count = 0
+    for count, proposal in enumerate(proposals[: STAKEHOLDER_LIMIT + 1].iterator(chunk_size=2000), start=1):
+        if count > STAKEHOLDER_LIMIT:
+            yield Row(
+                [
+                    "",
+                    f"Lebih dari {STAKEHOLDER_LIMIT:,} usulan: tabel ini memuat {STAKEHOLDER_LIMIT:,} yang pertama "
+                    "menurut kode sub kegiatan. Unduh daftar usulan yang disaring untuk sisanya.".replace(",", "."),
+                ],
+                Style.SUBTOTAL,
+            )
+            return
+        sub = proposal.sub_activity
+        program = f"{sub.code} {sub.name}\n{proposal.name}" if sub is not None else proposal.name
+        place = [part.name for part in (proposal.village, proposal.district) if part is not None]
+        location = ", ".join([*([proposal.location] if proposal.location else []), *place, proposal.region.name])
+        indicator = proposal.output_indicator or (sub.indicator or sub.performance if sub is not None else "")
+        notes = [proposal.number, proposal.get_origin_display(), proposal.get_status_display()]
+        if proposal.in_renja:
+            notes.append("masuk Renja")
+        yield [
+            count,
+            text(program),
+            text(location),
+            text(indicator) or NO_INDICATOR,
+            f"{format_volume(proposal.volume)} {proposal.unit}".strip(),
+            "; ".join(notes),
+        ]
+    if count == 0:
+        yield ["", "Belum ada usulan pemangku kepentingan untuk perangkat daerah dan tahun ini."]
+
+
+def stakeholder_sheets(work_plan: WorkPlan, proposals: QuerySet[Proposal], *, paper: int = PAPER_A4) -> list[SheetSpec]:
+    """Tabel 2.4 of the Renja: No, Program/Kegiatan, Lokasi, Indikator Kinerja, Besaran/Volume, Catatan, over
+    `workplans.selectors.stakeholder_proposals` (at most STAKEHOLDER_LIMIT rows, streamed)."""
+    year = work_plan.fiscal_year
+    return [
+        SheetSpec(
+            name="Usulan Pemangku Kepentingan",
+            columns=[
+                Column("No", Kind.COUNT, 5, align="center"),
+                Column("Program/Kegiatan", width=44, wrap=True),
+                Column("Lokasi", width=32, wrap=True),
+                Column("Indikator Kinerja", width=30, wrap=True),
+                Column("Besaran/Volume", width=13),
+                Column("Catatan", width=30, wrap=True),
+            ],
+            rows=_stakeholder_rows(stakeholder_proposals(work_plan, proposals)),
+            title_lines=[
+                STAKEHOLDER_TITLE.format(year=year),
+                work_plan.agency.name,
+                "Usulan yang diajukan perangkat daerah ini atau diputuskan dalam rapat yang diselenggarakannya atau "
+                f"dengan perangkat daerah ini sebagai pelaksana; dicetak {stamp()}",
+            ],
+            number_row=True,
+            autofilter=False,
+            paper=paper,
+        )
+    ]
+
+
+def stakeholder_workbook(work_plan: WorkPlan, proposals: QuerySet[Proposal]) -> bytes:
+    return render_workbook(stakeholder_sheets(work_plan, proposals))
 
 
 # The recap of a fiscal year ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from programs.models import FundingScheme, Nomenclature, Proposal, WorkPlan, WorkPlanItem, WorkPlanItemFunding
@@ -726,4 +726,33 @@ def renja_form(work_plan: WorkPlan) -> RenjaForm:
         class_totals=class_totals,
         forward_amount=sum((forward[code] for code in forward if Nomenclature.parent_code(code) is None), ZERO),
         line_count=len(item_ids),
+    )
+
+
+# The stakeholders' proposals (Tabel 2.4 of the Renja) --------------------------------------------------------------
+
+# Rows the table holds: an agency-year of a big province receives thousands of proposals; past this the table says
+# how to narrow it rather than growing without bound.
+STAKEHOLDER_LIMIT = 20_000
+
+
+def stakeholder_proposals(work_plan: WorkPlan, proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """The proposals of `proposals` (the reader's scope) for the Renja's fiscal year that reached its agency: those
+    it proposed itself, and those decided in a meeting it organised or with it as the executing agency. Drafts
+    (not proposed yet) are left out. Each carries `in_renja`: whether a line of this Renja comes from it."""
+    from meetings.models import Decision
+
+    agency = work_plan.agency
+    addressed = Decision.objects.filter(proposal=OuterRef("pk")).filter(
+        Q(executing_agency=agency) | Q(meeting__organiser=agency)
+    )
+    through = WorkPlanItem.source_proposals.through
+    in_renja = through.objects.filter(proposal=OuterRef("pk"), workplanitem__work_plan=work_plan)
+    return (
+        proposals.filter(fiscal_year=work_plan.fiscal_year)
+        .exclude(status=Proposal.Status.DRAFT)
+        .filter(Q(agency=agency) | Exists(addressed))
+        .select_related("region", "district", "village", "sub_activity")
+        .annotate(in_renja=Exists(in_renja))
+        .order_by("sub_activity__code", "region__code", "number")
     )

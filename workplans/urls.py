@@ -16,5 +16,10 @@ urlpatterns = [
     path("renja/<int:pk>/sinkronisasi/", views.workplan_sync, name="workplan-sync"),
     path("renja/<int:pk>/finalkan/", views.workplan_finalise, name="workplan-finalise"),
     path("renja/<int:pk>/excel/", views.workplan_export, name="workplan-export"),
+    path(
+        "renja/<int:pk>/excel/pemangku-kepentingan/",
+        views.workplan_stakeholders_export,
+        name="workplan-stakeholders-export",
+    ),
     path("excel/rekap/", views.recap_export, name="recap-export"),
 ]

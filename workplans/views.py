@@ -46,7 +46,7 @@ from rakornis import fiscal_year, policy
 from rakornis.formatting import format_rupiah
 from rakornis.policy import Action
 from rakornis.subqueries import count_subquery, total_subquery
-from workplans.exports import recap_workbook, work_plan_workbook
+from workplans.exports import recap_workbook, stakeholder_workbook, work_plan_workbook
 from workplans.lines import LineChange, RenjaLine, SyncPlan
 from workplans.selectors import (
     LINES_PER_PAGE,
@@ -421,3 +421,14 @@ def workplan_export(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect(job)
     return xlsx_response(work_plan_workbook(work_plan), filename)
+
+
+@require_safe
+@login_required
+def workplan_stakeholders_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Usulan Program dan Kegiatan dari Para Pemangku Kepentingan" table of the Renja's agency and year, over
+    the proposals the user may see (404 for a Renja outside the user's scope); bounded by STAKEHOLDER_LIMIT rows."""
+    work_plan = policy.get_work_plan_for_user(request.user, pk)
+    name = slugify(work_plan.agency.short_name) or work_plan.agency_id
+    content = stakeholder_workbook(work_plan, Proposal.objects.for_user(request.user))
+    return xlsx_response(content, f"Usulan_Pemangku_Kepentingan_{name}_TA{work_plan.fiscal_year}.xlsx")
