@@ -662,6 +662,7 @@ RULES: dict[str, list[Rule]] = {
     "programs:proposal-export": [Rule("GET", allowed=EVERYONE)],
     "workplans:recap-export": [Rule("GET", allowed=EVERYONE)],
     "workplans:workplan-export": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    "workplans:workplan-stakeholders-export": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
     # Every signed-in user opens their own jobs; the scene's job belongs to someone else, so it is a 404 for all.
     "programs:job-detail": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
     "programs:job-status": [Rule("GET", _pk("job"), allowed=EVERYONE, hidden_from=SIGNED_IN)],
