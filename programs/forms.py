@@ -14,7 +14,8 @@ from django.utils.functional import cached_property
 
 from agencies.models import Agency, Region
 from programs.autocomplete import SubActivityField, retired_message
-from programs.models import FundingScheme, Nomenclature, Proposal
+from programs.models import FundingScheme, Nomenclature, Proposal, ReadinessCriterion
+from programs.services.readiness import readiness_checklist, unmet_without_note
 from rakornis import fiscal_year
 from rakornis.extents import province_extent
 from rakornis.numbers import (
@@ -329,3 +330,70 @@ class ReturnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Catatan pengembalian wajib diisi."},
     )
+
+
+# The actions the proposal list applies to the ticked proposals, with their button and the noun of the summary.
+BULK_ACTION_LABELS: dict[str, str] = {
+    "submit": "Ajukan ke provinsi",
+    "verify": "Verifikasi",
+    "return": "Kembalikan untuk perbaikan",
+    "carry_over": "Lanjutkan ke TA berikutnya",
+}
+
+
+class BulkActionForm(forms.Form):
+    """One action for every proposal ticked on the list, with one note for all (a return needs it, and so does a
+    verification with a readiness criterion unmet) and, for a verification or a return, the readiness criteria that
+    all of them meet. It validates only: the view checks the user's roles on each proposal and the services the
+    statuses, all or nothing."""
+
+    action = forms.ChoiceField(
+        label="Tindakan",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Pilih tindakannya.",
+            "invalid_choice": "Tindakan itu tidak tersedia untuk semua usulan yang dipilih.",
+        },
+    )
+    criteria = forms.ModelMultipleChoiceField(
+        label="Kriteria kesiapan yang dipenuhi semua usulan ini (untuk verifikasi atau pengembalian)",
+        queryset=ReadinessCriterion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
+    )
+    note = forms.CharField(
+        label="Catatan untuk semua usulan yang dipilih",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        help_text="Wajib untuk pengembalian, dan untuk verifikasi bila ada kriteria kesiapan yang belum terpenuhi.",
+    )
+
+    def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [(value, BULK_ACTION_LABELS[value]) for value in actions]
+        criteria = self.fields["criteria"]
+        assert isinstance(criteria, forms.ModelMultipleChoiceField)
+        criteria.queryset = ReadinessCriterion.objects.filter(active=True).order_by("order", "pk")
+        if len(actions) == 1:
+            action.initial = actions[0]
+
+    def met_ids(self) -> list[int] | None:
+        """The ticked criteria, for a verification or a return (recorded with it); None for the other actions."""
+        if self.cleaned_data.get("action") not in ("verify", "return"):
+            return None
+        return [criterion.pk for criterion in self.cleaned_data.get("criteria", [])]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        action, note = cleaned.get("action"), cleaned.get("note", "")
+        if action == "return" and not note.strip():
+            self.add_error("note", "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
+        elif action == "verify" and "criteria" in cleaned:
+            met = self.met_ids() or []
+            if problem := unmet_without_note(readiness_checklist(met), note):
+                self.add_error("note", problem)
+        return cleaned

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ProposalListView.as_view(), name="proposal-list"),
     path("baru/", views.ProposalCreateView.as_view(), name="proposal-create"),
     path("lanjutkan/", views.proposal_carry_over_bulk, name="proposal-carry-over-bulk"),
+    path("massal/", views.proposal_bulk, name="proposal-bulk"),
     path("wilayah/<str:code>/", views.region_children, name="region-children"),
     path("sub-kegiatan/", autocomplete.sub_activity_search, name="sub-activity-search"),
     path("program-kegiatan/", autocomplete.program_search, name="program-search"),

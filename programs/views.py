@@ -15,7 +15,7 @@ from django.core.paginator import InvalidPage
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -26,12 +26,21 @@ from agencies.models import Region
 from programs import overlaps, services
 from programs.document_views import documents_context
 from programs.filters import PROPOSED, filter_proposals
-from programs.forms import FundingFormSet, ProposalForm, ReturnForm, funding_level_warning
+from programs.forms import (
+    BULK_ACTION_LABELS,
+    BulkActionForm,
+    FundingFormSet,
+    ProposalForm,
+    ReturnForm,
+    funding_level_warning,
+)
 from programs.history import STATUS_ACTIONS, history_rows
 from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.services.readiness import readiness_checklist
 from programs.summary import proposal_list_totals
 from programs.verification import latest_check, return_notes
 from rakornis import fiscal_year
+from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
 from rakornis.pagination import BoundedPaginator, ordering_of, page_ids
 from rakornis.policy import (
@@ -128,6 +137,8 @@ class ProposalListView(LoginRequiredMixin, ListView):
             recap_year=self.filterset.form.cleaned_data.get("fiscal_year") if self.filterset.is_valid() else None,
             can_bulk_carry_over=self.request.GET.get("status") == Proposal.Status.DEFERRED
             and may_anywhere(self.request.user, Action.CARRY_OVER),
+            # Ticking rows for a bulk action (`proposal_bulk` offers what applies to every ticked one).
+            can_bulk=may_anywhere(self.request.user, *BULK_ACTIONS),
         )
         return context
 
@@ -484,6 +495,118 @@ def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
         + (" …" if len(copies) > 10 else ""),
     )
     return HttpResponseRedirect(back)
+
+
+# Bulk actions on the list ------------------------------------------------------------------------------------------
+
+BULK_ACTIONS = (Action.SUBMIT, Action.VERIFY, Action.RETURN, Action.CARRY_OVER)
+# At most this many ticked proposals per action: the list shows 50 a page, and one transaction stays short.
+BULK_LIMIT = 500
+
+
+def _list_back(request: HttpRequest) -> str:
+    """The list with the filter it was posted from."""
+    query = request.POST.get("filter", "")
+    back = f"{reverse('programs:proposal-list')}?{query}" if query else reverse("programs:proposal-list")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("programs:proposal-list")
+    return back
+
+
+def _bulk_run(user, action: str, proposals: list[Proposal], form: BulkActionForm) -> str:
+    """Apply `action` to every proposal through the services (all or nothing), and say what was done."""
+    note = form.cleaned_data.get("note", "").strip()
+    if action == Action.CARRY_OVER:
+        copies = services.proposal_carry_over_many(proposals=proposals, user=user)
+        numbers = [copy.number for copy in copies]
+        return f"{len(copies)} usulan dilanjutkan ke tahun anggaran berikutnya sebagai draf: {_numbers(numbers)}."
+    met = form.met_ids()
+    checklist = readiness_checklist(met) if met is not None else None
+    moves = [services.ProposalMove(proposal, note=note, checklist=checklist) for proposal in proposals]
+    services.proposal_move_bulk(user=user, event=Action(action), moves=moves)
+    done = {
+        Action.SUBMIT: "diajukan ke provinsi untuk diverifikasi",
+        Action.VERIFY: "terverifikasi",
+        Action.RETURN: "dikembalikan ke operator untuk diperbaiki",
+    }[Action(action)]
+    total = sum((proposal.total_amount or Decimal(0) for proposal in proposals), Decimal(0))
+    numbers = [proposal.number for proposal in proposals]
+    return f"{len(proposals)} usulan {done} (pagu {format_rupiah(total)}): {_numbers(numbers)}."
+
+
+def _numbers(numbers: list[str]) -> str:
+    return ", ".join(numbers[:10]) + (f" dan {len(numbers) - 10} lainnya" if len(numbers) > 10 else "")
+
+
+@require_POST
+@login_required
+def proposal_bulk(request: HttpRequest) -> HttpResponse:
+    """The proposals ticked on the list: first a page that lists them and offers only the actions the user may take
+    on every one of them now (`available_actions`), saying why the others are not offered; then that action on all
+    of them through the services, all or nothing, with one note. 404 for a proposal outside the user's scope, 403
+    for an action their roles do not grant on one of them; a status that does not allow it refuses the whole batch
+    with a message, and nothing changes."""
+    user = request.user
+    offered = [action for action in BULK_ACTIONS if may_anywhere(user, action)]
+    if not offered:
+        raise PermissionDenied("Peran Anda tidak mengizinkan tindakan atas beberapa usulan sekaligus.")
+    back = _list_back(request)
+    try:
+        ids = list(dict.fromkeys(int(pk) for pk in request.POST.getlist("ids")))
+    except ValueError:
+        messages.error(request, "Pilihan usulan tidak valid; muat ulang daftar dan pilih lagi.")
+        return HttpResponseRedirect(back)
+    if not ids:
+        messages.warning(request, "Belum ada usulan yang dicentang.")
+        return HttpResponseRedirect(back)
+    if len(ids) > BULK_LIMIT:
+        message = f"Paling banyak {BULK_LIMIT} usulan sekaligus; {len(ids)} dicentang. Tidak ada yang diproses."
+        messages.error(request, message)
+        return HttpResponseRedirect(back)
+    proposals = list(
+        Proposal.objects.for_user(user)
+        .filter(pk__in=ids)
+        .select_related("region", "agency")
+        .prefetch_related(Prefetch("carried_over_to", queryset=Proposal.objects.only("pk", "carried_over_from")))
+        .order_by("region__code", "number")
+    )
+    if len(proposals) != len(ids):
+        raise Http404("Usulan tidak ditemukan.")
+    available = {proposal.pk: available_actions(user, proposal) for proposal in proposals}
+    possible = [action for action in offered if all(action in available[p.pk] for p in proposals)]
+    chosen = request.POST.get("action", "")
+    if chosen:
+        if chosen in BULK_ACTIONS and not all(may_on_proposal(user, Action(chosen), p) for p in proposals):
+            raise PermissionDenied("Peran Anda tidak mengizinkan tindakan ini pada sebagian usulan yang dipilih.")
+        # Every action is a choice here: a status that does not allow it is the services' refusal, named per proposal.
+        form = BulkActionForm(request.POST, actions=[str(action) for action in BULK_ACTIONS])
+        if form.is_valid():
+            try:
+                summary = _bulk_run(user, form.cleaned_data["action"], proposals, form)
+            except services.TransitionError as exc:
+                form.add_error(None, f"Tidak ada usulan yang diproses. {exc}")
+            else:
+                messages.success(request, summary)
+                return HttpResponseRedirect(back)
+    else:
+        form = BulkActionForm(actions=[str(action) for action in possible])
+    blocked = []
+    for action in offered:
+        if action in possible:
+            continue
+        others = [p for p in proposals if action not in available[p.pk]]
+        reasons = ", ".join(f"{p.number} ({p.get_status_display()})" for p in others[:5])
+        more = f" dan {len(others) - 5} lainnya" if len(others) > 5 else ""
+        blocked.append((BULK_ACTION_LABELS[action], f"{reasons}{more}"))
+    context = {
+        "proposals": proposals,
+        "form": form,
+        "possible": possible,
+        "blocked": blocked,
+        "filter": request.POST.get("filter", ""),
+        "total": sum((p.total_amount or Decimal(0) for p in proposals), Decimal(0)),
+    }
+    return render(request, "programs/proposal_bulk.html", context, status=200)
 
 
 # JSON helpers for the form ------------------------------------------------------------------------------------------
