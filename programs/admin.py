@@ -20,8 +20,12 @@ from programs.models import (
     IndicatorTarget,
     Nomenclature,
     Proposal,
+    ProposalCheck,
+    ProposalCheckItem,
+    ProposalDocument,
     ProposalFunding,
     ProposalNumberCounter,
+    ReadinessCriterion,
 )
 from programs.services import (
     ProposalConflict,
@@ -411,6 +415,63 @@ class ProposalNumberCounterAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_filter = ["fiscal_year"]
     list_select_related = ["region"]
     ordering = ["-fiscal_year", "region__code"]
+
+
+# --- Supporting documents and the readiness checklist (issue 10) ---------------------------------------------------
+
+
+@admin.register(ReadinessCriterion)
+class ReadinessCriterionAdmin(ReferenceModelAdmin):
+    """The verifier's checklist: untick "aktif" to stop asking a criterion (the checks that recorded it keep it)."""
+
+    list_display = ["name", "active", "order"]
+    list_editable = ["active", "order"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    ordering = ["order", "pk"]
+
+
+@admin.register(ProposalDocument)
+class ProposalDocumentAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only and without the file: documents are attached on the proposal's page and downloaded there, through
+    the access policy (the storage has no public address)."""
+
+    scope_through = "proposal"
+    fields = ["proposal", "kind", "description", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_display = ["proposal", "kind", "original_name", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["proposal__number", "original_name"]
+    list_select_related = ["proposal", "uploaded_by"]
+    readonly_fields = ["uploaded_at"]
+    ordering = ["-uploaded_at", "-pk"]
+
+
+class ProposalCheckItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ProposalCheckItem
+    fields = ["criterion", "met"]
+    extra = 0
+
+
+@admin.register(ProposalCheck)
+class ProposalCheckAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: written by the verification page with the status change."""
+
+    scope_through = "proposal"
+    fields = ["proposal", "outcome", "note", "checked_by", "checked_at"]
+    list_display = ["proposal", "outcome", "checked_by", "checked_at"]
+    list_filter = ["outcome"]
+    search_fields = ["proposal__number"]
+    list_select_related = ["proposal", "checked_by"]
+    ordering = ["-checked_at", "-pk"]
+    inlines = [ProposalCheckItemInline]
+
+
+@admin.register(ProposalCheckItem)
+class ProposalCheckItemAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    scope_through = "proposal_check__proposal"
+    list_display = ["proposal_check", "criterion", "met"]
+    list_filter = ["met", "criterion"]
+    list_select_related = ["proposal_check", "criterion"]
 
 
 # --- Indicator targets, per region ------------------------------------------------------------------------------

@@ -28,8 +28,12 @@ from programs.models import (
     IndicatorTarget,
     Nomenclature,
     Proposal,
+    ProposalCheck,
+    ProposalCheckItem,
+    ProposalDocument,
     ProposalFunding,
     ProposalNumberCounter,
+    ReadinessCriterion,
     WorkPlan,
     WorkPlanItem,
     WorkPlanItemFunding,
@@ -150,6 +154,25 @@ def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, 
     Indicator.objects.create(code="IK-PKP-01", name="Rumah tidak layak huni yang ditangani", unit="unit")
     IndicatorTarget.objects.create(indicator=indicator, region=tapin, year=2027, target=Decimal("75"))
 
+    # A document and a readiness check of each proposal (the criteria come from the data migration).
+    criterion = ReadinessCriterion.objects.order_by("order").first()
+    for proposal in (banjar_proposal, tapin_proposal):
+        ProposalDocument.objects.create(
+            proposal=proposal,
+            kind=ProposalDocument.Kind.DED,
+            file=f"documents/{proposal.pk}/uji.pdf",
+            original_name="DED Jalan.pdf",
+            content_type="application/pdf",
+            size=1024,
+            uploaded_by=superuser,
+        )
+        check = ProposalCheck.objects.create(
+            proposal=proposal,
+            outcome=ProposalCheck.Outcome.RETURNED,
+            note="Lengkapi DED.",
+            checked_at=meeting.starts_at,
+        )
+        ProposalCheckItem.objects.create(proposal_check=check, criterion=criterion, met=False)
     Group.objects.create(name="Operator kab/kota")
     Group.objects.create(name="Verifikator provinsi")
     StaffRole.objects.create(user=superuser, agency=pupr_kalsel, role=StaffRole.Role.PLANNER)
@@ -305,6 +328,10 @@ NO_ADD = {
     WorkPlanItem,
     WorkPlanItemFunding,
     ExcelJob,
+    # Attached on the proposal's page, recorded by the verification page.
+    ProposalDocument,
+    ProposalCheck,
+    ProposalCheckItem,
 }
 
 
