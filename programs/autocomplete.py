@@ -22,6 +22,7 @@ from programs.models import NOMENCLATURE_CODE_RE, Nomenclature, NomenclatureMapp
 from rakornis import policy
 
 MAX_RESULTS = 20
+MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 
 
@@ -39,7 +40,7 @@ def _answer(request: HttpRequest, nodes: Any, row: Any) -> JsonResponse:
         return JsonResponse(
             {"results": [], "error": f"Kata kunci paling banyak {MAX_QUERY_LENGTH} karakter."}, status=400
         )
-    if not query:
+    if len(query) < MIN_QUERY_LENGTH:  # one letter matches nearly everything, and no trigram index can answer it
         return JsonResponse({"results": []})
     found = list(nodes.search(query).order_by("code")[: MAX_RESULTS + 1])
     return JsonResponse({"results": [row(node) for node in found[:MAX_RESULTS]], "more": len(found) > MAX_RESULTS})

@@ -384,6 +384,8 @@ def nomenclature_load(
     if errors:
         raise ReferenceDataError(errors)
     result = NomenclatureLoadResult(label="Nomenklatur", spread=spread)
+    # First, so that an older decree is refused before anything is written; new codes are inserted with it.
+    record = _decree_record(decree, len(rows)) if decree is not None else None
     existing = {node.code: node for node in Nomenclature.objects.all()}
     ids = {code: node.pk for code, node in existing.items()}
     by_depth: dict[int, list[NomenclatureRow]] = {}
@@ -404,6 +406,7 @@ def nomenclature_load(
                 performance=row.performance,
                 indicator=row.indicator,
                 unit=row.unit[:60],
+                decree=record,
             )
             node = existing.get(row.code)
             if node is None:
@@ -426,12 +429,20 @@ def nomenclature_load(
         result.updated += len(to_update)
         if to_create:
             ids.update(Nomenclature.objects.filter(level=by_depth[depth][0].level).values_list("code", "pk"))
-    if decree is not None:
-        record = _decree_record(decree, len(rows))
-        listed = [ids[row.code] for row in rows]
-        # Set-based: what the list names is in force by this decree, whatever was in force and is not named retires.
-        Nomenclature.objects.filter(decree=record).update(decree=None)
-        for chunk in _in_chunks(listed):
+    if record is not None:
+        # What the list names is in force by this decree; whatever was in force and is not named retires (one UPDATE).
+        # Only rows whose mark changes are written: a second load of the same list writes nothing, and every write
+        # also costs the name's trigram indexes on PostgreSQL.
+        listed = {row.code for row in rows}
+        to_mark = [
+            node.pk
+            for code, node in existing.items()
+            if code in listed and (node.decree_id != record.pk or not node.is_active or node.retired_by_id)
+        ]
+        unlisted = [node.pk for code, node in existing.items() if node.decree_id == record.pk and code not in listed]
+        for chunk in _in_chunks(unlisted):  # the same decree loaded again, corrected: it no longer names these
+            Nomenclature.objects.filter(pk__in=chunk).update(decree=None)
+        for chunk in _in_chunks(to_mark):
             Nomenclature.objects.filter(pk__in=chunk).update(decree=record, is_active=True, retired_by=None)
         in_force = Nomenclature.objects.filter(is_active=True)
         result.retired = in_force.exclude(decree=record).update(is_active=False, retired_by=record)
