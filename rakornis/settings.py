@@ -7,6 +7,7 @@ small helpers below that fail loudly on a value they cannot parse.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -318,6 +319,20 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# The proposal map (programs map view, static/js/map.js): a tile server URL in Leaflet's form
+# (`https://tiles.example.go.id/{z}/{x}/{y}.png`), so an office can use its own tiles, and the attribution its licence
+# asks for. Empty (the default): no tiles are fetched and the points are drawn on a blank background with the
+# kabupaten/kota extents. The tile host is then allowed in img-src, and nowhere else.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+if MAP_TILE_URL:
+    _tile_origin = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    if _tile_origin.scheme not in {"http", "https"} or not _tile_origin.hostname:
+        raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) URL such as https://tile.example/{z}/{x}/{y}.png")
+    # `{s}` subdomains (a, b, c.tile.example) are allowed with a wildcard on the parent host.
+    _tile_host = _tile_origin.netloc.replace("a.", "*.", 1) if "{s}." in MAP_TILE_URL else _tile_origin.netloc
+    SECURE_CSP["img-src"].append(f"{_tile_origin.scheme}://{_tile_host}")
 
 LOGGING = {
     "version": 1,
