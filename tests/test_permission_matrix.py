@@ -459,6 +459,17 @@ RULES: dict[str, list[Rule]] = {
             **BANJAR_ONLY,
         )
     ],
+    # Bulk actions on the list: the page is for whoever holds a bulk action somewhere; submitting Banjar's draft is
+    # for its operator (a verifier or planner may open the page but not submit: 403 on the proposal).
+    "programs:proposal-bulk": [
+        Rule(
+            "POST",
+            allowed=roles(OPERATOR_BANJAR, SUPERUSER),
+            data=lambda scene: {"ids": [str(scene.draft.pk)], "action": "submit"},
+            done=lambda scene: status_of(scene.draft) == Proposal.Status.SUBMITTED,
+            **BANJAR_ONLY,
+        )
+    ],
     "programs:proposal-carry-over-bulk": [
         Rule(
             "POST",
@@ -539,6 +550,17 @@ RULES: dict[str, list[Rule]] = {
             allowed=SECRETARIAT,
             data=lambda scene: {"name": "Dra. Siti Aminah", "capacity": Attendance.Capacity.PARTICIPANT},
             done=lambda scene: scene.meeting.attendances.filter(name="Dra. Siti Aminah").exists(),
+        )
+    ],
+    "meetings:attendance-form": [Rule("GET", _pk("meeting"), allowed=SECRETARIAT)],
+    "meetings:agenda-form": [Rule("GET", _pk("meeting"), allowed=SECRETARIAT)],
+    "meetings:agenda-agree": [
+        Rule(
+            "POST",
+            _pk("meeting"),
+            allowed=SECRETARIAT,
+            data=lambda scene: {"usulan": [str(scene.agenda_item.proposal_id)]},
+            done=lambda scene: Decision.objects.filter(meeting=scene.meeting).exists(),
         )
     ],
     "meetings:attendance-delete": [
