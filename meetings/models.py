@@ -156,6 +156,49 @@ class Desk(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:desk-detail", args=[self.meeting_id, self.pk])
+
+
+class DeskIndicatorAgreement(models.Model):
+    """What a desk agreed: this sub kegiatan supports this outcome indicator (matching the Renstra and the Renja).
+
+    Recorded by the meeting's secretariat (`meetings.services.desks`), frozen with the meeting when it closes."""
+
+    desk = models.ForeignKey(Desk, verbose_name="desk", on_delete=models.CASCADE, related_name="agreements")
+    indicator = models.ForeignKey(
+        "programs.Indicator", verbose_name="indikator", on_delete=models.PROTECT, related_name="desk_agreements"
+    )
+    sub_activity = models.ForeignKey(
+        Nomenclature,
+        verbose_name="sub kegiatan",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
+    )
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="dicatat oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agreed_at = models.DateTimeField("dicatat", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "kesepakatan indikator desk"
+        verbose_name_plural = "kesepakatan indikator desk"
+        ordering = ["desk", "indicator__code", "sub_activity__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["desk", "indicator", "sub_activity"], name="meetings_deskindicatoragreement_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk}: {self.indicator.code} \u2190 {self.sub_activity.code}"
+
 
 class MeetingBasis(models.Model):
     """One of the bases a meeting considered ("dengan memperhatikan": RPJMD, the RKPD theme, Rakortekrenbang, RTRW),
