@@ -6,29 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0005_meeting_bases_attendance_nip'),
-        ('programs', '0017_comments_and_notifications'),
+        ("meetings", "0005_meeting_bases_attendance_nip"),
+        ("programs", "0017_comments_and_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeskIndicatorAgreement',
+            name="DeskIndicatorAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agreed_at', models.DateTimeField(auto_now_add=True, verbose_name='dicatat')),
-                ('agreed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='dicatat oleh')),
-                ('desk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='meetings.desk', verbose_name='desk')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='desk_agreements', to='programs.indicator', verbose_name='indikator')),
-                ('sub_activity', models.ForeignKey(limit_choices_to={'level': 'sub_kegiatan'}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.nomenclature', verbose_name='sub kegiatan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("agreed_at", models.DateTimeField(auto_now_add=True, verbose_name="dicatat")),
+                (
+                    "agreed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="dicatat oleh",
+                    ),
+                ),
+                (
+                    "desk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreements",
+                        to="meetings.desk",
+                        verbose_name="desk",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="desk_agreements",
+                        to="programs.indicator",
+                        verbose_name="indikator",
+                    ),
+                ),
+                (
+                    "sub_activity",
+                    models.ForeignKey(
+                        limit_choices_to={"level": "sub_kegiatan"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.nomenclature",
+                        verbose_name="sub kegiatan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kesepakatan indikator desk',
-                'verbose_name_plural': 'kesepakatan indikator desk',
-                'ordering': ['desk', 'indicator__code', 'sub_activity__code'],
-                'constraints': [models.UniqueConstraint(fields=('desk', 'indicator', 'sub_activity'), name='meetings_deskindicatoragreement_once')],
+                "verbose_name": "kesepakatan indikator desk",
+                "verbose_name_plural": "kesepakatan indikator desk",
+                "ordering": ["desk", "indicator__code", "sub_activity__code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("desk", "indicator", "sub_activity"), name="meetings_deskindicatoragreement_once"
+                    )
+                ],
             },
         ),
     ]
