@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Agency, Region, StaffRole, region_code_q, region_within
-from meetings.models import Decision, Meeting
+from meetings.models import Decision, Desk, Meeting
 from programs import workflow
 from programs.models import (
     ExcelJob,
@@ -337,6 +337,15 @@ def get_meeting_for_user(user: Any, pk: int, action: Action | None = None, query
         }
         _deny(user, action, meeting_region_code(meeting), messages.get(action, "Peran Anda tidak mengizinkannya."))
     return meeting
+
+
+def get_desk_for_user(user: Any, meeting_pk: int, pk: int, action: Action | None = None) -> Desk:
+    """A desk of a meeting is seen by whoever sees the meeting (404 otherwise, and for another meeting's desk); its
+    decisions and agreements are recorded by the meeting's secretariat (`action` DECIDE: 403 without it)."""
+    meeting = get_meeting_for_user(user, meeting_pk, action)
+    desk: Desk = get_object_or_404(Desk.objects.select_related("sector"), meeting=meeting, pk=pk)
+    desk.meeting = meeting
+    return desk
 
 
 def get_decision_for_user(user: Any, pk: int, action: Action | None = None) -> Decision:
