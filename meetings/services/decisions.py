@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from agencies.models import Agency
-from meetings.models import Decision, DecisionFunding, Meeting
+from meetings.models import Decision, DecisionFunding, Desk, Meeting
 from meetings.services.meetings import MeetingError, locked_open_meeting
 from programs import workflow
 from programs.models import FundingScheme, Notification, Proposal
@@ -28,7 +28,7 @@ from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, 
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
 
-DECISION_FIELDS = ["outcome", "agreed_volume", "executing_agency", "merged_into", "reason"]
+DECISION_FIELDS = ["outcome", "agreed_volume", "executing_agency", "merged_into", "reason", "desk"]
 # The scheme whose money the province spends itself: its works are executed by the organising provincial agency.
 PROVINCIAL_SCHEME_CODE = "APBD_PROV"
 BATCH_SIZE = 1000
@@ -49,6 +49,7 @@ class DecisionInput:
     executing_agency: Agency | None = None
     merged_into: Proposal | None = None
     reason: str = ""
+    desk: Desk | None = None  # the desk that decided (its page); None: the desk of the proposal's bidang urusan
 
 
 def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -98,6 +99,8 @@ def _check(
     province = meeting.province_code
     if province is not None and not proposal.region.code.startswith(f"{province}."):
         return f"Usulan {proposal.number} bukan dari provinsi penyelenggara rapat."
+    if item.desk is not None and item.desk.meeting_id != meeting.pk:
+        return "Desk itu bukan bagian dari rapat ini."
     if item.outcome not in Decision.Outcome.values:
         return "Pilih salah satu keputusan."
     reason = item.reason.strip()
@@ -152,6 +155,24 @@ def default_executing_agency(*, meeting: Meeting, proposal: Proposal, funding: d
     return proposal.agency
 
 
+def sector_desks(meeting: Meeting) -> dict[str, Desk]:
+    """The meeting's desks by the code of their bidang urusan (`1.03`: Desk PUPR): one query, none without desks."""
+    return {
+        desk.sector.code: desk
+        for desk in Desk.objects.filter(meeting=meeting, sector__isnull=False).select_related("sector")
+    }
+
+
+def _desk_of(item: DecisionInput, proposal: Proposal, desks: dict[str, Desk], current: Desk | None) -> Desk | None:
+    """The desk a decision records: the one it was taken at, else the one it had, else its bidang urusan's desk."""
+    if item.desk is not None:
+        return item.desk
+    if current is not None:
+        return current
+    code = proposal.sub_activity.code if proposal.sub_activity_id else ""
+    return desks.get(".".join(code.split(".")[:2])) if code else None
+
+
 def decision_refusal(*, meeting: Meeting, proposal: Proposal, decision: Decision | None) -> str | None:
     """Why no decision can be recorded on `proposal` at `meeting` now, or None when one can."""
     if meeting.is_closed:
@@ -185,6 +206,7 @@ def decision_record(
     executing_agency: Agency | None = None,
     merged_into: Proposal | None = None,
     reason: str = "",
+    desk: Desk | None = None,
     user: Actor,
     expected_version: int | None = None,
 ) -> Decision:
@@ -193,7 +215,7 @@ def decision_record(
     `funding` is only read for AGREED_WITH_CHANGES (AGREED copies the proposal's own lines); schemes with a zero
     amount are dropped. `expected_version` is the proposal version the form was opened with.
     """
-    item = DecisionInput(proposal, outcome, funding, agreed_volume, executing_agency, merged_into, reason)
+    item = DecisionInput(proposal, outcome, funding, agreed_volume, executing_agency, merged_into, reason, desk)
     return decision_record_item(meeting=meeting, item=item, user=user, expected_version=expected_version)
 
 
@@ -205,7 +227,7 @@ def decision_record_item(
     meeting = locked_open_meeting(meeting)
     proposal = (
         Proposal.objects.select_for_update(of=("self",))
-        .select_related("region", "agency")
+        .select_related("region", "agency", "sub_activity")
         .prefetch_related("funding_lines__scheme")
         .get(pk=item.proposal.pk)
     )
@@ -242,6 +264,7 @@ def decision_record_item(
     decision.executing_agency = checked.executing_agency
     decision.merged_into = checked.merged_into
     decision.reason = reason
+    decision.desk = _desk_of(item, proposal, sector_desks(meeting), decision.desk)
     decision.decided_by = person(user)
     created = decision.pk is None
     decision.save()
@@ -291,7 +314,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
     for batch in _batches(ids):
         rows = (
             Proposal.objects.select_for_update(of=("self",))
-            .select_related("region", "agency")
+            .select_related("region", "agency", "sub_activity")
             .prefetch_related("funding_lines__scheme")
             .filter(pk__in=batch)
         )
@@ -322,6 +345,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
 
     summary_before = summary_snapshot(result.proposal.pk for _, result in checked)
     decided_by = person(user)
+    desks = sector_desks(meeting)
     decisions = [
         Decision(
             meeting=meeting,
@@ -331,6 +355,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
             executing_agency=result.executing_agency,
             merged_into=result.merged_into,
             reason=result.reason,
+            desk=_desk_of(item, result.proposal, desks, None),
             decided_by=decided_by,
         )
         for item, result in checked
