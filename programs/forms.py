@@ -349,7 +349,7 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(
         label="Tindakan",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={
             "required": "Pilih tindakannya.",
             "invalid_choice": "Tindakan itu tidak tersedia untuk semua usulan yang dipilih.",
@@ -359,7 +359,7 @@ class BulkActionForm(forms.Form):
         label="Kriteria kesiapan yang dipenuhi semua usulan ini (untuk verifikasi atau pengembalian)",
         queryset=ReadinessCriterion.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
     )
     note = forms.CharField(
