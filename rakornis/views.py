@@ -3,14 +3,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, QuerySet, Sum, Value, When
+from django.db.models import Case, Sum, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from agencies.models import StaffRole
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingQuerySet
 from programs.models import FundingScheme, Proposal, ProposalSummary
 from programs.summary import summary_totals
 from programs.verification import return_notes
@@ -20,7 +20,7 @@ from rakornis.policy import Action, may_anywhere
 HOME_LIST_LIMIT = 10
 
 
-def open_meetings(user: Any) -> QuerySet[Meeting]:
+def open_meetings(user: Any) -> MeetingQuerySet:
     """The meetings in the user's scope that are not closed yet, whatever their fiscal year (an open meeting is work
     to finish): today's first, then the coming ones, then those past and still open; each by its start.
     `rank` 0 marks those meeting today (in the office's time zone)."""
