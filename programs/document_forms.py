@@ -46,7 +46,7 @@ class ChecklistForm(forms.Form):
         label="Kriteria kesiapan yang terpenuhi",
         queryset=ReadinessCriterion.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
     )
     note = forms.CharField(

@@ -14,6 +14,7 @@ FIELD_LABELS = {
     field.name: str(field.verbose_name) for field in Proposal._meta.get_fields() if hasattr(field, "verbose_name")
 }
 FIELD_LABELS["funding"] = "pendanaan"
+FIELD_LABELS["document"] = "dokumen pendukung"  # an upload or a deletion (programs.services.documents)
 CHOICE_LABELS = {
     "status": dict(Proposal.Status.choices),
     "priority": {str(value): label for value, label in Proposal.Priority.choices},

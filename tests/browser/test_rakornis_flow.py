@@ -172,7 +172,11 @@ def test_proposal_goes_from_banjar_operator_to_berita_acara(
     watched.append(("verifikator.pupr", watch(page)))
     page.goto(detail_url)
     expect(page.get_by_role("heading", name=proposal.number)).to_be_visible()
-    page.get_by_role("button", name="Verifikasi").click()
+    # Verifying goes through the readiness checklist (tests/browser/test_documents_flow.py covers it in full).
+    page.get_by_role("link", name="Periksa kesiapan dan verifikasi").click()
+    for box in page.locator("#verification-form input[type=checkbox]").all():
+        box.check()
+    page.get_by_role("button", name="Verifikasi", exact=True).click()
     expect(alert(page, f"Usulan {proposal.number} terverifikasi")).to_be_visible()
     expect(page.locator(".badge", has_text="Terverifikasi")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text("Terverifikasi")
