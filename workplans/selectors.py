@@ -427,6 +427,7 @@ class RenjaForm:
     class_totals: list[ClassTotal]
     forward_amount: Decimal
     line_count: int
+    too_big: bool = False  # more lines than the caller's limit: no row built
 
     @property
     def year(self) -> int:
@@ -552,7 +553,7 @@ def _outcome_indicators(
     return result
 
 
-def renja_form(work_plan: WorkPlan) -> RenjaForm:
+def renja_form(work_plan: WorkPlan, *, limit: int | None = None) -> RenjaForm:
     """The Renja of `work_plan` in the official form: urusan > bidang urusan > program > kegiatan > sub kegiatan >
     lines (a sub kegiatan in one kabupaten/kota), in code order.
 
@@ -560,20 +561,24 @@ def renja_form(work_plan: WorkPlan) -> RenjaForm:
     region for n and n+1 (else the nomenclature's, else a dash and a note saying it is missing); a line's are the
     output indicators of its source proposals (else the sub kegiatan's in the nomenclature); a sub kegiatan's and a
     kegiatan's are those of the rows below (or the nomenclature's) with their targets added up per unit. Eight
-    queries whatever the number of lines and proposals; the lines are held at once, as in `renja_table`.
+    queries whatever the number of lines and proposals; the lines are held at once, as in `renja_table`. With
+    `limit`, a Renja of more lines than that is not built (`too_big`): `limit` + 1 lines are read, no more.
     """
     from agencies.models import Agency
 
     through = WorkPlanItem.source_proposals.through
-    items = list(
+    loaded = (
         WorkPlanItem.objects.filter(work_plan=work_plan)
         .select_related("sub_activity", "region")
         .annotate(source_count=count_subquery(through.objects.all(), "workplanitem"))
-        .prefetch_related(
-            Prefetch("funding_lines", queryset=WorkPlanItemFunding.objects.select_related("scheme").order_by())
-        )
         .order_by("sub_activity__code", "region__code", "pk")
     )
+    loaded = loaded.prefetch_related(
+        Prefetch("funding_lines", queryset=WorkPlanItemFunding.objects.select_related("scheme").order_by())
+    )
+    items = list(loaded if limit is None else loaded[: limit + 1])
+    if limit is not None and len(items) > limit:
+        return RenjaForm(work_plan, rows=[], class_totals=[], forward_amount=ZERO, line_count=len(items), too_big=True)
     item_ids = [item.pk for item in items]
     links = through.objects.filter(workplanitem__work_plan=work_plan)
     first_sources: dict[int, list[str]] = {}

@@ -52,6 +52,7 @@ from workplans.selectors import (
     LINES_PER_PAGE,
     RenjaTable,
     find_activity,
+    renja_form,
     renja_lines,
     renja_outline,
     work_plan_items,
@@ -264,23 +265,21 @@ def workplan_kegiatan(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_safe
 @login_required
 def workplan_print(request: HttpRequest, pk: int) -> HttpResponse:
-    """The complete Renja table on A4 paper, every line (up to PRINT_LINE_LIMIT; above it the Excel, which the
-    worker writes in the background, holds the table)."""
+    """The Renja in the official form (Permendagri 86/2017), landscape on A4 or, with `?kertas=f4`, F4, every line
+    (up to PRINT_LINE_LIMIT; above it the Excel, which the worker writes in the background, holds the table)."""
     work_plan = policy.get_work_plan_for_user(request.user, pk)
-    table = renja_outline(work_plan)
-    printable = table.line_count <= PRINT_LINE_LIMIT
-    if printable:
-        codes = policy.scope_codes(request.user)
-        renja_lines(
-            work_plan,
-            table,
-            limit=PRINT_LINE_LIMIT,
-            may_open=lambda region_code: policy.within(region_code, codes),
-        )
+    form = renja_form(work_plan, limit=PRINT_LINE_LIMIT)
     return render(
         request,
         "workplans/workplan_print.html",
-        {"wp": work_plan, "table": table, "printable": printable, "print_limit": PRINT_LINE_LIMIT},
+        {
+            "wp": work_plan,
+            "form": form,
+            "printable": not form.too_big,
+            "print_limit": PRINT_LINE_LIMIT,
+            "paper": "f4" if request.GET.get("kertas") == "f4" else "a4",
+            "column_numbers": range(1, 11),
+        },
     )
 
 

@@ -6,9 +6,11 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from programs.models import FundingScheme, Indicator, IndicatorSubActivity, IndicatorTarget, Nomenclature
@@ -253,3 +255,29 @@ def test_building_the_form_takes_the_same_queries_however_many_lines(renja, banj
             renja, code=f"1.03.10.1.02.00{n}", region=banjar, funding={"APBD_PROV": 1, "TP": 2}, sources=(source,)
         )
     assert queries() == before
+
+
+def test_the_print_is_the_official_form_landscape_with_its_header_repeated(client, planner, renja):
+    client.force_login(planner)
+    url = reverse("workplans:workplan-print", args=[renja.pk])
+    text = client.get(url).text
+
+    assert "Rencana Tahun 2027" in text and "Prakiraan Maju Rencana Tahun 2028" in text
+    assert all(f"<th>({n})</th>" in text for n in range(1, 11))
+    assert text.count("data-line=") == 4
+    for code in ("1", "1.03", "1.03.02", "1.03.10", "1.03.10.1.01", ROAD):
+        assert f'data-group="{code}"' in text
+    assert "Jalan provinsi dalam kondisi mantap" in text and "84 %" in text
+    assert 'data-class="apbd"' in text and 'data-class="pusat"' in text
+    assert "Rp 2.900.000.000" in text and "Rp 1.950.000.000" in text  # APBD and centre, each its own total
+    assert "Rp 4.850.000.000" not in text  # never their sum
+    assert 'class="renja-form"' in text
+    assert 'class="renja-form paper-f4"' in client.get(url, {"kertas": "f4"}).text
+    css = (settings.BASE_DIR / "static/css/renja_print.css").read_text()
+    assert "@page renja-a4 { size: A4 landscape;" in css
+    assert ".renja-form thead { display: table-header-group; }" in css
+
+
+def test_the_print_is_not_found_outside_the_scope(client, operator_banjar, renja):
+    client.force_login(operator_banjar)
+    assert client.get(reverse("workplans:workplan-print", args=[renja.pk])).status_code == 404
