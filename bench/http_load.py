@@ -394,7 +394,8 @@ class Gunicorn:
         counted: dict[str, int] = {}
         if self.log and self.log.exists():
             for line in self.log.read_text(errors="replace").splitlines():
-                if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*", line):
+                # "KeyError: ...", "django.urls.exceptions.NoReverseMatch: ...": a dotted name, a colon, the message.
+                if re.match(r"^[A-Za-z_][\w.]*: \S", line):
                     counted[line[:160]] = counted.get(line[:160], 0) + 1
         return counted
 
