@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from programs import autocomplete, document_views, excel_views, views
+from programs import autocomplete, document_views, excel_views, map_views, views
 from programs.comment_views import comment_create, comment_list
 from rakornis.actions import Action
 
@@ -9,6 +9,7 @@ app_name = "programs"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ProposalListView.as_view(), name="proposal-list"),
     path("baru/", views.ProposalCreateView.as_view(), name="proposal-create"),
+    path("peta/", map_views.proposal_map, name="proposal-map"),
     path("lanjutkan/", views.proposal_carry_over_bulk, name="proposal-carry-over-bulk"),
     path("massal/", views.proposal_bulk, name="proposal-bulk"),
     path("wilayah/<str:code>/", views.region_children, name="region-children"),

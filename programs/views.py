@@ -23,7 +23,7 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
 from agencies.models import Region
-from programs import overlaps, services
+from programs import map_views, overlaps, services
 from programs.document_views import documents_context
 from programs.filters import PROPOSED, filter_proposals
 from programs.forms import (
@@ -198,6 +198,7 @@ class ProposalFormMixin(LoginRequiredMixin):
         context["proposal"] = self.proposal
         context["scheme_codes"] = {scheme.pk: scheme.code for scheme in FundingScheme.objects.all()}
         context["region_codes"] = dict(context["form"].fields["region"].queryset.values_list("pk", "code"))
+        context["map_settings"] = map_views.picker_settings()
         return context
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -1,0 +1,153 @@
+"""The proposal map: the list's proposals with coordinates, in the reader's scope and under the list's filters, as
+JSON for Leaflet; bounded; and the warning when a point lies outside its kabupaten/kota."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from programs import map_views
+from programs.models import Proposal
+from rakornis.extents import outside_region
+from tests.factories import funded_proposal
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("programs:proposal-map")
+MARTAPURA = {"latitude": Decimal("-3.413"), "longitude": Decimal("114.851")}
+JAKARTA = {"latitude": Decimal("-6.2088"), "longitude": Decimal("106.8456")}
+RANTAU = {"latitude": Decimal("-2.94"), "longitude": Decimal("115.16")}
+
+
+def map_data(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="map-data" type="application/json">') + len(
+        '<script id="map-data" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+@pytest.fixture
+def proposals(banjar, tapin, pupr_banjar, pupr_tapin):
+    return {
+        "road": funded_proposal(
+            region=banjar, agency=pupr_banjar, name="Jalan Martapura", amount=1_500_000_000, **MARTAPURA
+        ),
+        "copied": funded_proposal(
+            region=banjar,
+            agency=pupr_banjar,
+            name="Jalan <b>Astambul</b>",
+            status=Proposal.Status.SUBMITTED,
+            **JAKARTA,
+        ),
+        "no_point": funded_proposal(region=banjar, agency=pupr_banjar, name="Jalan tanpa titik"),
+        "tapin": funded_proposal(region=tapin, agency=pupr_tapin, name="Jalan Rantau", **RANTAU),
+    }
+
+
+def test_the_map_shows_the_proposals_with_coordinates_coloured_by_status(client, planner, proposals):
+    client.force_login(planner)
+    response = client.get(URL)
+    assert response.status_code == 200
+    points = {point["name"]: point for point in map_data(response)["points"]}
+    assert set(points) == {"Jalan Martapura", "Jalan <b>Astambul</b>", "Jalan Rantau"}
+    road = points["Jalan Martapura"]
+    assert road["number"] == proposals["road"].number
+    assert road["amount"] == "Rp 1.500.000.000"
+    assert road["url"] == proposals["road"].get_absolute_url()
+    assert road["status_label"] == "Draf"
+    assert road["colour"] != points["Jalan <b>Astambul</b>"]["colour"]  # draft grey, submitted blue
+    assert road["outside"] is None
+    assert "Kabupaten Banjar" in points["Jalan <b>Astambul</b>"]["outside"]
+    # The name is data for text nodes, never markup in the page.
+    assert "<b>Astambul" not in response.content.decode()
+    assert "3 usulan berkoordinat" in response.content.decode()
+    assert "1 titik berada di luar" in response.content.decode()
+
+
+def test_the_map_takes_the_list_filters(client, planner, proposals, banjar):
+    client.force_login(planner)
+    response = client.get(URL, {"status": Proposal.Status.SUBMITTED})
+    assert [point["name"] for point in map_data(response)["points"]] == ["Jalan <b>Astambul</b>"]
+    # The list links to the map with its filters.
+    listing = client.get(reverse("programs:proposal-list"), {"status": Proposal.Status.SUBMITTED}).content.decode()
+    assert f'href="{URL}?status=submitted' in listing
+
+
+def test_a_filter_value_that_makes_no_sense_shows_no_points_and_no_error(client, planner, proposals):
+    client.force_login(planner)
+    response = client.get(URL, {"status": "bogus", "region": "x"})
+    assert response.status_code == 200
+    assert map_data(response)["points"] == []
+
+
+def test_an_operator_sees_only_their_kabupaten_on_the_map(client, operator_tapin, proposals):
+    client.force_login(operator_tapin)
+    names = [point["name"] for point in map_data(client.get(URL))["points"]]
+    assert names == ["Jalan Rantau"]
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, proposals):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "Jalan" not in response.content.decode()
+
+
+def test_beyond_the_bound_the_map_draws_the_first_points_and_says_so(client, planner, proposals, monkeypatch):
+    monkeypatch.setattr(map_views, "MAP_POINT_LIMIT", 2)
+    client.force_login(planner)
+    response = client.get(URL)
+    assert len(map_data(response)["points"]) == 2
+    assert 'id="map-truncated"' in response.content.decode()
+    assert "Lebih dari 2 usulan berkoordinat" in response.content.decode()
+
+
+def test_without_a_tile_server_the_page_draws_the_kabupaten_boxes_and_fetches_no_tiles(
+    client, planner, proposals, settings
+):
+    settings.MAP_TILE_URL = ""
+    client.force_login(planner)
+    response = client.get(URL)
+    data = map_data(response)
+    assert data["tiles"] == ""
+    assert {"63.03", "63.05", "62.71"} <= {box["code"] for box in data["boxes"]}
+    assert "MAP_TILE_URL belum diatur" in response.content.decode()
+
+
+def test_a_tile_server_is_handed_to_the_map(client, planner, proposals, settings):
+    settings.MAP_TILE_URL = "https://peta.kalselprov.go.id/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "© Pemprov Kalsel"
+    client.force_login(planner)
+    data = map_data(client.get(URL))
+    assert data["tiles"] == settings.MAP_TILE_URL
+    assert data["attribution"] == "© Pemprov Kalsel"
+
+
+def test_the_proposal_page_warns_when_the_point_lies_outside_its_kabupaten(client, operator_banjar, proposals):
+    client.force_login(operator_banjar)
+    copied = client.get(proposals["copied"].get_absolute_url()).content.decode()
+    assert 'id="coordinates-warning"' in copied
+    assert "di luar wilayah Kabupaten Banjar" in copied
+    inside = client.get(proposals["road"].get_absolute_url()).content.decode()
+    assert 'id="coordinates-warning"' not in inside
+    form = client.get(reverse("programs:proposal-update", args=[proposals["road"].pk])).content.decode()
+    assert 'id="pin-picker"' in form
+    assert 'id="coordinates-warning"' not in form
+    Proposal.objects.filter(pk=proposals["road"].pk).update(**JAKARTA)  # a draft, so its form opens
+    form = client.get(reverse("programs:proposal-update", args=[proposals["road"].pk])).content.decode()
+    assert "di luar wilayah Kabupaten Banjar" in form
+
+
+def test_the_boxes_put_known_towns_in_their_kabupaten():
+    assert outside_region("63.03", **MARTAPURA) is None
+    assert outside_region("63.05", **RANTAU) is None
+    # Palangka Raya, in Kalimantan Tengah, is outside Banjar; Rantau (Tapin) lies inside Banjar's box: a box is
+    # coarser than the boundary, so the check catches a point copied from far away, not one across the border.
+    assert outside_region("63.03", latitude=Decimal("-2.21"), longitude=Decimal("113.92")) is not None
+    assert outside_region("63.03", **RANTAU) is None
+    assert outside_region("63.03", **JAKARTA) is not None
+    # A kabupaten/kota without a shipped box (outside Kalimantan Tengah and Selatan) is not warned about.
+    assert outside_region("31.71", **MARTAPURA) is None
