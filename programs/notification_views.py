@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from programs.comment_forms import NotificationPreferencesForm
 from programs.models import Notification
-from programs.notifications import notifications_mark_read, preferences_of, preferences_save
+from programs.notifications import forget_unread, notifications_mark_read, preferences_of, preferences_save
 from rakornis.policy import get_notification_for_user
 
 PAGE_SIZE = 25
@@ -37,6 +37,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the notification read and go to what it is about."""
     notification = get_notification_for_user(request.user, pk)
     notifications_mark_read(user=request.user, ids=[notification.pk])
+    forget_unread(request)
     return redirect(notification.get_absolute_url())
 
 
@@ -45,6 +46,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_notification_for_user(request.user, pk)
     notifications_mark_read(user=request.user, ids=[notification.pk])
+    forget_unread(request)
     return redirect("notifications:notification-list")
 
 
@@ -52,6 +54,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     changed = notifications_mark_read(user=request.user)
+    forget_unread(request)
     messages.success(
         request, f"{changed} notifikasi ditandai sudah dibaca." if changed else "Tidak ada yang belum dibaca."
     )

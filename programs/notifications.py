@@ -20,6 +20,7 @@ configured (`EMAIL_HOST`: `settings.NOTIFICATION_EMAILS`).
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.dispatch import receiver
 from django.tasks import task
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -252,6 +255,11 @@ def notification_emails_send(*, subject: str, messages: list[list[str]]) -> int:
 
 # The header counts at most this many unread notifications ("99+"), so the count stays one short index read.
 UNREAD_CAP = 100
+# The header's count is kept in the session and counted again at most this often (and at sign-in, and when the user
+# marks notifications read), so that a page costs no query for it: pages are held to a query budget (issue 11).
+# Someone else's event shows in the header within this many seconds; the notifications page is always current.
+UNREAD_REFRESH_SECONDS = 60
+SESSION_KEY = "unread_notifications"
 
 
 def unread_count(user: Any) -> int:
@@ -259,15 +267,37 @@ def unread_count(user: Any) -> int:
     return Notification.objects.for_user(user).unread()[:UNREAD_CAP].count()
 
 
+def _remember_unread(session: Any, user: Any) -> int:
+    count = unread_count(user)
+    session[SESSION_KEY] = [count, int(time.time())]
+    return count
+
+
+@receiver(user_logged_in)
+def _count_at_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """The count is taken when the session starts (the sign-in request saves the session anyway)."""
+    if request is not None and hasattr(request, "session"):
+        _remember_unread(request.session, user)
+
+
+def forget_unread(request: Any) -> None:
+    """After the user marked notifications read: the next page counts again."""
+    request.session.pop(SESSION_KEY, None)
+
+
 def context(request: Any) -> dict[str, Any]:
-    """`unread_notifications` (`count` and the badge's `label`) for the header of a signed-in user's page; counted
-    only when a template reads it."""
+    """`unread_notifications` (`count` and the badge's `label`) for the header of a signed-in user's page; read from
+    the session, counted again when older than UNREAD_REFRESH_SECONDS, and only when a template reads it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
 
     def badge() -> dict[str, Any]:
-        count = unread_count(user)
+        kept = request.session.get(SESSION_KEY)
+        if isinstance(kept, list) and len(kept) == 2 and time.time() - kept[1] < UNREAD_REFRESH_SECONDS:
+            count = int(kept[0])
+        else:
+            count = _remember_unread(request.session, user)
         return {"count": count, "label": f"{UNREAD_CAP - 1}+" if count >= UNREAD_CAP else str(count)}
 
     return {"unread_notifications": SimpleLazyObject(badge)}

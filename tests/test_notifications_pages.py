@@ -130,3 +130,23 @@ def test_anonymous_is_sent_to_sign_in(client):
     response = client.get(reverse("notifications:notification-list"))
 
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_count_is_taken_at_sign_in_and_again_after_a_minute_without_a_query_between(
+    client, operator_banjar, verifier, banjar, pupr_banjar, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programs import notifications
+
+    client.force_login(operator_banjar)  # counted now: nothing yet
+    services.proposal_verify(
+        proposal=funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.SUBMITTED), user=verifier
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert "text-bg-danger" not in badge(client)  # within the minute: the session's count, no query
+    assert not [query for query in queries.captured_queries if "programs_notification" in query["sql"]]
+
+    monkeypatch.setattr(notifications, "UNREAD_REFRESH_SECONDS", 0)
+    assert '<span class="badge rounded-pill text-bg-danger">1<' in badge(client)
