@@ -1095,12 +1095,21 @@ class ExcelJob(models.Model):
 # --- Supporting documents and the readiness checklist (issue 10) -----------------------------------------------------
 
 
+# The content types a document may have (read from the file's first bytes, never its name) and the extension stored.
+DOCUMENT_EXTENSIONS: dict[str, str] = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
 def document_upload_to(instance: ProposalDocument, filename: str) -> str:
     """documents/<proposal id>/<random>.<ext>: never the uploaded name (kept in `original_name`), so nothing a user
     types reaches a path, and two uploads of "DED.pdf" never meet."""
     import secrets
 
-    extension = ProposalDocument.EXTENSIONS.get(instance.content_type, "bin")
+    extension = DOCUMENT_EXTENSIONS.get(instance.content_type, "bin")
     return f"documents/{instance.proposal_id}/{secrets.token_urlsafe(18)}.{extension}"
 
 
@@ -1116,14 +1125,6 @@ class ProposalDocument(models.Model):
         ENVIRONMENTAL = "lingkungan", "Dokumen lingkungan"
         COVER_LETTER = "surat_usulan", "Surat usulan"
         OTHER = "lainnya", "Lainnya"
-
-    # The content types accepted (read from the file's first bytes, never its name) and the extension stored.
-    EXTENSIONS = {
-        "application/pdf": "pdf",
-        "image/jpeg": "jpg",
-        "image/png": "png",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    }
 
     proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("jenis dokumen", max_length=16, choices=Kind.choices)

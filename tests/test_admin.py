@@ -155,7 +155,7 @@ def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, 
     IndicatorTarget.objects.create(indicator=indicator, region=tapin, year=2027, target=Decimal("75"))
 
     # A document and a readiness check of each proposal (the criteria come from the data migration).
-    criterion = ReadinessCriterion.objects.order_by("order").first()
+    criterion = ReadinessCriterion.objects.order_by("order")[0]
     for proposal in (banjar_proposal, tapin_proposal):
         ProposalDocument.objects.create(
             proposal=proposal,

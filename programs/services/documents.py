@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -25,7 +25,7 @@ from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_log
 from rakornis.models import AuditEntry
 from rakornis.numbers import format_number
-from rakornis.types import Actor
+from rakornis.types import Actor, person
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def document_content_type(handle: IO[bytes], name: str = "") -> str:
     raise DocumentRefused(f"{shown} bukan {ACCEPTED} (isinya diperiksa, bukan namanya).")
 
 
-def document_check(upload: UploadedFile) -> str:
+def document_check(upload: UploadedFile[Any]) -> str:
     """The checks of an upload before it is stored: not empty, within the size limit, of an accepted content."""
     size = upload.size or 0
     if size == 0:
@@ -84,6 +84,8 @@ def document_check(upload: UploadedFile) -> str:
     limit = document_max_bytes()
     if size > limit:
         raise DocumentRefused(f"Berkas {size_label(size)} terlalu besar: paling besar {size_label(limit)}.")
+    if upload.file is None:
+        raise DocumentRefused("Berkas kosong.")
     return document_content_type(upload.file, upload.name or "")
 
 
@@ -104,7 +106,7 @@ def _clean_name(name: str) -> str:
 
 
 def document_attach(
-    *, proposal: Proposal, user: Actor, kind: str, upload: UploadedFile, description: str = ""
+    *, proposal: Proposal, user: Actor, kind: str, upload: UploadedFile[Any], description: str = ""
 ) -> ProposalDocument:
     """Store `upload` as a document of `proposal` while it is editable; an audit entry on the proposal says so."""
     content_type = document_check(upload)
@@ -117,7 +119,7 @@ def document_attach(
         original_name=_clean_name(upload.name or ""),
         content_type=content_type,
         size=upload.size or 0,
-        uploaded_by=user if getattr(user, "pk", None) else None,
+        uploaded_by=person(user),
     )
     with transaction.atomic():
         _lock_editable(proposal)
@@ -143,7 +145,7 @@ def document_delete(*, document: ProposalDocument, user: Actor) -> None:
     proposal = document.proposal
     with transaction.atomic():
         _lock_editable(proposal)
-        name, shown = document.file.name, str(document)
+        name, shown = document.file.name or "", str(document)
         document.delete()
         audit_log(
             user=user,
@@ -156,6 +158,8 @@ def document_delete(*, document: ProposalDocument, user: Actor) -> None:
 
 
 def _delete_file(name: str) -> None:
+    if not name:
+        return
     try:
         default_storage.delete(name)
     except OSError:  # the row is gone; a file left behind is only space, and is logged

@@ -9,7 +9,7 @@ page and the verification page, at 1366 px and at 390 px, land in artifacts/scre
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from programs.models import Proposal, ProposalCheck, ProposalDocument, ReadinessCriterion
 from tests.browser.conftest import screenshot
@@ -47,7 +47,7 @@ def alert(page: Page, text: str):
 def upload(page: Page, kind: str, name: str, mime: str, content: bytes) -> None:
     form = page.locator("#document-upload")
     form.get_by_label("Jenis dokumen").select_option(label=kind)
-    form.get_by_label("Berkas").set_input_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+    form.get_by_label("Berkas").set_input_files(files=[FilePayload(name=name, mimeType=mime, buffer=content)])
     form.get_by_role("button", name="Unggah dokumen").click()
     expect(alert(page, f"{name} diunggah")).to_be_visible()
 
@@ -88,7 +88,7 @@ def test_documents_checklist_and_return_note(
     # A renamed program is refused, whatever its name says.
     page.locator("#document-upload").get_by_label("Jenis dokumen").select_option(label="RAB")
     page.locator("#document-upload").get_by_label("Berkas").set_input_files(
-        files=[{"name": "RAB.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 200}]
+        files=[FilePayload(name="RAB.pdf", mimeType="application/pdf", buffer=b"MZ\x90\x00" + b"\x00" * 200)]
     )
     page.get_by_role("button", name="Unggah dokumen").click()
     expect(alert(page, "adalah program, bukan dokumen")).to_be_visible()
