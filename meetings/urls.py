@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import desk_views, views
 
 app_name = "meetings"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("<int:pk>/agenda/sepakati/", views.agenda_agree_view, name="agenda-agree"),
     path("<int:pk>/agenda/<int:item_pk>/hapus/", views.agenda_remove_view, name="agenda-remove"),
     path("<int:pk>/keputusan/<int:proposal_pk>/", views.decision_record_view, name="decision-record"),
+    path("<int:pk>/desk/<int:desk_pk>/", desk_views.desk_detail_view, name="desk-detail"),
+    path(
+        "<int:pk>/desk/<int:desk_pk>/indikator/<str:code>/",
+        desk_views.desk_agreement_view,
+        name="desk-agreement",
+    ),
     path("<int:pk>/tutup/", views.meeting_close_view, name="meeting-close"),
     path("<int:pk>/berita-acara/", views.meeting_minutes_view, name="meeting-minutes"),
     path("<int:pk>/berita-acara/lengkap/", views.meeting_minutes_job_view, name="meeting-minutes-job"),

@@ -558,6 +558,10 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
     )
     if refusal := decision_refusal(meeting=meeting, proposal=proposal, decision=decision):
         return _refuse(request, meeting, MeetingError(refusal))
+    # Opened from a desk's page (`?desk=`, kept by the form's post): the decision records that desk, and the page
+    # goes back to it. A desk of another meeting is a 404, as any address outside the meeting.
+    desk_id = request.GET.get("desk", "")
+    desk = get_object_or_404(meeting.desks.select_related("sector"), pk=desk_id) if desk_id.isdigit() else None
     kwargs = {"meeting": meeting, "proposal": proposal, "user": request.user, "decision": decision}
     if request.method == "POST":
         form = DecisionForm(request.POST, **kwargs)
@@ -572,6 +576,7 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
                     executing_agency=form.cleaned_data.get("executing_agency"),
                     merged_into=form.cleaned_data.get("merged_into"),
                     reason=form.cleaned_data.get("reason", ""),
+                    desk=desk,
                     user=request.user,
                     expected_version=form.cleaned_data["version"],
                 )
@@ -585,6 +590,8 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
                     if following is not None:
                         return redirect("meetings:decision-record", meeting.pk, following)
                     messages.info(request, "Semua usulan di agenda sudah diputuskan.")
+                if desk is not None:
+                    return redirect(reverse("meetings:desk-detail", args=[meeting.pk, desk.pk]) + "#agenda-desk")
                 return redirect(_detail_url(meeting, "agenda"))
     else:
         form = DecisionForm(**kwargs)
@@ -600,6 +607,7 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
         "meeting": meeting,
         "proposal": proposal,
         "decision": decision,
+        "desk": desk,
         "form": form,
         "merge_candidates": merge_candidates,
     }

@@ -339,12 +339,21 @@ def get_meeting_for_user(user: Any, pk: int, action: Action | None = None, query
     return meeting
 
 
-def get_desk_for_user(user: Any, meeting_pk: int, pk: int, action: Action | None = None) -> Desk:
+def get_desk_for_user(user: Any, meeting_pk: int, pk: int, action: Action | None = None, queryset: Any = None) -> Desk:
     """A desk of a meeting is seen by whoever sees the meeting (404 otherwise, and for another meeting's desk); its
-    decisions and agreements are recorded by the meeting's secretariat (`action` DECIDE: 403 without it)."""
-    meeting = get_meeting_for_user(user, meeting_pk, action)
-    desk: Desk = get_object_or_404(Desk.objects.select_related("sector"), meeting=meeting, pk=pk)
-    desk.meeting = meeting
+    decisions and agreements are recorded by the meeting's secretariat (`action` DECIDE: 403 without it). One query,
+    the desk with its meeting; `queryset` may add annotations (the desk page's agenda count)."""
+    queryset = Desk.objects.all() if queryset is None else queryset
+    desk: Desk = get_object_or_404(
+        queryset.filter(meeting__in=Meeting.objects.for_user(user)).select_related(
+            "sector", "meeting__organiser__region"
+        ),
+        meeting_id=meeting_pk,
+        pk=pk,
+    )
+    if action is not None:
+        message = "Hanya sekretariat penyelenggara rapat yang dapat mencatat kesepakatan desk ini."
+        _deny(user, action, meeting_region_code(desk.meeting), message)
     return desk
 
 
