@@ -38,6 +38,7 @@ def test_the_operator_reads_the_return_note_as_a_notification_and_answers_in_the
     expect(item).to_contain_text("dikembalikan oleh verifikator.pupr")
     screenshot(page, "notifications_1366")
     page.set_viewport_size(PHONE)
+    expect(page.locator("#notification-badge-phone")).to_be_visible()  # the menu is folded; the count is not
     screenshot(page, "notifications_390")
     page.set_viewport_size({"width": 1366, "height": 900})
 
