@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
+from meetings.models import AgendaItem, Attendance, Decision, Desk, DeskIndicatorAgreement, Meeting, MeetingBasis
 from programs.models import (
     ExcelJob,
     Indicator,
@@ -46,6 +46,7 @@ from tests.factories import (
     WorkPlanFactory,
     funded_proposal,
     proposal_form_data,
+    sub_activity,
     verified_proposal,
 )
 
@@ -291,8 +292,24 @@ def _indicator_code(scene: Scene) -> dict:
     return {"code": indicator.code}
 
 
+DESK_SUB_ACTIVITY = "1.04.02.2.01.0014"  # Perkim: a sub kegiatan of bidang urusan 1.04
+
+
+def _desk(scene: Scene) -> dict:
+    """The meeting's Desk Perkim (bidang urusan 1.04)."""
+    sector = sub_activity(DESK_SUB_ACTIVITY).parent.parent.parent
+    desk, _ = Desk.objects.get_or_create(meeting=scene.meeting, name="Desk Perkim", defaults={"sector": sector})
+    return {"pk": scene.meeting.pk, "desk_pk": desk.pk}
+
+
+def _desk_indicator(scene: Scene) -> dict:
+    return {**_desk(scene), **_indicator_code(scene)}
+
+
 RULES: dict[str, list[Rule]] = {
     "home": [Rule("GET", allowed=EVERYONE)],
+    # Every signed-in person has a dashboard; its numbers are scoped by the policy (tests/test_dashboard.py).
+    "dashboard": [Rule("GET", allowed=EVERYONE)],
     "password_change": [
         Rule("GET", allowed=EVERYONE),
         # Every signed-in persona changes their own password (the factories' one); an anonymous POST changes none.
@@ -646,6 +663,17 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "meetings:meeting-minutes": [Rule("GET", _pk("meeting"), allowed=PROVINCIAL)],
+    # A desk is read by whoever sees its meeting; what it agrees is recorded by the meeting's secretariat.
+    "meetings:desk-detail": [Rule("GET", _desk, allowed=EVERYONE)],
+    "meetings:desk-agreement": [
+        Rule(
+            "POST",
+            _desk_indicator,
+            allowed=SECRETARIAT,
+            data=lambda scene: {"sub_kegiatan": [str(sub_activity(DESK_SUB_ACTIVITY).pk)]},
+            done=lambda scene: DeskIndicatorAgreement.objects.exists(),
+        )
+    ],
     # The full Berita Acara, written by the worker: the same readers as the page; the job is the reader's own.
     "meetings:meeting-minutes-job": [
         Rule(
