@@ -10,6 +10,7 @@ admin.site.index_title = "Data referensi dan registri"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dasbor/", views.dashboard, name="dashboard"),
     path("masuk/", signin.SignInView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's own account views under Indonesian addresses, with our templates (templates/registration/).

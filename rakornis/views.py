@@ -14,6 +14,7 @@ from meetings.models import Meeting, MeetingQuerySet
 from programs.models import FundingScheme, Proposal, ProposalSummary
 from programs.summary import summary_totals
 from programs.verification import return_notes
+from rakornis.dashboard import dashboard as dashboard_of
 from rakornis.fiscal_year import planning_year
 from rakornis.policy import Action, may_anywhere
 
@@ -112,3 +113,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if may_anywhere(user, Action.MANAGE_MEETING, Action.PLAN, Action.READ_MINUTES):
         context["open_meetings"] = open_meetings(user)[:HOME_LIST_LIMIT]
     return render(request, "rakornis/home.html", context)
+
+
+@require_safe
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The planning year at a glance over the user's scope (rakornis/dashboard.py): charts whose numbers are also in
+    tables beside them, and the recap by kabupaten/kota x scheme with a link to its workbook."""
+    year = planning_year(request)
+    board = dashboard_of(request.user, year)
+    return render(request, "rakornis/dashboard.html", {"year": year, "board": board, "chart": board.chart_data()})

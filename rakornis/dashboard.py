@@ -1,0 +1,223 @@
+"""The dashboard of the fiscal year in context (issue 10): what a person may see of that year at a glance.
+
+Every number comes from the proposal summary (`programs.summary`, `ProposalSummary`), scoped by the access policy
+(`ProposalSummary.objects.for_user`): one grouped query over at most kabupaten/kota x status x scheme rows, whatever
+the number of proposals. The Renja panel reads the year's work plans (at most WORKPLAN_LIMIT), the indicator panel
+`indicators.selectors.indicator_gaps` (at most GAPS_LIMIT rows). The page costs the same handful of queries at five
+proposals and at 500,000.
+
+The rules are the home page's and the recap's:
+- "pagu usulan" adds the funding lines of proposals in `Proposal.PROPOSED_STATUSES` (not drafts, rejected, merged,
+  deferred);
+- "pagu disepakati" adds what the deciding decision of each agreed proposal agreed (the summary's agreed amounts);
+- the recap by kabupaten/kota x scheme is the agreed amounts, as the recap workbook's first sheet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from agencies.models import Region
+from indicators.selectors import IndicatorGap, indicator_gaps
+from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
+from programs.xlsx.columns import ordered_schemes
+
+ZERO = Decimal(0)
+WORKPLAN_LIMIT = 50  # a panel, not the Renja list (which has its own page)
+GAPS_LIMIT = 30
+
+# The funnel's stages: how far the year's proposals got. Each stage counts the proposals at it or past it, so the
+# bars shrink from left to right; the statuses each stage adds are in FUNNEL_STATUSES.
+S = Proposal.Status
+DECIDED = (S.AGREED, S.AGREED_WITH_CHANGES, S.MERGED, S.DEFERRED, S.REJECTED)
+FUNNEL: list[tuple[str, str, tuple[str, ...]]] = [
+    ("all", "Semua usulan", tuple(S.values)),
+    ("submitted", "Diajukan ke provinsi", tuple(v for v in S.values if v != S.DRAFT)),
+    ("verified", "Lolos verifikasi", (S.VERIFIED, *DECIDED)),
+    ("decided", "Diputus rapat", DECIDED),
+    ("agreed", "Disepakati", (S.AGREED, S.AGREED_WITH_CHANGES)),
+]
+
+
+@dataclass
+class RegionRow:
+    """One kabupaten/kota of the year: amounts, progress counts and the recap's agreed amounts per scheme."""
+
+    region: Region
+    by_status: dict[str, int] = field(default_factory=dict)
+    proposed: Decimal = ZERO
+    agreed: Decimal = ZERO
+    agreed_count: int = 0
+    agreed_by_scheme: list[Decimal] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def drafts(self) -> int:
+        return self.by_status.get(S.DRAFT, 0)
+
+    @property
+    def returned(self) -> int:
+        return self.by_status.get(S.RETURNED, 0)
+
+    @property
+    def submitted(self) -> int:
+        return self.by_status.get(S.SUBMITTED, 0)
+
+    @property
+    def verified(self) -> int:
+        """Verified or further: the proposals that passed verification (as the funnel's stage)."""
+        return sum(self.by_status.get(status, 0) for status in (S.VERIFIED, *DECIDED))
+
+
+@dataclass
+class SchemeRow:
+    scheme: FundingScheme
+    proposed: Decimal
+    agreed: Decimal
+
+
+@dataclass
+class Dashboard:
+    year: int
+    by_status: list[tuple[str, str, int]]  # (value, label, count) in the workflow's order
+    funnel: list[tuple[str, str, int]]  # (key, label, count)
+    regions: list[RegionRow]
+    schemes: list[SchemeRow]
+    recap_schemes: list[FundingScheme]  # the recap table's columns: schemes with an agreed amount
+    recap_totals: list[Decimal]
+    work_plans: list[WorkPlan]
+    work_plans_more: bool
+    gaps: list[IndicatorGap] | None
+    gaps_more: bool = False
+
+    @property
+    def proposal_count(self) -> int:
+        return sum(count for _, _, count in self.by_status)
+
+    @property
+    def proposed_total(self) -> Decimal:
+        return sum((row.proposed for row in self.regions), ZERO)
+
+    @property
+    def agreed_total(self) -> Decimal:
+        return sum((row.agreed for row in self.regions), ZERO)
+
+    @property
+    def agreed_count(self) -> int:
+        return sum(row.agreed_count for row in self.regions)
+
+    @property
+    def recap_total(self) -> Decimal:
+        return sum(self.recap_totals, ZERO)
+
+    def chart_data(self) -> dict[str, Any]:
+        """The numbers of the charts, for `json_script` (static/js/dashboard.js); rupiah as whole numbers."""
+        return {
+            "funnel": {"labels": [label for _, label, _ in self.funnel], "counts": [n for _, _, n in self.funnel]},
+            "regions": {
+                "labels": [row.region.name for row in self.regions],
+                "proposed": [int(row.proposed) for row in self.regions],
+                "agreed": [int(row.agreed) for row in self.regions],
+            },
+            "schemes": {
+                "labels": [row.scheme.short_name for row in self.schemes],
+                "proposed": [int(row.proposed) for row in self.schemes],
+                "agreed": [int(row.agreed) for row in self.schemes],
+            },
+            "progress": {
+                "labels": [row.region.name for row in self.regions],
+                "drafts": [row.drafts for row in self.regions],
+                "returned": [row.returned for row in self.regions],
+                "submitted": [row.submitted for row in self.regions],
+                "verified": [row.verified for row in self.regions],
+            },
+        }
+
+
+def dashboard(user: Any, year: int) -> Dashboard:
+    """The dashboard of `year` over what `user` may see. Five queries: the summary grouped by kabupaten/kota x
+    status x scheme, the kabupaten/kota, the schemes, the year's work plans, the indicator gaps."""
+    by_region_status: dict[int, dict[str, int]] = defaultdict(dict)
+    proposed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    agreed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    agreed_count: dict[int, int] = defaultdict(int)
+    scheme_proposed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    scheme_agreed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    recap: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    counted = set(Proposal.PROPOSED_STATUSES)
+    grouped = (
+        ProposalSummary.objects.for_user(user)
+        .for_year(year)
+        .order_by()
+        .values_list("region_id", "status", "scheme_id")
+        .annotate(
+            n=Sum("proposal_count"),
+            proposed=Sum("proposed_amount"),
+            n_agreed=Sum("agreed_count"),
+            agreed=Sum("agreed_amount"),
+        )
+    )
+    for region_id, status, scheme_id, count, proposed_amount, n_agreed, agreed_amount in grouped:
+        if scheme_id is None:
+            by_region_status[region_id][status] = by_region_status[region_id].get(status, 0) + count
+            if status in counted:
+                proposed[region_id] += proposed_amount
+            agreed[region_id] += agreed_amount
+            agreed_count[region_id] += n_agreed
+            continue
+        if status in counted and count:
+            scheme_proposed[scheme_id] += proposed_amount
+        if n_agreed:
+            scheme_agreed[scheme_id] += agreed_amount
+            recap[region_id][scheme_id] = recap[region_id].get(scheme_id, ZERO) + agreed_amount
+
+    all_schemes = ordered_schemes(FundingScheme.objects.all())
+    recap_schemes = [scheme for scheme in all_schemes if any(scheme.pk in row for row in recap.values())]
+    regions = []
+    for region in Region.objects.filter(pk__in=list(by_region_status)).order_by("code"):
+        regions.append(
+            RegionRow(
+                region=region,
+                by_status=by_region_status[region.pk],
+                proposed=proposed[region.pk],
+                agreed=agreed[region.pk],
+                agreed_count=agreed_count[region.pk],
+                agreed_by_scheme=[recap[region.pk].get(scheme.pk, ZERO) for scheme in recap_schemes],
+            )
+        )
+    statuses: dict[str, int] = defaultdict(int)
+    for row in regions:
+        for status, count in row.by_status.items():
+            statuses[status] += count
+    work_plans = list(
+        WorkPlan.objects.for_user(user)
+        .filter(fiscal_year=year)
+        .select_related("agency")
+        .order_by("agency__short_name", "pk")[: WORKPLAN_LIMIT + 1]
+    )
+    gaps = indicator_gaps(user, year, limit=GAPS_LIMIT + 1)
+    return Dashboard(
+        year=year,
+        by_status=[(value, label, statuses.get(value, 0)) for value, label in S.choices],
+        funnel=[(key, label, sum(statuses.get(s, 0) for s in members)) for key, label, members in FUNNEL],
+        regions=regions,
+        schemes=[
+            SchemeRow(scheme, scheme_proposed.get(scheme.pk, ZERO), scheme_agreed.get(scheme.pk, ZERO))
+            for scheme in all_schemes
+            if scheme.pk in scheme_proposed or scheme.pk in scheme_agreed
+        ],
+        recap_schemes=recap_schemes,
+        recap_totals=[sum((row.agreed_by_scheme[i] for row in regions), ZERO) for i in range(len(recap_schemes))],
+        work_plans=work_plans[:WORKPLAN_LIMIT],
+        work_plans_more=len(work_plans) > WORKPLAN_LIMIT,
+        gaps=gaps[:GAPS_LIMIT],
+        gaps_more=len(gaps) > GAPS_LIMIT,
+    )
