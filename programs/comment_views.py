@@ -41,7 +41,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("text", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
     else:
         try:
             comment_add(proposal=proposal, user=request.user, text=form.cleaned_data["text"])

@@ -1336,11 +1336,11 @@ class Notification(models.Model):
             return reverse("programs:proposal-detail", args=[self.proposal_id]) + anchor
         if self.meeting_id is not None:
             return reverse("meetings:meeting-detail", args=[self.meeting_id])
-        status = {
-            self.Kind.SUBMITTED: Proposal.Status.SUBMITTED,
-            self.Kind.RETURNED: Proposal.Status.RETURNED,
-            self.Kind.VERIFIED: Proposal.Status.VERIFIED,
-            self.Kind.CARRIED_OVER: Proposal.Status.DRAFT,
+        status: str | None = {
+            str(self.Kind.SUBMITTED): Proposal.Status.SUBMITTED,
+            str(self.Kind.RETURNED): Proposal.Status.RETURNED,
+            str(self.Kind.VERIFIED): Proposal.Status.VERIFIED,
+            str(self.Kind.CARRIED_OVER): Proposal.Status.DRAFT,
         }.get(self.kind)
         url = reverse("programs:proposal-list")
         return f"{url}?status={status}" if status else url

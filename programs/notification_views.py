@@ -74,6 +74,6 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "email_available": settings.NOTIFICATION_EMAILS,
-        "has_address": bool(request.user.email),
+        "has_address": bool(getattr(request.user, "email", "")),
     }
     return render(request, "programs/notification_preferences.html", context)

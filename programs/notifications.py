@@ -144,7 +144,8 @@ def _recipients(kind: str, rows: Sequence[_Row], actor_id: int | None, extra: It
         users |= extra & sees
         if row.created_by_id in creators and row.created_by_id in sees:
             users.add(row.created_by_id)
-        users.discard(actor_id)  # type: ignore[arg-type]
+        if actor_id is not None:
+            users.discard(actor_id)
         for user_id in users:
             per_user[user_id].append(row)
     return per_user
