@@ -64,7 +64,7 @@ def _money(totals: Totals, table: RenjaTable, *, zeros: bool = False) -> list[De
         for c in _classes(table)
     ]
     cells = [*amounts, *per_class]
-    return cells if zeros else [blank_zero(cell) for cell in cells]
+    return list[Decimal | None](cells) if zeros else [blank_zero(cell) for cell in cells]
 
 
 def _renja_rows(table: RenjaTable) -> Iterator[Row | list[Any]]:
@@ -268,7 +268,7 @@ def _stakeholder_rows(proposals: QuerySet[Proposal]) -> Iterator[Row | list[Any]
         location = ", ".join([*([proposal.location] if proposal.location else []), *place, proposal.region.name])
         indicator = proposal.output_indicator or (sub.indicator or sub.performance if sub is not None else "")
         notes = [proposal.number, proposal.get_origin_display(), proposal.get_status_display()]
-        if proposal.in_renja:
+        if getattr(proposal, "in_renja", False):  # stakeholder_proposals' annotation
             notes.append("masuk Renja")
         yield [
             count,

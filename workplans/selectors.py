@@ -449,6 +449,19 @@ def split_target(value: str) -> tuple[Decimal | str | None, str]:
     return Decimal(f"{whole.replace('.', '')}.{fraction or '0'}"), unit
 
 
+def class_totals(schemes: Iterable[FundingScheme], funding: dict[int, Decimal]) -> list[ClassTotal]:
+    """The amounts `funding` (by scheme id) of `schemes` as one subtotal per funding class, in class order."""
+    totals = []
+    for funding_class in FundingClass.ORDER:
+        in_class = [
+            (scheme, funding.get(scheme.pk, ZERO)) for scheme in schemes if FundingClass.of(scheme) == funding_class
+        ]
+        in_class = [(scheme, amount) for scheme, amount in in_class if amount]
+        if in_class:
+            totals.append(ClassTotal(funding_class, sum((amount for _, amount in in_class), ZERO), in_class))
+    return totals
+
+
 def _volumes(target: str) -> dict[str, Decimal] | None:
     """`12,5 km; 3 unit` -> {"km": 12.5, "unit": 3}; None for a target that is not volumes with units."""
     volumes: dict[str, Decimal] = {}
@@ -533,7 +546,8 @@ def _outcome_indicators(
         for indicator_id, target_year, value in IndicatorTarget.objects.filter(
             indicator_id__in=indicator_ids, region_id=region_id, year__in=[year, year + 1], target__isnull=False
         ).values_list("indicator_id", "year", "target"):
-            targets[(indicator_id, target_year)] = value
+            if value is not None:
+                targets[(indicator_id, target_year)] = value
 
     result: dict[str, list[tuple[str, str, str, str]]] = {}
     for program, indicators in per_program.items():
@@ -717,18 +731,11 @@ def renja_form(work_plan: WorkPlan, *, limit: int | None = None) -> RenjaForm:
     for item_amounts in (amounts[code] for code in amounts if Nomenclature.parent_code(code) is None):
         for scheme_id, amount in item_amounts.items():
             grand[scheme_id] = grand.get(scheme_id, ZERO) + amount
-    class_totals = []
-    for funding_class in FundingClass.ORDER:
-        in_class = sorted(
-            ((schemes[pk], amount) for pk, amount in grand.items() if FundingClass.of(schemes[pk]) == funding_class),
-            key=lambda entry: (entry[0].order, entry[0].code),
-        )
-        if in_class:
-            class_totals.append(ClassTotal(funding_class, sum((a for _, a in in_class), ZERO), in_class))
+    ordered = sorted((schemes[pk] for pk in grand), key=lambda scheme: (scheme.order, scheme.code))
     return RenjaForm(
         work_plan=work_plan,
         rows=rows,
-        class_totals=class_totals,
+        class_totals=class_totals(ordered, grand),
         forward_amount=sum((forward[code] for code in forward if Nomenclature.parent_code(code) is None), ZERO),
         line_count=len(item_ids),
     )

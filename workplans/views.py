@@ -51,6 +51,7 @@ from workplans.lines import LineChange, RenjaLine, SyncPlan
 from workplans.selectors import (
     LINES_PER_PAGE,
     RenjaTable,
+    class_totals,
     find_activity,
     renja_form,
     renja_lines,
@@ -211,6 +212,7 @@ class WorkPlanDetailView(LoginRequiredMixin, DetailView):
         can_plan = policy.may(self.request.user, Action.PLAN, policy.work_plan_region_code(work_plan))
         context.update(
             table=table,
+            class_totals=class_totals(table.schemes, table.totals.funding),
             can_sync=can_plan and not work_plan.is_locked,
             can_finalise=can_plan and not work_plan.is_locked,
             open_code=None,

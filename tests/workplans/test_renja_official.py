@@ -281,3 +281,12 @@ def test_the_print_is_the_official_form_landscape_with_its_header_repeated(clien
 def test_the_print_is_not_found_outside_the_scope(client, operator_banjar, renja):
     client.force_login(operator_banjar)
     assert client.get(reverse("workplans:workplan-print", args=[renja.pk])).status_code == 404
+
+
+def test_the_renja_page_heads_its_table_with_the_plan_years_and_keeps_the_budgets_apart(client, planner, renja):
+    client.force_login(planner)
+    text = client.get(reverse("workplans:workplan-detail", args=[renja.pk])).text
+    assert "Rencana Tahun 2027" in text and "Prakiraan Maju Rencana Tahun 2028" in text
+    assert "Pagu indikatif APBD" in text and "Pagu indikatif Transfer dan APBN dari pusat" in text
+    assert "Rp 2.900.000.000" in text and "Rp 1.950.000.000" in text
+    assert "Rp 4.850.000.000" not in text.split('id="workplan-lines"')[0]  # the summary never adds them up
