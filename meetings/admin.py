@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
 
-from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, DeskIndicatorAgreement, Meeting
 from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.admin_scope import (
     CompactInlineMixin,
@@ -191,6 +191,18 @@ class MeetingAdmin(MeetingLockMixin, ScopedModelAdmin):
         return meeting.is_closed
 
 
+class DeskIndicatorAgreementInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """What the desk agreed, read only: the secretariat records it on the desk's page (audited, locked on closing)."""
+
+    model = DeskIndicatorAgreement
+    fields = ["indicator", "sub_activity", "agreed_by", "agreed_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[DeskIndicatorAgreement]:
+        return super().get_queryset(request).select_related("indicator", "sub_activity", "agreed_by")
+
+
 @admin.register(Desk)
 class DeskAdmin(MeetingLockMixin, ScopedModelAdmin):
     scope_through = "meeting"
@@ -200,6 +212,7 @@ class DeskAdmin(MeetingLockMixin, ScopedModelAdmin):
     autocomplete_fields = ["meeting", "sector"]
     list_select_related = ["meeting", "sector"]
     ordering = ["meeting", "name"]
+    inlines = [DeskIndicatorAgreementInline]
 
 
 @admin.register(Attendance)

@@ -220,3 +220,12 @@ def test_desk_page_queries_do_not_grow_with_the_agenda(client, secretary, meetin
     assert response.content.decode().count("USL-2027-63.05-") >= 29
     assert len(many) == len(few)
     assert len(many) <= 12, "\n".join(query["sql"][:150] for query in many.captured_queries)
+
+
+def test_admin_shows_the_desks_agreements_read_only(client, superuser, secretary, world):
+    desk_agreement_set(desk=world["perkim"], indicator=world["rtlh"], sub_activities=[world["house"]], user=secretary)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:meetings_desk_change", args=[world["perkim"].pk])).content.decode()
+    assert "kesepakatan indikator desk" in page.lower()
+    assert HOUSE in page
+    assert 'name="agreements-0-sub_activity"' not in page  # not editable in the admin
