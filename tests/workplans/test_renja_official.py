@@ -274,7 +274,7 @@ def test_the_print_is_the_official_form_landscape_with_its_header_repeated(clien
     assert 'class="renja-form"' in text
     assert 'class="renja-form paper-f4"' in client.get(url, {"kertas": "f4"}).text
     css = (settings.BASE_DIR / "static/css/renja_print.css").read_text()
-    assert "@page renja-a4 { size: A4 landscape;" in css
+    assert "@page { size: A4 landscape;" in css and "@page renja-f4 { size: 330mm 215mm;" in css
     assert ".renja-form thead { display: table-header-group; }" in css
 
 
