@@ -84,6 +84,7 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
             "lng": float(longitude),
             "amount": format_rupiah(amount),
             "url": reverse("programs:proposal-detail", args=[pk]),
+            "region": ".".join(region_code.split(".")[:2]),
             "outside": outside_region(region_code, latitude, longitude),
         }
         for pk, number, name, status, latitude, longitude, amount, region_code in rows[:MAP_POINT_LIMIT]

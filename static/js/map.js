@@ -7,12 +7,16 @@
   var source = document.getElementById("map-data");
   if (!holder || !source || typeof L === "undefined") { return; }
   var data = JSON.parse(source.textContent);
-  var map = L.map(holder, { preferCanvas: true });
+  // SVG (one element a point, each clickable and inspectable) for the usual few hundred; canvas for thousands.
+  var map = L.map(holder, { preferCanvas: data.points.length > 1000 });
   if (data.tiles) {
     L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 19 }).addTo(map);
   }
+  // The boxes of the kabupaten/kota that have points (every box when none has): the frame a point is judged by.
+  var shown = {};
+  data.points.forEach(function (point) { shown[point.region] = true; });
   var boxes = L.featureGroup().addTo(map);
-  data.boxes.forEach(function (box) {
+  data.boxes.filter(function (box) { return !data.points.length || shown[box.code]; }).forEach(function (box) {
     L.rectangle(box.bounds, { color: "#6c757d", weight: 1, fill: false, dashArray: "4 4", interactive: false })
       .addTo(boxes);
   });
@@ -48,7 +52,7 @@
       weight: point.outside ? 3 : 1
     }).bindPopup(popup(point)).addTo(points);
   });
-  var bounds = data.points.length ? points.getBounds() : boxes.getBounds();
+  var bounds = data.points.length ? points.getBounds().extend(boxes.getBounds()) : boxes.getBounds();
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 });
   } else {

@@ -101,3 +101,41 @@ def test_the_menu_folds_behind_one_button_on_a_phone(phone, live_server, meeting
     phone.get_by_role("button", name="Menu").click()
     menu.click()
     phone.wait_for_url(f"{live_server.url}{reverse('meetings:meeting-list')}")
+
+
+def test_the_list_shows_status_and_amount_first_on_a_phone(phone, live_server, meeting):
+    """On a 390 px screen the proposal's status and amount sit under its number, in the first screen, and the
+    columns that do not fit (name, kabupaten/kota, agency, sub kegiatan) scroll inside the table's card."""
+    phone.goto(f"{live_server.url}{reverse('programs:proposal-list')}?fiscal_year=")
+    row = phone.locator("tr:has(.phone-status)").first
+    status = row.locator(".phone-status .badge")
+    amount = row.locator(".phone-status .amount")
+    assert status.is_visible() and amount.is_visible()
+    assert amount.inner_text() == "Rp 620.838.000.000"
+    for element in (status, amount):  # in the first screen, neither scrolled to nor cut off at the right
+        box = element.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert box["y"] + box["height"] <= PHONE["height"]
+    # The desktop's own status and amount columns are not shown twice.
+    assert not row.locator("td.d-md-table-cell").first.is_visible()
+    # The filters folded away to make room open from their button.
+    assert not phone.locator("#id_status").is_visible()
+    phone.click("#list-filters-toggle")
+    phone.locator("#id_status").wait_for()
+    screenshot(phone, "phone-proposal-list-rows")
+
+
+def test_the_proposal_form_fits_a_phone(phone, live_server, meeting, operator_banjar):
+    """The form at 390 px: no sideways scrolling, the coordinate inputs still typeable, the pin picker under them."""
+    phone.context.clear_cookies()
+    phone.goto(f"{live_server.url}/masuk/")
+    phone.fill("#id_username", operator_banjar.username)
+    phone.fill("#id_password", "rakornis-demo")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(f"{live_server.url}/")
+    phone.goto(f"{live_server.url}{reverse('programs:proposal-create')}")
+    phone.fill("#id_latitude", "-3,413")
+    phone.fill("#id_longitude", "114,851")
+    assert phone.locator("#pin-picker").is_visible()
+    screenshot(phone, "phone-proposal-form")
+    assert width(phone) <= PHONE["width"]
