@@ -264,8 +264,14 @@ def _stakeholder_rows(proposals: QuerySet[Proposal]) -> Iterator[Row | list[Any]
             return
         sub = proposal.sub_activity
         program = f"{sub.code} {sub.name}\n{proposal.name}" if sub is not None else proposal.name
-        place = [part.name for part in (proposal.village, proposal.district) if part is not None]
-        location = ", ".join([*([proposal.location] if proposal.location else []), *place, proposal.region.name])
+        # The village, district and kabupaten/kota, unless the typed location already names them.
+        typed = proposal.location.casefold()
+        place = [
+            part.name
+            for part in (proposal.village, proposal.district, proposal.region)
+            if part is not None and part.name.casefold() not in typed
+        ]
+        location = ", ".join([*([proposal.location] if proposal.location else []), *place])
         indicator = proposal.output_indicator or (sub.indicator or sub.performance if sub is not None else "")
         notes = [proposal.number, proposal.get_origin_display(), proposal.get_status_display()]
         if getattr(proposal, "in_renja", False):  # stakeholder_proposals' annotation
@@ -301,8 +307,9 @@ def stakeholder_sheets(work_plan: WorkPlan, proposals: QuerySet[Proposal], *, pa
             title_lines=[
                 STAKEHOLDER_TITLE.format(year=year),
                 work_plan.agency.name,
-                "Usulan yang diajukan perangkat daerah ini atau diputuskan dalam rapat yang diselenggarakannya atau "
-                f"dengan perangkat daerah ini sebagai pelaksana; dicetak {stamp()}",
+                "Usulan yang diajukan perangkat daerah ini, atau diputuskan dalam rapatnya atau dengannya sebagai "
+                "pelaksana",
+                f"Tahun {year} \u2014 dicetak {stamp()}",
             ],
             number_row=True,
             autofilter=False,
