@@ -19,6 +19,8 @@ from programs.models import (
     IndicatorSubActivity,
     IndicatorTarget,
     Nomenclature,
+    NomenclatureDecree,
+    NomenclatureMapping,
     Proposal,
     ProposalCheck,
     ProposalCheckItem,
@@ -85,11 +87,34 @@ class NomenclatureAdminForm(forms.ModelForm):
 @admin.register(Nomenclature)
 class NomenclatureAdmin(ReferenceModelAdmin):
     form = NomenclatureAdminForm
-    list_display = ["code", "name", "level", "government_level", "unit", "is_active"]
+    list_display = ["code", "name", "level", "government_level", "unit", "is_active", "retired_by"]
     list_filter = ["level", "government_level", "is_active"]
-    search_fields = ["code", "name", "indicator"]
+    list_select_related = ["retired_by"]
+    search_fields = ["code", "name", "regency_name", "indicator"]
     autocomplete_fields = ["parent"]
+    # Set by `load_reference_data --nomenclature FILE --decree ...`, not by hand.
+    readonly_fields = ["decree", "retired_by"]
     ordering = ["code"]
+
+
+@admin.register(NomenclatureDecree)
+class NomenclatureDecreeAdmin(ReadOnlyAdminMixin, ReferenceModelAdmin):
+    """The decrees complete lists were loaded from (`load_reference_data --nomenclature FILE --decree ...`)."""
+
+    list_display = ["number", "date", "row_count", "retired_count", "source_file", "loaded_at"]
+    search_fields = ["number"]
+    ordering = ["-date"]
+
+
+@admin.register(NomenclatureMapping)
+class NomenclatureMappingAdmin(ReadOnlyAdminMixin, ReferenceModelAdmin):
+    """Old -> new codes as a decree says (the `kode_lama` column or `--mapping FILE` of the load)."""
+
+    list_display = ["old", "new", "decree"]
+    list_filter = ["decree"]
+    list_select_related = ["old", "new", "decree"]
+    search_fields = ["old__code", "new__code", "new__name"]
+    ordering = ["old__code"]
 
 
 @admin.register(FundingScheme)

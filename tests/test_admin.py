@@ -27,6 +27,8 @@ from programs.models import (
     Indicator,
     IndicatorTarget,
     Nomenclature,
+    NomenclatureDecree,
+    NomenclatureMapping,
     Proposal,
     ProposalCheck,
     ProposalCheckItem,
@@ -191,6 +193,15 @@ def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, 
     audit_log(user=operator_tapin, obj=tapin_proposal, action=AuditEntry.Action.SUBMITTED)
     for owner in (operator_banjar, operator_tapin):
         ExcelJob.objects.create(kind=ExcelJob.Kind.PROPOSAL_EXPORT, user=owner, rows_total=8000)
+    # Two decrees: the later one retired 0009 and says 0053 continues it (load_reference_data writes these).
+    earlier = NomenclatureDecree.objects.create(number="Kepmendagri 050-5889/2021", date=datetime(2021, 10, 28).date())
+    decree = NomenclatureDecree.objects.create(
+        number="Kepmendagri 900.1.15.5-1317/2023", date=datetime(2023, 2, 27).date()
+    )
+    retired = sub_activity("1.03.10.2.01.0009", "Rehabilitasi Jalan Lama")
+    Nomenclature.objects.filter(pk=retired.pk).update(is_active=False, decree=earlier, retired_by=decree)
+    NomenclatureMapping.objects.create(old=retired, new=road, decree=decree)
+    NomenclatureMapping.objects.create(old=sub_activity("1.03.10.2.01.0008", "Jalan Lama"), new=road, decree=earlier)
     return World(banjar_proposal, tapin_proposal, meeting, work_plan, banjar_decision, tapin_decision)
 
 
@@ -320,6 +331,8 @@ def test_changelist_search_and_sort_by_every_column_render(admin_client, world, 
 # Rows that services write (decisions, agenda, audit, Renja lines from the sync) are not added by hand.
 NO_ADD = {
     ProposalNumberCounter,
+    NomenclatureDecree,
+    NomenclatureMapping,
     AuditEntry,
     Decision,
     DecisionFunding,
