@@ -89,7 +89,7 @@ def expected(user, year: int = 2027) -> dict:
         t=Sum("amount")
     ):
         recap[region][scheme] = total
-    progress = defaultdict(Counter)
+    progress: dict[str, Counter[str]] = defaultdict(Counter)
     for region, status in scope.values_list("region__code", "status"):
         progress[region][status] += 1
     return {
