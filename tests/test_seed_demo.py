@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agencies.models import Region, StaffRole
-from meetings.models import Attendance, Decision, DecisionFunding, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
 from programs.models import Proposal, ProposalFunding
 from programs.overlaps import overlapping
 from rakornis.audit import audit_value
@@ -88,6 +88,7 @@ def snapshot() -> list[tuple]:
 def clear_proposals() -> None:
     """Back to a database with reference data only (the demo's closed Rakornis takes no new decisions)."""
     Decision.objects.all().delete()
+    AgendaItem.objects.all().delete()  # the Rakortekrenbang's agenda holds proposals
     Proposal.objects.filter(carried_over_from__isnull=False).delete()
     Proposal.objects.all().delete()
     Meeting.objects.all().delete()
@@ -148,6 +149,7 @@ def test_proposals_cover_every_regency_and_status_with_decisions(reference_data)
     assert "60" in output
 
     rakornis = Meeting.objects.get(kind=Meeting.Kind.RAKORNIS)
+    rakortekrenbang = Meeting.objects.get(kind=Meeting.Kind.RAKORTEKRENBANG)
     for proposal in proposals:
         prefix = f"USL-2027-{proposal.region.code}-"
         assert proposal.number.startswith(prefix)
@@ -164,6 +166,9 @@ def test_proposals_cover_every_regency_and_status_with_decisions(reference_data)
             assert decisions == []
             continue
         [decision] = decisions
+        if decision.meeting == rakortekrenbang:  # decided at one of its desks (rakornis.demo.meetings)
+            assert decision.desk is not None and proposal.status == Proposal.Status.AGREED
+            continue
         assert decision.meeting == rakornis
         assert decision.outcome == proposal.status
         agreed = {line.scheme.code: line.amount for line in decision.funding_lines.select_related("scheme")}
@@ -227,7 +232,7 @@ def test_second_run_restores_accounts_and_adds_no_proposals(reference_data, clie
     assert "tidak dibuat ulang" in output
     assert snapshot() == before
     assert AuditEntry.objects.count() == entries, "nothing changed, so nothing is recorded"
-    assert Meeting.objects.count() == 3
+    assert Meeting.objects.count() == 4
     assert get_user_model().objects.count() == 7
     assert client.login(username="pimpinan", password="rakornis-demo")
 

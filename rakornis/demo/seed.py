@@ -15,7 +15,7 @@ from programs.summary import summary_deferred
 from rakornis.demo.accounts import demo_accounts_ensure
 from rakornis.demo.generator import Generator
 from rakornis.demo.indicators import demo_indicators_ensure
-from rakornis.demo.meetings import RAKORNIS, demo_meetings_close, demo_meetings_ensure
+from rakornis.demo.meetings import RAKORNIS, demo_desks_decide, demo_meetings_close, demo_meetings_ensure
 from rakornis.demo.reference import DemoReference, MissingReferenceData, demo_reference_load
 from rakornis.demo.writer import Bulk, OneByOne, write_chunk
 from rakornis.models import AuditEntry
@@ -129,6 +129,8 @@ def demo_seed(
                 )
             if proposals:
                 demo_meetings_close(meetings=meetings, users=users)
+        # The Rakortekrenbang's desks decide some verified proposals once (also on a database seeded before it).
+        demo_desks_decide(meetings=meetings, users=users)
         result.attendances = Attendance.objects.filter(meeting__in=meetings.values()).count()
     result.elapsed = time.perf_counter() - started
     return result
