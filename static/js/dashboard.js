@@ -21,6 +21,10 @@
   function chart(id, config) {
     const canvas = document.getElementById(id);
     if (!canvas) return;
+    // A horizontal chart grows with its rows (one kabupaten/kota is one short band, thirteen are not squeezed).
+    if (config.options && config.options.indexAxis === "y" && canvas.parentElement.classList.contains("dashboard-chart-tall")) {
+      canvas.parentElement.style.height = Math.max(160, 56 * config.data.labels.length + 90) + "px";
+    }
     config.options = Object.assign({responsive: true, maintainAspectRatio: false, animation: false}, config.options);
     charts.push(new window.Chart(canvas, config));
   }
