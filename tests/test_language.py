@@ -39,3 +39,41 @@ def test_drop_downs_without_a_label_of_their_own_say_pilih(client, secretary):
     assert "Select an option" not in text
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "- Select an option -" in client.get(reverse("meetings:meeting-create")).text
+
+
+def test_in_english_the_navigation_and_the_list_headings_are_english(client, operator_banjar, banjar, pupr_banjar):
+    """The application's own texts come from locale/en: the menu, the list's title, buttons and column headings."""
+    from tests.factories import funded_proposal
+
+    funded_proposal(region=banjar, agency=pupr_banjar, name="Peningkatan Jalan Martapura")
+    client.force_login(operator_banjar)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    text = client.get(reverse("programs:proposal-list")).text
+    for english in (
+        "Home",
+        "Proposals",
+        "Meetings",
+        "Sign out",
+        "Planning year",
+        "Proposals FY 2027",
+        "Number",
+        "Regency/city",
+        "Agency",
+        "Amount",
+        "Download Excel",
+        "New proposal",
+    ):
+        assert f">{english}<" in text or f"> {english}<" in text or f">+ {english}<" in text, english
+    for indonesian in (">Beranda<", ">Keluar<", ">Nomor<", ">Perangkat daerah<", "Usulan TA 2027"):
+        assert indonesian not in text
+    # The user's data stays as it was typed.
+    assert "Peningkatan Jalan Martapura" in text
+    home = client.get(reverse("home")).text
+    assert "Open meetings" in home or "Proposals FY 2027 by status" in home
+
+
+def test_indonesian_stays_the_default(client, operator_banjar):
+    client.force_login(operator_banjar)
+    text = client.get(reverse("programs:proposal-list"), HTTP_ACCEPT_LANGUAGE="id").text
+    assert ">Beranda<" in text and "Usulan TA 2027" in text and ">Nomor<" in text
+    assert ">Home<" not in text
