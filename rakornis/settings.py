@@ -332,7 +332,7 @@ if MAP_TILE_URL:
         raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) URL such as https://tile.example/{z}/{x}/{y}.png")
     # `{s}` subdomains (a, b, c.tile.example) are allowed with a wildcard on the parent host.
     _tile_host = _tile_origin.netloc.replace("a.", "*.", 1) if "{s}." in MAP_TILE_URL else _tile_origin.netloc
-    SECURE_CSP["img-src"].append(f"{_tile_origin.scheme}://{_tile_host}")
+    SECURE_CSP["img-src"] = [CSP.SELF, "data:", f"{_tile_origin.scheme}://{_tile_host}"]
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,9 @@ JSON for Leaflet; bounded; and the warning when a point lies outside its kabupat
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -151,3 +154,19 @@ def test_the_boxes_put_known_towns_in_their_kabupaten():
     assert outside_region("63.03", **JAKARTA) is not None
     # A kabupaten/kota without a shipped box (outside Kalimantan Tengah and Selatan) is not warned about.
     assert outside_region("31.71", **MARTAPURA) is None
+
+
+def _img_src(tile_url: str) -> subprocess.CompletedProcess:
+    code = "from django.conf import settings; print(settings.SECURE_CSP['img-src'])"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rakornis.settings", "DEBUG": "true", "MAP_TILE_URL": tile_url}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_tile_host_and_no_other_is_allowed_for_images():
+    """The Content-Security-Policy lets the browser fetch tiles from the configured host, with `{s}` subdomains."""
+    assert "https://*.tile.openstreetmap.org" in _img_src("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").stdout
+    own = _img_src("https://peta.kalselprov.go.id/tiles/{z}/{x}/{y}.png").stdout
+    assert "https://peta.kalselprov.go.id'" in own and "openstreetmap" not in own
+    assert "http" not in _img_src("").stdout
+    refused = _img_src("peta.kalselprov.go.id/{z}/{x}/{y}.png")
+    assert refused.returncode != 0 and "MAP_TILE_URL must be an http(s) URL" in refused.stderr
