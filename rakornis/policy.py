@@ -83,21 +83,32 @@ def is_administrator(user: Any) -> bool:
 
 
 def _role_codes(user: Any) -> dict[str, list[str]]:
-    """Region codes per active role of the user, in one query, cached on the user object for the request."""
+    """Region codes per active role of the user, in one query, cached on the user object for the request.
+
+    The same query reads the ids of the scope's regions that rows are attached to (`scope_region_ids`): each role's
+    region, and a province's kabupaten/kota (its children; a kabupaten/kota's children, its kecamatan, are left out).
+    """
     cached: dict[str, list[str]] | None = getattr(user, "_rakornis_role_codes", None)
     if cached is None:
         cached = {}
+        ids: set[int] = set()
         rows = (
             StaffRole.objects.of(user)
             .filter(agency__region__isnull=False)
-            .values_list("role", "agency__region__code")
+            .values_list(
+                "role", "agency__region__code", "agency__region_id", "agency__region__level", "agency__region__children"
+            )
             .order_by("agency__region__code")
         )
-        for role, code in rows:
+        for role, code, region_id, level, child in rows:
             codes = cached.setdefault(role, [])
             if code not in codes:
                 codes.append(code)
+            ids.add(region_id)
+            if level == Region.Level.PROVINCE and child is not None:
+                ids.add(child)
         user._rakornis_role_codes = cached
+        user._rakornis_scope_region_ids = sorted(ids)
     return cached
 
 
@@ -111,6 +122,21 @@ def scope_codes(user: Any) -> list[str] | None:
     if is_administrator(user):
         return None
     return sorted({code for codes in _role_codes(user).values() for code in codes})
+
+
+def scope_region_ids(user: Any) -> list[int] | None:
+    """The ids of the provinces and kabupaten/kota in the user's scope (None: everywhere; empty: nowhere), read with
+    the roles (no query of its own). Rows attached to a province or a kabupaten/kota (a proposal's kabupaten/kota, a
+    work plan's agency) are filtered by these ids, so the database reads its region indexes for a known list instead
+    of guessing how many regions `code LIKE '63.%'` matches; scopes are never below a kabupaten/kota (roles are
+    held at agencies, and agencies are provincial, kabupaten/kota or central)."""
+    if not _signed_in(user):
+        return []
+    if is_administrator(user):
+        return None
+    _role_codes(user)
+    ids: list[int] = user._rakornis_scope_region_ids
+    return ids
 
 
 def action_codes(user: Any, action: Action) -> list[str] | None:
@@ -158,9 +184,18 @@ def _deny(user: Any, action: Action, region_code: str | None, message: str) -> N
 
 
 def visible[QS: QuerySet[Any]](queryset: QS, user: Any, region_field: str) -> QS:
-    """Rows whose region (at `region_field`, a path ending in a region code) lies in the user's scope."""
+    """Rows whose region (at `region_field`, a path ending in a region code) lies in the user's scope.
+
+    A path through a foreign key to a province or kabupaten/kota (`region__code`, `proposal__region__code`) is
+    filtered by the scope's region ids (`region_id IN (...)`, `scope_region_ids`); the regions themselves (`code`),
+    at every level, by their codes."""
     codes = scope_codes(user)
-    return queryset if codes is None else queryset.filter(region_code_q(codes, region_field))
+    if codes is None:
+        return queryset
+    relation, _, field = region_field.rpartition("__")
+    if relation and field == "code":
+        return queryset.filter(**{f"{relation}__in": scope_region_ids(user)})
+    return queryset.filter(region_code_q(codes, region_field))
 
 
 def visible_with_province[QS: QuerySet[Any]](queryset: QS, user: Any, region_field: str) -> QS:
