@@ -45,7 +45,8 @@ def desk_detail_view(request: HttpRequest, pk: int, desk_pk: int) -> HttpRespons
     )
     meeting = desk.meeting
     can_record = policy.may_on_meeting(user, Action.DECIDE, meeting) and not meeting.is_closed
-    paginator = CountedPaginator(desk_agenda(desk, user), DESK_AGENDA_PER_PAGE, count=desk.agenda_count)
+    count: int = desk.agenda_count  # type: ignore[attr-defined]  # annotated by the queryset above
+    paginator = CountedPaginator(desk_agenda(desk, user), DESK_AGENDA_PER_PAGE, count=count)
     page = paginator.get_page(request.GET.get("hal"))
     indicators = desk_indicators(desk)
     wanted = {item.indicator.pk for item in indicators}

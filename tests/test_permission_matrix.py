@@ -29,6 +29,7 @@ from programs.models import (
     ExcelJob,
     Indicator,
     IndicatorTarget,
+    Nomenclature,
     Notification,
     NotificationPreference,
     Proposal,
@@ -297,7 +298,8 @@ DESK_SUB_ACTIVITY = "1.04.02.2.01.0014"  # Perkim: a sub kegiatan of bidang urus
 
 def _desk(scene: Scene) -> dict:
     """The meeting's Desk Perkim (bidang urusan 1.04)."""
-    sector = sub_activity(DESK_SUB_ACTIVITY).parent.parent.parent
+    sub_activity(DESK_SUB_ACTIVITY)
+    sector = Nomenclature.objects.get(code="1.04")
     desk, _ = Desk.objects.get_or_create(meeting=scene.meeting, name="Desk Perkim", defaults={"sector": sector})
     return {"pk": scene.meeting.pk, "desk_pk": desk.pk}
 

@@ -157,10 +157,8 @@ def default_executing_agency(*, meeting: Meeting, proposal: Proposal, funding: d
 
 def sector_desks(meeting: Meeting) -> dict[str, Desk]:
     """The meeting's desks by the code of their bidang urusan (`1.03`: Desk PUPR): one query, none without desks."""
-    return {
-        desk.sector.code: desk
-        for desk in Desk.objects.filter(meeting=meeting, sector__isnull=False).select_related("sector")
-    }
+    desks = Desk.objects.filter(meeting=meeting, sector__isnull=False).select_related("sector")
+    return {desk.sector.code: desk for desk in desks if desk.sector is not None}
 
 
 def _desk_of(item: DecisionInput, proposal: Proposal, desks: dict[str, Desk], current: Desk | None) -> Desk | None:
@@ -169,8 +167,8 @@ def _desk_of(item: DecisionInput, proposal: Proposal, desks: dict[str, Desk], cu
         return item.desk
     if current is not None:
         return current
-    code = proposal.sub_activity.code if proposal.sub_activity_id else ""
-    return desks.get(".".join(code.split(".")[:2])) if code else None
+    sub_activity = proposal.sub_activity
+    return desks.get(".".join(sub_activity.code.split(".")[:2])) if sub_activity is not None else None
 
 
 def decision_refusal(*, meeting: Meeting, proposal: Proposal, decision: Decision | None) -> str | None:

@@ -54,7 +54,7 @@ def desk_agenda(desk: Desk, user: Any) -> QuerySet[AgendaItem]:
     )
 
 
-def desk_agenda_count(user: Any) -> Subquery:
+def desk_agenda_count(user: Any) -> Coalesce:
     """For a Desk queryset: how many agenda items of its meeting in the user's scope are of its bidang urusan (the
     desk page's paginator count, read with the desk)."""
     rows = (

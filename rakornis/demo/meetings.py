@@ -157,8 +157,8 @@ def _desks_restore(*, meeting: Meeting, spec: DemoMeeting) -> None:
             desk.save(update_fields=["sector"])
         desks[name] = desk
     for person in spec.attendees:
-        desk = desks.get(person.desk)
-        meeting.attendances.filter(name=person.name).exclude(desk=desk).update(desk=desk)
+        seat = desks.get(person.desk)
+        meeting.attendances.filter(name=person.name).exclude(desk=seat).update(desk=seat)
 
 
 def demo_desks_decide(*, meetings: dict[str, Meeting], users: dict[str, User]) -> None:
@@ -171,6 +171,8 @@ def demo_desks_decide(*, meetings: dict[str, Meeting], users: dict[str, User]) -
         return
     secretary = users["sekretariat"]
     for desk in meeting.desks.select_related("sector").filter(sector__isnull=False):
+        if desk.sector is None:
+            continue
         verified = list(
             Proposal.objects.filter(
                 fiscal_year=meeting.fiscal_year,
