@@ -28,7 +28,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from meetings.exports import meeting_annex_workbook, minutes_context
 from meetings.forms import AgendaFilterForm, AttendanceForm, BasisForm, DecisionForm, MeetingForm
 from meetings.minutes import meeting_signatories, minutes_sections, minutes_signatories, minutes_table
-from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
+from meetings.models import AgendaItem, Attendance, Decision, Desk, Meeting, MeetingBasis
 from meetings.selectors import (
     DecisionSummary,
     MeetingTotals,
@@ -524,9 +524,10 @@ def _agenda_page_url(meeting: Meeting, page: str) -> str:
     return reverse("meetings:meeting-detail", args=[meeting.pk]) + query + "#agenda"
 
 
-def next_undecided(meeting: Meeting, user: Any, after: Proposal) -> int | None:
+def next_undecided(meeting: Meeting, user: Any, after: Proposal, desk: Desk | None = None) -> int | None:
     """The proposal of the agenda item that follows `after` in the agenda's order (kabupaten/kota code, number)
-    and still awaits a decision, else the first one awaiting (the agenda wraps round), else None."""
+    and still awaits a decision, else the first one awaiting (the agenda wraps round), else None. At a `desk`, only
+    the items of its bidang urusan."""
     waiting = (
         meeting.agenda_items.for_user(user)
         .awaiting_decision()
@@ -534,6 +535,8 @@ def next_undecided(meeting: Meeting, user: Any, after: Proposal) -> int | None:
         .order_by("proposal__region__code", "proposal__number", "pk")
         .values_list("proposal_id", flat=True)
     )
+    if desk is not None and desk.sector is not None:
+        waiting = waiting.filter(proposal__sub_activity__code__startswith=f"{desk.sector.code}.")
     code, number = after.region.code, after.number
     later = waiting.filter(
         Q(proposal__region__code__gt=code) | Q(proposal__region__code=code, proposal__number__gt=number)
@@ -586,9 +589,10 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
                 messages.success(request, f"Keputusan atas {proposal.number}: {decision.get_outcome_display()}.")
                 if request.POST.get("berikutnya"):
                     # "Simpan dan berikutnya": on to the next agenda item still awaiting a decision.
-                    following = next_undecided(meeting, request.user, proposal)
+                    following = next_undecided(meeting, request.user, proposal, desk)
                     if following is not None:
-                        return redirect("meetings:decision-record", meeting.pk, following)
+                        at_desk = f"?desk={desk.pk}" if desk is not None else ""
+                        return redirect(reverse("meetings:decision-record", args=[meeting.pk, following]) + at_desk)
                     messages.info(request, "Semua usulan di agenda sudah diputuskan.")
                 if desk is not None:
                     return redirect(reverse("meetings:desk-detail", args=[meeting.pk, desk.pk]) + "#agenda-desk")

@@ -229,3 +229,24 @@ def test_admin_shows_the_desks_agreements_read_only(client, superuser, secretary
     assert "kesepakatan indikator desk" in page.lower()
     assert HOUSE in page
     assert 'name="agreements-0-sub_activity"' not in page  # not editable in the admin
+
+
+def test_save_and_next_at_a_desk_stays_at_the_desk(client, secretary, meeting, tapin, pupr_tapin, world):
+    """ "Simpan dan berikutnya" from a desk opens the desk's next proposal, not another urusan's, with the desk kept."""
+    following = verified_proposal(
+        tapin, pupr_tapin, {"APBD_PROV": 100_000_000}, number="USL-2027-63.05-0002", sub_activity=world["other"]
+    )
+    AgendaItemFactory(meeting=meeting, proposal=following)
+    client.force_login(secretary)
+    proposal, desk = world["house_proposal"], world["perkim"]
+    url = reverse("meetings:decision-record", args=[meeting.pk, proposal.pk]) + f"?desk={desk.pk}"
+    data = {"outcome": Decision.Outcome.AGREED, "version": proposal.version, "berikutnya": "1"}
+    response = client.post(url, data)
+    assert response["Location"] == (
+        reverse("meetings:decision-record", args=[meeting.pk, following.pk]) + f"?desk={desk.pk}"
+    )
+    # The last of the desk: back to the desk, although the PUPR desk's road still awaits.
+    url = response["Location"]
+    response = client.post(url, {**data, "version": following.version})
+    assert response["Location"].startswith(_url(desk))
+    assert Decision.objects.filter(desk=desk).count() == 2
