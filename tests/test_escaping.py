@@ -45,6 +45,8 @@ from programs.models import (
     IndicatorSubActivity,
     IndicatorTarget,
     Nomenclature,
+    NomenclatureDecree,
+    NomenclatureMapping,
     Proposal,
     WorkPlan,
 )
@@ -354,6 +356,13 @@ class PayloadScene(Scene):
         IndicatorSubActivity.objects.create(
             indicator=indicator, sub_activity=Nomenclature.objects.get(code=SUB_ACTIVITY)
         )
+        # A decree with payloads in its number and file, which retired a code it maps to the road.
+        decree = NomenclatureDecree.objects.create(
+            number=f"Kepmendagri {SCRIPT}", date=date(2023, 2, 27), source_file=IMG
+        )
+        old = sub_activity("1.03.10.2.01.0009", f"Jalan lama {ALL}")
+        Nomenclature.objects.filter(pk=old.pk).update(is_active=False, retired_by=decree, regency_name=ALL)
+        NomenclatureMapping.objects.create(old=old, new=self.road, decree=decree)
         Group.objects.create(name=f"Operator {SCRIPT}")
         # Someone else's account and role, and a Renja of the kabupaten (a provincial one is outside its scope).
         other = UserFactory(username="operator.lain", first_name=SCRIPT, last_name=IMG, email="lain@example.go.id")
