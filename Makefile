@@ -160,7 +160,8 @@ bench-load: install-test
 
 # The English catalogue (locale/en): extracts the Indonesian source texts marked with {% translate %}/gettext, then
 # compiles. Needs GNU gettext (apt-get install gettext). The compiled .mo is committed, so neither building nor running
-# the application needs gettext. Add the English of new entries in locale/en/LC_MESSAGES/django.po before compiling.
+# the application needs gettext. Add the English of new entries in locale/en/LC_MESSAGES/django.po before compiling,
+# and rewrite the entries msgmerge marks `#, fuzzy` (its guesses from similar texts; they are not compiled).
 messages: $(VENV)/.installed
 	DEBUG=true $(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=staticfiles --ignore=artifacts \
 		--ignore=rakornis.egg-info --ignore=bench --ignore=tests
