@@ -75,6 +75,8 @@ MINUTES_ATTENDANCE_LIMIT = 500
 # At most this many agenda items agreed in one action (a page of the agenda holds AGENDA_PER_PAGE): a forged request
 # cannot make one transaction lock thousands of proposals.
 AGENDA_BULK_LIMIT = 500
+# A meeting has a desk per bidang urusan at most (Kalteng's Rakortekrenbang: a dozen): the links are bounded anyway.
+MAX_DESKS = 50
 # The attendance form's page lists the last few people added, so the secretary sees what was typed.
 RECENT_ATTENDANCE = 10
 
@@ -269,6 +271,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
             agenda_pager=agenda_pager,
             agenda=agenda_items,  # not read by the page: its pager reads one page of it
             bases=list(meeting.bases.all()[:MAX_BASES]),
+            desks=list(meeting.desks.select_related("sector")[:MAX_DESKS]),  # each links to its page
             totals=totals,
             **_decision_page(request, meeting, decisions, totals),
         )

@@ -250,3 +250,9 @@ def test_save_and_next_at_a_desk_stays_at_the_desk(client, secretary, meeting, t
     response = client.post(url, {**data, "version": following.version})
     assert response["Location"].startswith(_url(desk))
     assert Decision.objects.filter(desk=desk).count() == 2
+
+
+def test_meeting_page_links_each_desk(client, operator_tapin, world):
+    client.force_login(operator_tapin)
+    page = client.get(reverse("meetings:meeting-detail", args=[world["perkim"].meeting_id])).content.decode()
+    assert f'href="{_url(world["perkim"])}"' in page and f'href="{_url(world["pupr"])}"' in page
