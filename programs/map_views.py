@@ -9,6 +9,7 @@ request), bounded at MAP_POINT_LIMIT: beyond it the page says so and asks for a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -41,8 +42,10 @@ STATUS_COLOURS = {
 }
 
 
-def region_boxes() -> list[dict[str, Any]]:
-    """The shipped kabupaten/kota boxes as Leaflet bounds ([[south, west], [north, east]])."""
+def region_boxes(codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The shipped kabupaten/kota boxes (of `codes` only, when given) as Leaflet bounds ([[south, west], [north,
+    east]])."""
+    wanted = None if codes is None else set(codes)
     return [
         {
             "code": code,
@@ -50,13 +53,19 @@ def region_boxes() -> list[dict[str, Any]]:
             "bounds": [[float(box.south), float(box.west)], [float(box.north), float(box.east)]],
         }
         for code, box in region_extents().items()
+        if wanted is None or code in wanted
     ]
 
 
-def picker_settings() -> dict[str, Any]:
-    """What the proposal form's pin picker (static/js/map_picker.js) needs: the tiles and the boxes, with which it
-    warns, as the page does after saving, when the pin lies outside the chosen kabupaten/kota."""
-    return {"tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION, "boxes": region_boxes()}
+def picker_settings(codes: Iterable[str] | None = None) -> dict[str, Any]:
+    """What the proposal form's pin picker (static/js/map_picker.js) needs: the tiles and the boxes of the
+    kabupaten/kota the form offers (`codes`; an operator's page names no other), with which it warns, as the page
+    does after saving, when the pin lies outside the chosen one."""
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "boxes": region_boxes(codes),
+    }
 
 
 @login_required
@@ -97,7 +106,8 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
         "querystring": list_query.urlencode(),
         "map_data": {
             "points": points,
-            **picker_settings(),
+            # The boxes of the kabupaten/kota the reader may filter on: an operator's page names no other.
+            **picker_settings(filterset.form.fields["region"].queryset.values_list("code", flat=True)),
         },
         "point_count": len(points),
         "outside_count": sum(1 for point in points if point["outside"]),

@@ -198,7 +198,7 @@ class ProposalFormMixin(LoginRequiredMixin):
         context["proposal"] = self.proposal
         context["scheme_codes"] = {scheme.pk: scheme.code for scheme in FundingScheme.objects.all()}
         context["region_codes"] = dict(context["form"].fields["region"].queryset.values_list("pk", "code"))
-        context["map_settings"] = map_views.picker_settings()
+        context["map_settings"] = map_views.picker_settings(context["region_codes"].values())
         return context
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -89,8 +89,11 @@ def test_a_filter_value_that_makes_no_sense_shows_no_points_and_no_error(client,
 
 def test_an_operator_sees_only_their_kabupaten_on_the_map(client, operator_tapin, proposals):
     client.force_login(operator_tapin)
-    names = [point["name"] for point in map_data(client.get(URL))["points"]]
+    response = client.get(URL)
+    names = [point["name"] for point in map_data(response)["points"]]
     assert names == ["Jalan Rantau"]
+    assert [box["code"] for box in map_data(response)["boxes"]] == ["63.05"]
+    assert "Banjar" not in response.content.decode()
 
 
 def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, proposals):
@@ -116,7 +119,7 @@ def test_without_a_tile_server_the_page_draws_the_kabupaten_boxes_and_fetches_no
     response = client.get(URL)
     data = map_data(response)
     assert data["tiles"] == ""
-    assert {"63.03", "63.05", "62.71"} <= {box["code"] for box in data["boxes"]}
+    assert {box["code"] for box in data["boxes"]} == {"63.03", "63.05"}  # the planner's kabupaten/kota
     assert "MAP_TILE_URL belum diatur" in response.content.decode()
 
 
