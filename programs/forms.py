@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
 from programs.autocomplete import SubActivityField, retired_message
@@ -175,7 +176,7 @@ class ProposalForm(forms.ModelForm):
         helper.layout = Layout(
             *(["version"] if "version" in self.fields else []),
             Fieldset(
-                "Wilayah dan pengusul",
+                _("Wilayah dan pengusul"),
                 Row(
                     Column("fiscal_year", css_class="col-md-3"),
                     Column("region", css_class="col-md-4"),
@@ -186,13 +187,13 @@ class ProposalForm(forms.ModelForm):
                 Row(Column("latitude", css_class="col-md-6"), Column("longitude", css_class="col-md-6")),
             ),
             Fieldset(
-                "Sub kegiatan",
+                _("Sub kegiatan"),
                 "sub_activity",
                 "out_of_catalogue",
                 Div("out_of_catalogue_reason", css_id="out-of-catalogue-reason"),
             ),
             Fieldset(
-                "Usulan",
+                _("Usulan"),
                 "name",
                 Row(
                     Column("volume", css_class="col-md-3"),
@@ -204,7 +205,7 @@ class ProposalForm(forms.ModelForm):
             ),
             HTML('{% include "programs/includes/funding_formset.html" %}'),
             Fieldset(
-                "Prakiraan maju (tahun n+1) dan keterangan",
+                _("Prakiraan maju (tahun n+1) dan keterangan"),
                 Row(Column("forward_volume", css_class="col-md-6"), Column("forward_amount", css_class="col-md-6")),
                 "notes",
             ),

@@ -77,3 +77,18 @@ def test_indonesian_stays_the_default(client, operator_banjar):
     text = client.get(reverse("programs:proposal-list"), HTTP_ACCEPT_LANGUAGE="id").text
     assert ">Beranda<" in text and "Usulan TA 2027" in text and ">Nomor<" in text
     assert ">Home<" not in text
+
+
+def test_in_english_the_proposal_form_and_page_speak_english(client, operator_banjar, banjar, pupr_banjar):
+    from tests.factories import funded_proposal
+
+    proposal = funded_proposal(region=banjar, agency=pupr_banjar, name="Peningkatan Jalan Martapura")
+    client.force_login(operator_banjar)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    form = client.get(reverse("programs:proposal-update", args=[proposal.pk])).text
+    assert f"Edit proposal {proposal.number}" in form
+    assert "Region and proposer" in form and ">Save as draft<" in form
+    assert "Simpan sebagai draf" not in form
+    page = client.get(proposal.get_absolute_url()).text
+    assert ">Proposal details<" in page and ">Coordinates<" in page
+    assert ">Rincian usulan<" not in page
