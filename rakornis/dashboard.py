@@ -119,21 +119,20 @@ class Dashboard:
         return sum(self.recap_totals, ZERO)
 
     def chart_data(self) -> dict[str, Any]:
-        """The numbers of the charts, for `json_script` (static/js/dashboard.js); rupiah as whole numbers."""
+        """The numbers of the charts, for `json_script` (static/js/dashboard.js); rupiah as whole numbers. Only
+        numbers and fixed labels: the names of kabupaten/kota and schemes (data someone typed) reach the script from
+        the tables' `data-label` attributes, escaped as HTML, never as text inside a script element."""
         return {
             "funnel": {"labels": [label for _, label, _ in self.funnel], "counts": [n for _, _, n in self.funnel]},
             "regions": {
-                "labels": [row.region.name for row in self.regions],
                 "proposed": [int(row.proposed) for row in self.regions],
                 "agreed": [int(row.agreed) for row in self.regions],
             },
             "schemes": {
-                "labels": [row.scheme.short_name for row in self.schemes],
                 "proposed": [int(row.proposed) for row in self.schemes],
                 "agreed": [int(row.agreed) for row in self.schemes],
             },
             "progress": {
-                "labels": [row.region.name for row in self.regions],
                 "drafts": [row.drafts for row in self.regions],
                 "returned": [row.returned for row in self.regions],
                 "submitted": [row.submitted for row in self.regions],

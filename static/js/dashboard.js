@@ -6,6 +6,12 @@
   const source = document.getElementById("dashboard-data");
   if (!source || typeof window.Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
+  // The names (typed by people) come from the tables' rows, as HTML escaped them; the script element holds numbers.
+  function labels(tableId) {
+    return Array.prototype.map.call(document.querySelectorAll("#" + tableId + " tbody tr[data-label]"),
+      function (row) { return row.dataset.label; });
+  }
+  const regionLabels = labels("region-table");
   const count = new Intl.NumberFormat("id-ID");
   // Rupiah on the axis in short form (miliar/juta), in the tooltip in full, as the tables write them.
   function rupiah(value) { return "Rp " + count.format(value); }
@@ -47,7 +53,7 @@
   });
   chart("chart-regions", {
     type: "bar",
-    data: {labels: data.regions.labels, datasets: [
+    data: {labels: regionLabels, datasets: [
       {label: "Pagu usulan", data: data.regions.proposed, backgroundColor: BLUE},
       {label: "Pagu disepakati", data: data.regions.agreed, backgroundColor: GREEN}
     ]},
@@ -55,7 +61,7 @@
   });
   chart("chart-schemes", {
     type: "bar",
-    data: {labels: data.schemes.labels, datasets: [
+    data: {labels: labels("scheme-table"), datasets: [
       {label: "Pagu usulan", data: data.schemes.proposed, backgroundColor: BLUE},
       {label: "Pagu disepakati", data: data.schemes.agreed, backgroundColor: GREEN}
     ]},
@@ -63,7 +69,7 @@
   });
   chart("chart-progress", {
     type: "bar",
-    data: {labels: data.progress.labels, datasets: [
+    data: {labels: regionLabels, datasets: [
       {label: "Draf tersisa", data: data.progress.drafts, backgroundColor: GREY},
       {label: "Dikembalikan", data: data.progress.returned, backgroundColor: ORANGE},
       {label: "Menunggu verifikasi", data: data.progress.submitted, backgroundColor: BLUE},

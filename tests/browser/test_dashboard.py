@@ -43,6 +43,11 @@ def test_the_viewers_dashboard_shows_the_charts(new_page, live_server, viewer, w
     assert page.locator("h1").inner_text() == "Dasbor TA 2027"
     assert drawn_charts(page) == list(CHARTS)
     assert page.locator("#recap-table tbody tr").count() == 2  # Banjar and Tapin
+    # The names reach the charts from the tables' rows (the page's JSON holds numbers only).
+    labels = page.evaluate("id => window.Chart.getChart(document.getElementById(id)).data.labels", "chart-progress")
+    assert labels == ["Kabupaten Banjar", "Kabupaten Tapin"]
+    schemes = page.evaluate("id => window.Chart.getChart(document.getElementById(id)).data.labels", "chart-schemes")
+    assert schemes == ["APBD_PROV", "BKP"]
     screenshot(page, "dashboard_viewer_1366")
     # In print the charts stay (as canvases) and so does every table with their numbers.
     page.emulate_media(media="print")
