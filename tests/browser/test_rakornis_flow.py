@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Error, Page, expect
 
 from meetings.models import Decision, Meeting
-from programs.models import Nomenclature, Proposal
+from programs.models import Nomenclature, Proposal, ReadinessCriterion
 from tests.browser.conftest import screenshot
 from tests.factories import FundingSchemeFactory, MeetingFactory, sub_activity
 
@@ -29,6 +29,12 @@ MEETING_STARTS = datetime(2026, 12, 10, 9, 0, tzinfo=WITA)
 MEETING_DAY_IN_WORDS = "Kamis, tanggal sepuluh bulan Desember tahun dua ribu dua puluh enam"
 PROPOSAL_NAME = "Rehabilitasi Jalan Martapura - Astambul"
 CHAIR = "Ir. Rahmat Hidayat, M.T."
+READINESS_CRITERIA = [
+    "DED tersedia",
+    "Status lahan clear and clean",
+    "Dokumen lingkungan tersedia",
+    "Sesuai kewenangan provinsi",
+]
 
 
 @dataclass
@@ -94,7 +100,13 @@ def reference_data(operator_banjar, operator_tapin, verifier, secretary, pupr_ka
         city="Banjarbaru",
         fiscal_year=2027,
     )
-    return {"schemes": schemes, "sub_activities": sub_activities, "meeting": meeting}
+    # The readiness checklist the verifier ticks: the data migration's defaults (a transactional test empties the
+    # tables it finds after each test, so they are created again when gone).
+    criteria = [
+        ReadinessCriterion.objects.get_or_create(name=name, defaults={"order": order})[0]
+        for order, name in enumerate(READINESS_CRITERIA)
+    ]
+    return {"schemes": schemes, "sub_activities": sub_activities, "meeting": meeting, "criteria": criteria}
 
 
 def test_proposal_goes_from_banjar_operator_to_berita_acara(
@@ -174,9 +186,13 @@ def test_proposal_goes_from_banjar_operator_to_berita_acara(
     expect(page.get_by_role("heading", name=proposal.number)).to_be_visible()
     # Verifying goes through the readiness checklist (tests/browser/test_documents_flow.py covers it in full).
     page.get_by_role("link", name="Periksa kesiapan dan verifikasi").click()
-    for box in page.locator("#verification-form input[type=checkbox]").all():
-        box.check()
-    page.get_by_role("button", name="Verifikasi", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Verifikasi {proposal.number}")).to_be_visible()
+    checklist = page.locator("#verification-form")
+    expect(checklist.get_by_role("checkbox")).to_have_count(len(READINESS_CRITERIA))
+    for criterion in READINESS_CRITERIA:
+        checklist.get_by_label(criterion).check()
+    screenshot(page, "04-verifier-checklist")
+    checklist.get_by_role("button", name="Verifikasi", exact=True).click()
     expect(alert(page, f"Usulan {proposal.number} terverifikasi")).to_be_visible()
     expect(page.locator(".badge", has_text="Terverifikasi")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text("Terverifikasi")
@@ -243,18 +259,28 @@ def test_proposal_goes_from_banjar_operator_to_berita_acara(
     # 4. The Berita Acara shows the agreed amounts and the day and date in words. ---------------------------------
     page.get_by_role("link", name="Berita Acara").click()
     expect(page.get_by_role("heading", name="BERITA ACARA")).to_be_visible()
-    minutes = page.locator("article.minutes")
+    # The document itself, then Lampiran I (the decisions) and Lampiran II (the attendance), each its own article.
+    articles = page.locator("article.minutes")
+    expect(articles).to_have_count(3)
+    minutes = articles.filter(has=page.get_by_role("heading", name="BERITA ACARA"))
     expect(minutes).to_contain_text(f"Pada hari ini {MEETING_DAY_IN_WORDS}")
     expect(minutes).to_contain_text("Aula Gawi Sabarataan, Banjarbaru")
     expect(minutes).to_contain_text("dihadiri oleh 1 orang peserta")
     expect(minutes.locator(".minutes-signatures")).to_contain_text(CHAIR)
-    row = minutes.locator(".decision-table tbody tr", has_text=proposal.number)
+    expect(minutes.locator(".source-recap tfoot")).to_contain_text("Rp 1.700.000.000")
+    decisions_annex = articles.filter(has_text="Lampiran I Berita Acara")
+    expect(decisions_annex).to_contain_text("KESEPAKATAN USULAN TAHUN ANGGARAN 2027")
+    row = decisions_annex.locator(".decision-table tbody tr", has_text=proposal.number)
     expect(row).to_contain_text("Disepakati dengan perubahan")
     expect(row).to_contain_text("Rp 1.200.000.000")
     expect(row).to_contain_text("Rp 500.000.000")
     expect(row).to_contain_text("Rp 1.700.000.000")
-    expect(minutes.locator(".recap-table tfoot")).to_contain_text("Rp 1.700.000.000")
-    expect(minutes).not_to_contain_text("Rp 1.500.000.000")  # the proposed amount was not agreed
+    expect(decisions_annex.locator(".regency-source-recap tfoot")).to_contain_text("Rp 1.700.000.000")
+    attendance_annex = articles.filter(has_text="Lampiran II Berita Acara")
+    expect(attendance_annex.get_by_role("heading", name="DAFTAR HADIR")).to_be_visible()
+    expect(attendance_annex.locator(".attendance-annex tbody tr")).to_have_count(1)
+    expect(attendance_annex.locator(".attendance-annex tbody")).to_contain_text(CHAIR)
+    expect(page.locator("main")).not_to_contain_text("Rp 1.500.000.000")  # the proposed amount was not agreed
     screenshot(page, "08-berita-acara")
     minutes_url = page.url
     assert_no_browser_errors(watched)
