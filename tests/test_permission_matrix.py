@@ -339,6 +339,8 @@ RULES: dict[str, list[Rule]] = {
     # Proposals: operators write their own kabupaten/kota, verifiers return and verify in their province,
     # carry-over is for operators (own) and planners, everyone else in scope reads.
     "programs:proposal-list": [Rule("GET", allowed=EVERYONE)],
+    # The list's proposals on a map, in the reader's scope like the list (tests/programs/test_map.py).
+    "programs:proposal-map": [Rule("GET", allowed=EVERYONE)],
     "programs:proposal-create": [
         Rule("GET", allowed=OPERATOR),
         Rule(

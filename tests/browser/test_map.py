@@ -44,7 +44,10 @@ def located(banjar, tapin, pupr_banjar, pupr_tapin):
 def test_the_map_shows_the_filtered_proposals(new_page, live_server, planner, located, settings):
     settings.MAP_TILE_URL = ""
     page = new_page(planner.username)
+    page.goto(f"{live_server.url}{reverse('home')}")
+    screenshot(page, "home-1366")
     page.goto(f"{live_server.url}{reverse('programs:proposal-list')}")
+    screenshot(page, "list-1366")
     page.click("#show-map")
     page.wait_for_selector("#proposal-map[data-ready='3']")
     assert page.locator("#proposal-map path.leaflet-interactive").count() == 3

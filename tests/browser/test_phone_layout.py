@@ -139,3 +139,14 @@ def test_the_proposal_form_fits_a_phone(phone, live_server, meeting, operator_ba
     assert phone.locator("#pin-picker").is_visible()
     screenshot(phone, "phone-proposal-form")
     assert width(phone) <= PHONE["width"]
+
+
+def test_the_header_keeps_to_one_line_at_1366_and_signs_out_from_the_account_menu(new_page, live_server, secretary):
+    page = new_page(secretary.username)
+    page.goto(f"{live_server.url}{reverse('programs:proposal-list')}")
+    assert page.locator("nav.navbar").bounding_box()["height"] < 70  # one line: brand, links, year, account
+    assert page.get_by_role("link", name="Rapat", exact=True).is_visible()
+    assert not page.get_by_role("button", name="Menu").is_visible()
+    page.click("#user-menu")
+    page.click("#sign-out")
+    page.wait_for_url(f"{live_server.url}/masuk/**")
