@@ -2,7 +2,8 @@
 perform each event (`programs.services.transitions`, `meetings.services.decisions`, `programs.services.comments`)
 inside their transaction, so a refused or rolled-back event tells nobody.
 
-Who is told (the actor never is; administrators without a role neither: they work no region's queue):
+Who is told (the rule is `rakornis.policy.notified`; the actor never is; administrators without a role neither: they
+work no region's queue):
 
 - **submitted**: the verifiers of the proposal's kabupaten/kota (the province's, and the kabupaten/kota's own);
 - **returned** (with the verifier's note), **verified**, **decided** (the meeting's outcome), **carried over**: the
@@ -37,7 +38,6 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import Truncator
 
-from agencies.models import StaffRole
 from programs.models import Notification, NotificationPreference, Proposal, ProposalComment
 from rakornis import policy
 from rakornis.types import Actor, person
@@ -45,22 +45,12 @@ from rakornis.types import Actor, person
 logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
-Role = StaffRole.Role
 
 # Past this many proposals for one person in one event, they get one summary instead of one row per proposal.
 SUMMARY_AFTER = 10
 BATCH_SIZE = 1000
 NOTE_LENGTH = 600  # of a return note or a comment, in the notification (the proposal's page has it whole)
 
-# Who hears of each event, by role in the proposal's kabupaten/kota.
-RECIPIENT_ROLES: dict[str, frozenset[str]] = {
-    Kind.SUBMITTED: frozenset({Role.VERIFIER}),
-    Kind.RETURNED: frozenset({Role.OPERATOR}),
-    Kind.VERIFIED: frozenset({Role.OPERATOR}),
-    Kind.DECIDED: frozenset({Role.OPERATOR}),
-    Kind.CARRIED_OVER: frozenset({Role.OPERATOR}),
-    Kind.COMMENTED: frozenset({Role.OPERATOR, Role.VERIFIER}),
-}
 # The events after which the proposal's creator is told too (the person who will act on it next).
 TO_CREATOR = frozenset({Kind.RETURNED, Kind.VERIFIED, Kind.DECIDED, Kind.CARRIED_OVER})
 # "Usulan 63.03/2027/0001 — Jalan ... <verb> oleh <actor>"; the summary says "<n> usulan <verb> oleh <actor>".
@@ -132,7 +122,7 @@ def _summary(kind: str, rows: Sequence[_Row], actor_name: str, note: str | Mappi
 def _recipients(kind: str, rows: Sequence[_Row], actor_id: int | None, extra: Iterable[int] = ()) -> dict[int, list]:
     """Per recipient, the proposals (of `rows`) they hear about."""
     codes = {row.region_code for row in rows}
-    by_region = policy.holders(RECIPIENT_ROLES[kind], codes)
+    by_region = policy.notified(kind, codes)
     extra = set(extra)
     creators = {row.created_by_id for row in rows if row.created_by_id} if kind in TO_CREATOR else set()
     # Earlier commenters and creators are told only while they still see the proposal.

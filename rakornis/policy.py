@@ -340,6 +340,25 @@ def holders(roles: Iterable[str], region_codes: Iterable[str]) -> dict[str, set[
     return result
 
 
+# Who is told of each proposal event (`Notification.Kind`), by their role in the proposal's kabupaten/kota.
+_NOTIFIED_ROLES: dict[str, frozenset[str]] = {
+    Notification.Kind.SUBMITTED: frozenset({Role.VERIFIER}),
+    Notification.Kind.RETURNED: frozenset({Role.OPERATOR}),
+    Notification.Kind.VERIFIED: frozenset({Role.OPERATOR}),
+    Notification.Kind.DECIDED: frozenset({Role.OPERATOR}),
+    Notification.Kind.CARRIED_OVER: frozenset({Role.OPERATOR}),
+    # The two sides of the conversation, so a first comment reaches the other side.
+    Notification.Kind.COMMENTED: frozenset({Role.OPERATOR, Role.VERIFIER}),
+}
+
+
+def notified(kind: str, region_codes: Iterable[str]) -> dict[str, set[int]]:
+    """Per region code, the active users told of a `kind` event on a proposal there (`programs.notifications`):
+    its verifiers when it is submitted, its operators when it is returned, verified, decided or carried over, both
+    when it is commented on. Administrators are not listed (see `holders`)."""
+    return holders(_NOTIFIED_ROLES[kind], region_codes)
+
+
 def seers(region_codes: Iterable[str]) -> dict[str, set[int]]:
     """Per region code, the active users with any role there: those who see its proposals (administrators aside)."""
     return holders(Role.values, region_codes)
