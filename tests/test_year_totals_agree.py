@@ -49,6 +49,16 @@ def total_row(rows: list[tuple], header_first: str, label_column: int) -> dict:
     return dict(zip(header, row, strict=True))
 
 
+def class_totals(rows: list[tuple]) -> dict[str, Decimal]:
+    """The official Renja form's closing JUMLAH row of each funding class (not the forward year's), by label; the
+    amount is the sixth column, Pagu Indikatif."""
+    return {
+        row[1]: row[5]
+        for row in rows
+        if row and isinstance(row[1], str) and row[1].startswith("JUMLAH ") and "PRAKIRAAN MAJU" not in row[1]
+    }
+
+
 @pytest.fixture
 def scene(planner, pupr_kalsel, pupr_banjar, pupr_tapin, banjar, tapin):
     schemes = {code: FundingSchemeFactory(code=code, order=order) for order, code in enumerate(SCHEMES)}
@@ -151,12 +161,17 @@ def test_home_list_recap_renja_and_renja_excel_agree(client, request, scene, yea
     assert rupiah(renja, "agreed-total") == expected["agreed"]
     assert "sama dengan jumlah pagu Renja" in renja
 
-    # Each Renja workbook of the year; together they hold what was agreed.
-    in_excel = Decimal(0)
+    # Each Renja workbook of the year; together they hold what was agreed. Since issue 9 a Renja never adds APBD
+    # money to money from the centre: the official form closes with one JUMLAH row per funding class, and the
+    # detail per scheme ("Rincian per Skema") with one total column per class. Both sheets are read, class by class.
+    in_form = in_detail = Decimal(0)
     for work_plan in WorkPlan.objects.filter(fiscal_year=year):
         content = client.get(reverse("workplans:workplan-export", args=[work_plan.pk])).content
-        in_excel += total_row(sheet_rows(content), "Kode", 1)["Jumlah Pagu"]
-    assert in_excel == expected["agreed"]
+        in_form += sum(class_totals(sheet_rows(content, f"Renja {year}")).values(), Decimal(0))
+        detail = total_row(sheet_rows(content, "Rincian per Skema"), "Kode", 1)
+        in_detail += sum((amount for label, amount in detail.items() if label.startswith("Jumlah ")), Decimal(0))
+    assert in_form == expected["agreed"]
+    assert in_detail == expected["agreed"]
 
 
 def test_an_operator_sees_the_same_rule_over_their_kabupaten(client, operator_banjar, scene):
