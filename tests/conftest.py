@@ -1,4 +1,6 @@
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +31,31 @@ def _planning_year_2027(monkeypatch):
     """The factories make TA 2027 proposals and meetings; the suite plans TA 2027 whatever day it runs on, so that a
     page showing the planning year by default shows them (tests/test_fiscal_year.py checks the real clock)."""
     monkeypatch.setattr(fiscal_year, "today", lambda: date(2026, 11, 29))
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright's sync API, one for the whole session and every directory (tests/browser,
+    the Berita Acara's PDF in tests/meetings): a second sync Playwright alive beside it refuses to start."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test does it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

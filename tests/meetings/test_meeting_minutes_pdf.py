@@ -9,7 +9,6 @@ from django.utils import translation
 from meetings.jobs import minutes_document
 from meetings.models import Attendance, Decision
 from meetings.selectors import meeting_decision_totals
-from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium)
 from tests.factories import (
     AttendanceFactory,
     DecisionFactory,
@@ -54,7 +53,7 @@ def ten_schemes_meeting(meeting, banjar, pupr_banjar, tapin, pupr_tapin, pupr_ka
     return meeting
 
 
-def test_the_annex_prints_landscape_between_portrait_pages(browser, ten_schemes_meeting):  # noqa: F811
+def test_the_annex_prints_landscape_between_portrait_pages(browser, ten_schemes_meeting):
     page = browser.new_page()
     page.set_content(_document(ten_schemes_meeting))
     pages = _pages(page.pdf(format="A4", prefer_css_page_size=True))
@@ -65,7 +64,7 @@ def test_the_annex_prints_landscape_between_portrait_pages(browser, ten_schemes_
     assert set(pages) == {PORTRAIT, LANDSCAPE}
 
 
-def test_ten_schemes_and_their_totals_fit_the_landscape_sheet(browser, ten_schemes_meeting):  # noqa: F811
+def test_ten_schemes_and_their_totals_fit_the_landscape_sheet(browser, ten_schemes_meeting):
     page = browser.new_page(viewport={"width": A4_LANDSCAPE_PRINTABLE_PX, "height": 800})
     page.set_content(_document(ten_schemes_meeting))
     page.emulate_media(media="print")
