@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from agencies.models import Region, StaffRole
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
-from programs.models import Proposal, ProposalFunding
+from programs.models import Proposal, ProposalFunding, ProposalNumberCounter, ProposalSummary
 from programs.overlaps import overlapping
 from rakornis.audit import audit_value
 from rakornis.demo import demo_seed
@@ -93,6 +93,10 @@ def clear_proposals() -> None:
     Proposal.objects.all().delete()
     Meeting.objects.all().delete()
     AuditEntry.objects.all().delete()
+    # A deleted proposal's number is never given again (the counter is kept), and the summary is kept by the
+    # services, not by these deletes: a database with reference data only has neither.
+    ProposalNumberCounter.objects.all().delete()
+    ProposalSummary.objects.all().delete()
 
 
 EXPECTED_ACCOUNTS = {
