@@ -76,6 +76,7 @@ from tests.factories import (
     work_plan_item,
 )
 from tests.test_permission_matrix import (
+    EVERYONE,
     OPERATOR_BANJAR,
     READERS_OF_BANJAR,
     RULES,
@@ -323,6 +324,22 @@ class PayloadScene(Scene):
         return job
 
     @cached_property
+    def indicator_preview(self) -> ExcelJob:
+        """A checked indicator file of the user who opens the pages, an error and a row with payloads."""
+        row = {"row": 2, "indicator": SCRIPT, "region": IMG, "year": 2027, "figure": ALL, "old": SCRIPT}
+        return ExcelJob.objects.create(
+            kind=ExcelJob.Kind.INDICATOR_PREVIEW,
+            user=self.user,
+            status=ExcelJob.Status.DONE,
+            filename=f"{SCRIPT}.xlsx",
+            outcome={
+                "error_count": 1,
+                "errors": [{"row": 3, "column": IMG, "message": ALL}],
+                "rows": [row | {"value": IMG, "source": ALL, "action": SCRIPT}],
+            },
+        )
+
+    @cached_property
     def audit(self) -> AuditEntry:
         return audit_log(
             user=self.user,
@@ -411,6 +428,10 @@ MORE_PAGES: dict[str, list[Rule]] = {
     ],
     "meetings:decision-record": [
         Rule("GET", lambda scene: {"pk": scene.meeting.pk, "proposal_pk": scene.decided.pk}, allowed=SECRETARIAT),
+    ],
+    # The matrix's job is someone else's (404 for all); here a preview of the opener's own file, payloads in its rows.
+    "indicators:indicator-import-preview": [
+        Rule("GET", lambda scene: {"pk": scene.indicator_preview.pk}, allowed=EVERYONE)
     ],
 }
 

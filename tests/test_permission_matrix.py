@@ -49,6 +49,7 @@ from tests.factories import (
     proposal_form_data,
     sub_activity,
     verified_proposal,
+    work_plan_item,
 )
 
 pytestmark = pytest.mark.django_db
@@ -304,6 +305,17 @@ def _desk(scene: Scene) -> dict:
     return {"pk": scene.meeting.pk, "desk_pk": desk.pk}
 
 
+RENJA_SUB_ACTIVITY = "1.03.10.2.01.0053"  # Pembangunan Jalan, under kegiatan 1.03.10.2.01
+
+
+def _kegiatan(scene: Scene) -> dict:
+    """A kegiatan of the provincial Renja: a Banjar line under it is added unless the Renja has lines already
+    (the payload scene's Renja has one of the same sub kegiatan)."""
+    if not scene.work_plan.items.exists():
+        work_plan_item(scene.work_plan, code=RENJA_SUB_ACTIVITY, region=scene.banjar, funding={"APBD_KAB": 1_000_000})
+    return {"pk": scene.work_plan.pk, "code": RENJA_SUB_ACTIVITY.rsplit(".", 1)[0]}
+
+
 def _desk_indicator(scene: Scene) -> dict:
     return {**_desk(scene), **_indicator_code(scene)}
 
@@ -519,6 +531,9 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "workplans:workplan-detail": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    # The detail page's parts, the same policy call (`get_work_plan_for_user`): one kegiatan's rows, the print form.
+    "workplans:workplan-kegiatan": [Rule("GET", _kegiatan, allowed=PROVINCIAL, **PROVINCE_ONLY)],
+    "workplans:workplan-print": [Rule("GET", _pk("work_plan"), allowed=PROVINCIAL, **PROVINCE_ONLY)],
     "workplans:workplan-sync": [
         Rule("GET", _pk("work_plan"), allowed=PLANNERS, **PROVINCE_ONLY),
         Rule(
