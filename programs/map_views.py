@@ -10,10 +10,11 @@ request), bounded at MAP_POINT_LIMIT: beyond it the page says so and asks for a 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -98,6 +99,7 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
         }
         for pk, number, name, status, latitude, longitude, amount, region_code in rows[:MAP_POINT_LIMIT]
     ]
+    regions = cast(ModelChoiceField, filterset.form.fields["region"]).queryset
     list_query = query.copy()
     list_query.pop("page", None)
     context = {
@@ -107,7 +109,7 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
         "map_data": {
             "points": points,
             # The boxes of the kabupaten/kota the reader may filter on: an operator's page names no other.
-            **picker_settings(filterset.form.fields["region"].queryset.values_list("code", flat=True)),
+            **picker_settings(regions.values_list("code", flat=True) if regions is not None else ()),
         },
         "point_count": len(points),
         "outside_count": sum(1 for point in points if point["outside"]),
