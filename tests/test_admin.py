@@ -25,6 +25,9 @@ from programs.models import (
     ExcelJob,
     FundingScheme,
     Indicator,
+    IndicatorDenominator,
+    IndicatorSource,
+    IndicatorSubActivity,
     IndicatorTarget,
     Nomenclature,
     NomenclatureDecree,
@@ -155,6 +158,19 @@ def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, 
     IndicatorTarget.objects.create(indicator=indicator, region=banjar, year=2027, target=Decimal("80"))
     Indicator.objects.create(code="IK-PKP-01", name="Rumah tidak layak huni yang ditangani", unit="unit")
     IndicatorTarget.objects.create(indicator=indicator, region=tapin, year=2027, target=Decimal("75"))
+    # Where the figures come from, the regions' denominators and the sub kegiatan that contribute.
+    # Sources are reference data, seen by every staff member: named without a kabupaten/kota.
+    for region, value, number in ((banjar, "120", "050/12/2026"), (tapin, "85", "050/7/2026")):
+        source = IndicatorSource.objects.create(
+            document="SK Status Jalan Kabupaten", number=number, date=datetime(2026, 1, 5).date()
+        )
+        IndicatorDenominator.objects.create(
+            indicator=indicator, region=region, value=Decimal(value), label="panjang jalan (km)", source=source
+        )
+    IndicatorSubActivity.objects.create(indicator=indicator, sub_activity=road)
+    IndicatorSubActivity.objects.create(
+        indicator=indicator, sub_activity=sub_activity("1.03.10.2.01.0054", "Rekonstruksi Jalan")
+    )
 
     # A document and a readiness check of each proposal (the criteria come from the data migration).
     criterion = ReadinessCriterion.objects.order_by("order")[0]
