@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
 from django.db import IntegrityError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -354,15 +354,18 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
         # so this app does not import it.
         decision_model = proposal.decisions.model
         funding_lines = decision_model._meta.get_field("funding_lines").related_model._default_manager
-        decisions = list(
-            proposal.decisions.select_related("meeting", "desk", "executing_agency", "merged_into", "decided_by")
+        # Its own decisions and those that merged other proposals into it, in one query.
+        merged = decision_model.Outcome.MERGED
+        both = list(
+            decision_model.objects.filter(Q(proposal=proposal) | Q(merged_into=proposal, outcome=merged))
+            .select_related("meeting", "desk", "executing_agency", "merged_into", "decided_by", "proposal")
             .prefetch_related(Prefetch("funding_lines", queryset=funding_lines.select_related("scheme")))
             .order_by("meeting__starts_at", "pk")
         )
-        merged_from = list(
-            decision_model.objects.filter(merged_into=proposal, outcome=decision_model.Outcome.MERGED)
-            .select_related("proposal", "meeting")
-            .order_by("proposal__number")
+        decisions = [decision for decision in both if decision.proposal_id == proposal.pk]
+        merged_from = sorted(
+            (decision for decision in both if decision.proposal_id != proposal.pk),  # merged into it
+            key=lambda decision: decision.proposal.number,
         )
         # Linked proposals of another kabupaten/kota are named only by number, and not linked.
         linked = {d.merged_into_id for d in decisions if d.merged_into_id} | {d.proposal_id for d in merged_from}
