@@ -48,6 +48,11 @@ from programs.models import (
     NomenclatureDecree,
     NomenclatureMapping,
     Proposal,
+    ProposalCheck,
+    ProposalCheckItem,
+    ProposalDocument,
+    ProposalNumberCounter,
+    ReadinessCriterion,
     WorkPlan,
 )
 from rakornis.admin_scope import SuperuserOnlyAdminMixin
@@ -373,6 +378,29 @@ class PayloadScene(Scene):
         IndicatorSubActivity.objects.create(
             indicator=indicator, sub_activity=Nomenclature.objects.get(code=SUB_ACTIVITY)
         )
+        # A document and a readiness check of the draft (payloads in its name, note and description), and the
+        # kabupaten's number counter: their admins list Banjar's rows.
+        ProposalDocument.objects.create(
+            proposal=self.draft,
+            kind=ProposalDocument.Kind.DED,
+            file=f"documents/{self.draft.pk}/uji.pdf",
+            original_name=f"{SCRIPT}.pdf",
+            description=ALL,
+            content_type="application/pdf",
+            size=1024,
+            uploaded_by=self.user,
+        )
+        check = ProposalCheck.objects.create(
+            proposal=self.draft,
+            outcome=ProposalCheck.Outcome.RETURNED,
+            note=f"Lengkapi {ALL}",
+            checked_by=self.user,
+            checked_at=datetime(2026, 1, 20, 10, 0, tzinfo=WITA),
+        )
+        criterion = ReadinessCriterion.objects.order_by("order")[0]
+        ReadinessCriterion.objects.filter(pk=criterion.pk).update(name=f"DED {ALL}")
+        ProposalCheckItem.objects.create(proposal_check=check, criterion=criterion, met=False)
+        ProposalNumberCounter.objects.get_or_create(fiscal_year=2027, region=self.banjar)
         # A decree with payloads in its number and file, which retired a code it maps to the road.
         decree = NomenclatureDecree.objects.create(
             number=f"Kepmendagri {SCRIPT}", date=date(2023, 2, 27), source_file=IMG
