@@ -6,7 +6,16 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
 
-from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, DeskIndicatorAgreement, Meeting
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Decision,
+    DecisionFunding,
+    Desk,
+    DeskIndicatorAgreement,
+    Meeting,
+    MeetingBasis,
+)
 from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.admin_scope import (
     CompactInlineMixin,
@@ -213,6 +222,35 @@ class DeskAdmin(MeetingLockMixin, ScopedModelAdmin):
     list_select_related = ["meeting", "sector"]
     ordering = ["meeting", "name"]
     inlines = [DeskIndicatorAgreementInline]
+
+
+@admin.register(DeskIndicatorAgreement)
+class DeskIndicatorAgreementAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: recorded on the desk's page by the meeting's secretariat (`meetings.services.desks`, audited and
+    frozen when the meeting closes)."""
+
+    scope_through = "desk__meeting"
+    fields = ["desk", "indicator", "sub_activity", "agreed_by", "agreed_at"]
+    readonly_fields = ["agreed_at"]
+    list_display = ["indicator", "sub_activity", "desk", "meeting", "agreed_by", "agreed_at"]
+    list_filter = [("desk__meeting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["indicator__code", "indicator__name", "sub_activity__code", "desk__name", "desk__meeting__title"]
+    list_select_related = ["indicator", "sub_activity", "desk__meeting", "agreed_by"]
+    ordering = ["-desk__meeting__starts_at", "desk__name", "indicator__code", "sub_activity__code"]
+    meeting = lookup_column("desk__meeting", "rapat", ordering="desk__meeting__starts_at")
+
+
+@admin.register(MeetingBasis)
+class MeetingBasisAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: the bases ("Dasar") are written with the meeting on its page, in the Berita Acara's order."""
+
+    scope_through = "meeting"
+    fields = ["meeting", "order", "text"]
+    list_display = ["text", "meeting", "order"]
+    list_filter = [("meeting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "meeting__title"]
+    list_select_related = ["meeting"]
+    ordering = ["-meeting__starts_at", "order", "pk"]
 
 
 @admin.register(Attendance)

@@ -21,12 +21,16 @@ from programs.models import (
     Nomenclature,
     NomenclatureDecree,
     NomenclatureMapping,
+    Notification,
+    NotificationPreference,
     Proposal,
     ProposalCheck,
     ProposalCheckItem,
+    ProposalComment,
     ProposalDocument,
     ProposalFunding,
     ProposalNumberCounter,
+    ProposalSummary,
     ReadinessCriterion,
 )
 from programs.services import (
@@ -497,6 +501,76 @@ class ProposalCheckItemAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["proposal_check", "criterion", "met"]
     list_filter = ["met", "criterion"]
     list_select_related = ["proposal_check", "criterion"]
+
+
+# --- Derived totals, the discussion thread and notifications: all written by services ---------------------------
+
+
+@admin.register(ProposalSummary)
+class ProposalSummaryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: derived rows, written by `programs.summary` with every proposal write and checked by
+    `manage.py summary_check`; an edit here would make the home page and the recap disagree with the proposals."""
+
+    list_display = [
+        "fiscal_year",
+        "region",
+        "agency",
+        "status",
+        "scheme_name",
+        "proposal_count",
+        "proposed",
+        "agreed_count",
+        "agreed",
+    ]
+    list_filter = [FiscalYearListFilter, "status", RegionListFilter, AgencyListFilter]
+    search_fields = ["region__name", "agency__short_name", "scheme__code"]
+    list_select_related = ["region", "agency", "scheme"]
+    ordering = ["-fiscal_year", "region__code", "agency__short_name", "status", "scheme__order"]
+    scheme_name = lookup_column("scheme__short_name", "skema", ordering="scheme__order")
+    proposed = rupiah_column("proposed_amount", "pagu usulan")
+    agreed = rupiah_column("agreed_amount", "pagu disepakati")
+
+
+@admin.register(ProposalComment)
+class ProposalCommentAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: comments are written on the proposal's page (`rakornis.policy.may_comment` decides who may)."""
+
+    scope_through = "proposal"
+    fields = ["proposal", "author", "text", "created_at"]
+    readonly_fields = ["created_at"]
+    list_display = ["proposal_number", "author", "text", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["proposal__number", "text"]
+    list_select_related = ["proposal", "author"]
+    ordering = ["-created_at", "-pk"]
+    proposal_number = lookup_column("proposal__number", "nomor usulan", nowrap=True)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: written by `programs.notifications.notify`. Scoped by `Notification.objects.for_user`: staff see
+    their own notifications, those who see every region see all."""
+
+    fields = ["recipient", "kind", "proposal", "meeting", "actor", "count", "text", "created_at", "read_at"]
+    readonly_fields = ["created_at"]
+    list_display = ["recipient", "kind", "proposal_number", "count", "created_at", "read_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["recipient__username", "proposal__number", "text"]
+    list_select_related = ["recipient", "proposal"]
+    ordering = ["-created_at", "-pk"]
+    proposal_number = lookup_column("proposal__number", "nomor usulan", nowrap=True)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdminMixin, SuperuserOnlyAdminMixin, admin.ModelAdmin):
+    """A user's own settings, set on their notifications page: like accounts and roles, only administrators see
+    them here, and nobody changes them on the user's behalf."""
+
+    list_display = ["user", "kind", "in_app", "email"]
+    list_filter = ["kind", "in_app", "email"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    ordering = ["user__username", "kind"]
 
 
 # --- Indicator targets, per region ------------------------------------------------------------------------------

@@ -20,7 +20,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import Agency, Region, StaffRole
-from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Desk, Meeting
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Decision,
+    DecisionFunding,
+    Desk,
+    DeskIndicatorAgreement,
+    Meeting,
+    MeetingBasis,
+)
 from programs.models import (
     ExcelJob,
     FundingScheme,
@@ -32,12 +41,16 @@ from programs.models import (
     Nomenclature,
     NomenclatureDecree,
     NomenclatureMapping,
+    Notification,
+    NotificationPreference,
     Proposal,
     ProposalCheck,
     ProposalCheckItem,
+    ProposalComment,
     ProposalDocument,
     ProposalFunding,
     ProposalNumberCounter,
+    ProposalSummary,
     ReadinessCriterion,
     WorkPlan,
     WorkPlanItem,
@@ -191,6 +204,24 @@ def world(banjar, tapin, pupr_banjar, pupr_tapin, pupr_kalsel, operator_banjar, 
             checked_at=meeting.starts_at,
         )
         ProposalCheckItem.objects.create(proposal_check=check, criterion=criterion, met=False)
+    # Each kabupaten's thread and its operator's notification, the bases of the meeting and what its road desk
+    # agreed, two users' preferences (the summary rows come with the proposals: the factories rebuild them).
+    for proposal, operator in ((banjar_proposal, operator_banjar), (tapin_proposal, operator_tapin)):
+        ProposalComment.objects.create(proposal=proposal, author=superuser, text="Mohon lengkapi DED.")
+        Notification.objects.create(
+            recipient=operator,
+            kind=Notification.Kind.COMMENTED,
+            proposal=proposal,
+            actor=superuser,
+            text=f"Komentar baru pada {proposal.number}",
+        )
+        NotificationPreference.objects.create(user=operator, kind=Notification.Kind.COMMENTED, email=False)
+    MeetingBasis.objects.create(meeting=meeting, order=1, text="RPJMD Provinsi Kalimantan Selatan 2025-2029")
+    MeetingBasis.objects.create(meeting=meeting, order=2, text="Tema RKPD 2027")
+    for code in ("1.03.10.2.01.0053", "1.03.10.2.01.0054"):
+        DeskIndicatorAgreement.objects.create(
+            desk=desk, indicator=indicator, sub_activity=Nomenclature.objects.get(code=code), agreed_by=superuser
+        )
     Group.objects.create(name="Operator kab/kota")
     Group.objects.create(name="Verifikator provinsi")
     StaffRole.objects.create(user=superuser, agency=pupr_kalsel, role=StaffRole.Role.PLANNER)
@@ -361,6 +392,13 @@ NO_ADD = {
     ProposalDocument,
     ProposalCheck,
     ProposalCheckItem,
+    # Derived by the summary, written on the proposal's and the desk's pages, by the notifier, by their owner.
+    ProposalSummary,
+    ProposalComment,
+    Notification,
+    NotificationPreference,
+    DeskIndicatorAgreement,
+    MeetingBasis,
 }
 
 
@@ -466,7 +504,13 @@ def test_changelist_makes_no_query_per_row(admin_client, world, model, make_row)
 # --- Scoping for non-superuser staff ------------------------------------------------------------------------------
 
 
-SUPERUSER_ONLY = {"auth.user", "auth.group", "agencies.staffrole", "programs.exceljob"}
+SUPERUSER_ONLY = {
+    "auth.user",
+    "auth.group",
+    "agencies.staffrole",
+    "programs.exceljob",
+    "programs.notificationpreference",
+}
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
