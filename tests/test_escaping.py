@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils.html import escape, escapejs
 
 from agencies.models import Agency, Region, StaffRole
-from meetings.models import AgendaItem, Attendance, Decision, Desk, Meeting
+from meetings.models import AgendaItem, Attendance, Decision, Desk, DeskIndicatorAgreement, Meeting, MeetingBasis
 from programs.models import (
     ExcelJob,
     FundingScheme,
@@ -47,9 +47,12 @@ from programs.models import (
     Nomenclature,
     NomenclatureDecree,
     NomenclatureMapping,
+    Notification,
+    NotificationPreference,
     Proposal,
     ProposalCheck,
     ProposalCheckItem,
+    ProposalComment,
     ProposalDocument,
     ProposalNumberCounter,
     ReadinessCriterion,
@@ -401,6 +404,24 @@ class PayloadScene(Scene):
         ReadinessCriterion.objects.filter(pk=criterion.pk).update(name=f"DED {ALL}")
         ProposalCheckItem.objects.create(proposal_check=check, criterion=criterion, met=False)
         ProposalNumberCounter.objects.get_or_create(fiscal_year=2027, region=self.banjar)
+        # The draft's thread, the opener's notification and preference, the meeting's basis and what its desk
+        # agreed, with payloads in the texts (the proposal summary's rows come with the proposals).
+        ProposalComment.objects.create(proposal=self.draft, author=self.user, text=f"Komentar {ALL}")
+        Notification.objects.create(
+            recipient=self.user,
+            kind=Notification.Kind.COMMENTED,
+            proposal=self.draft,
+            actor=self.user,
+            text=f"Komentar baru {ALL}",
+        )
+        NotificationPreference.objects.create(user=self.user, kind=Notification.Kind.COMMENTED, email=False)
+        MeetingBasis.objects.create(meeting=self.meeting, order=1, text=f"RPJMD {ALL}")
+        DeskIndicatorAgreement.objects.create(
+            desk=self.desk,
+            indicator=indicator,
+            sub_activity=Nomenclature.objects.get(code=SUB_ACTIVITY),
+            agreed_by=self.user,
+        )
         # A decree with payloads in its number and file, which retired a code it maps to the road.
         decree = NomenclatureDecree.objects.create(
             number=f"Kepmendagri {SCRIPT}", date=date(2023, 2, 27), source_file=IMG
