@@ -132,6 +132,26 @@ def _node(node: Nomenclature | None, code: str) -> Nomenclature | None:
     return node if node is not None and node.code == code else None
 
 
+def _program_and_activity(
+    sub: Nomenclature, programs: dict[str, TableGroup], activities: dict[str, TableGroup]
+) -> tuple[TableGroup, TableGroup]:
+    """The program and kegiatan groups of sub kegiatan `sub`, made (and the kegiatan put under its program) the first
+    time a code is met. Groups go by the codes, so a program or kegiatan missing from the nomenclature still gets
+    its group (code, no name)."""
+    activity_code = Nomenclature.parent_code(sub.code) or ""
+    program_code = Nomenclature.parent_code(activity_code) or ""
+    activity_node = _node(sub.parent, activity_code)
+    program = programs.get(program_code)
+    if program is None:
+        node = _node(activity_node.parent if activity_node else None, program_code)
+        program = programs[program_code] = TableGroup(Nomenclature.Level.PROGRAM, program_code, node)
+    activity = activities.get(activity_code)
+    if activity is None:
+        activity = activities[activity_code] = TableGroup(Nomenclature.Level.ACTIVITY, activity_code, activity_node)
+        program.groups.append(activity)
+    return program, activity
+
+
 def _always(proposal: Proposal) -> bool:
     return True
 
@@ -163,17 +183,7 @@ def renja_table(items: Iterable[WorkPlanItem], *, may_open: Callable[[Proposal],
         )
 
         sub = item.sub_activity
-        activity_code = Nomenclature.parent_code(sub.code) or ""
-        program_code = Nomenclature.parent_code(activity_code) or ""
-        activity_node = _node(sub.parent, activity_code)
-        program = programs.get(program_code)
-        if program is None:
-            node = _node(activity_node.parent if activity_node else None, program_code)
-            program = programs[program_code] = TableGroup(Nomenclature.Level.PROGRAM, program_code, node)
-        activity = activities.get(activity_code)
-        if activity is None:
-            activity = activities[activity_code] = TableGroup(Nomenclature.Level.ACTIVITY, activity_code, activity_node)
-            program.groups.append(activity)
+        program, activity = _program_and_activity(sub, programs, activities)
         group = subs.get(sub.code)
         if group is None:
             group = subs[sub.code] = TableGroup(Nomenclature.Level.SUB_ACTIVITY, sub.code, sub)
@@ -238,17 +248,7 @@ def renja_outline(work_plan: WorkPlan) -> RenjaTable:
     for sub in subs:
         totals = Totals(funding=funding.get(sub.pk, {}), forward_amount=sub.forward or ZERO)
         lines: int = sub.lines
-        activity_code = Nomenclature.parent_code(sub.code) or ""
-        program_code = Nomenclature.parent_code(activity_code) or ""
-        activity_node = _node(sub.parent, activity_code)
-        program = programs.get(program_code)
-        if program is None:
-            node = _node(activity_node.parent if activity_node else None, program_code)
-            program = programs[program_code] = TableGroup(Nomenclature.Level.PROGRAM, program_code, node)
-        activity = activities.get(activity_code)
-        if activity is None:
-            activity = activities[activity_code] = TableGroup(Nomenclature.Level.ACTIVITY, activity_code, activity_node)
-            program.groups.append(activity)
+        program, activity = _program_and_activity(sub, programs, activities)
         group = TableGroup(Nomenclature.Level.SUB_ACTIVITY, sub.code, sub, totals=Totals(), line_count=lines)
         activity.groups.append(group)
         for level in (program, activity, group):
