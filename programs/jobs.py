@@ -13,7 +13,8 @@ files of jobs under jobs/, served only to the job's owner by the job views.
 A running job holds a lease: a thread of its worker stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS, and
 `excel_jobs_reclaim` (run by the worker loop and by `manage.py reclaim_excel_jobs`) finds jobs whose stamp is older
 than JOB_LEASE_SECONDS, whose worker died: it queues them once more, or marks them failed with a message the job page
-shows. An import that was writing is never run twice (it may have committed just before its worker died).
+shows. An import that was writing is never run twice (it may have committed just before its worker died). The dead
+run's own row in django_tasks_db is marked failed as well (`task_runs_fail`), so its admin does not say RUNNING forever.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.db.models import F, Q
 from django.http import QueryDict
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from programs.filters import filter_proposals
 from programs.models import ExcelJob
@@ -323,17 +325,35 @@ def excel_jobs_reclaim(*, now: datetime | None = None) -> tuple[int, int]:
         same = ExcelJob.objects.filter(pk=job.pk, status=ExcelJob.Status.RUNNING, heartbeat_at=job.heartbeat_at)
         if job.kind not in NOT_RETRIED and job.attempts < MAX_ATTEMPTS:
             if same.update(status=ExcelJob.Status.QUEUED, rows_done=0):
+                task_runs_fail(job.pk, "Pekerja latar belakang berhenti; pekerjaan diantrekan lagi sebagai tugas baru.")
                 excel_job_run.enqueue(job.pk)
                 retried += 1
                 logger.warning("Excel job %s (%s): worker died, queued again", job.pk, job.kind)
             continue
         message = IMPORT_WORKER_DIED if job.kind in NOT_RETRIED else WORKER_DIED
         if same.update(status=ExcelJob.Status.FAILED, error=message, finished_at=now):
+            task_runs_fail(job.pk, message)
             failed += 1
             logger.warning("Excel job %s (%s): worker died, marked failed", job.pk, job.kind)
             if "token" in job.params:
                 upload_discard(job.params["token"])
     return retried, failed
+
+
+class WorkerDied(Exception):
+    """Recorded on django_tasks_db's row of a run whose worker died, in place of the exception nobody raised."""
+
+
+def task_runs_fail(job_id: int, message: str) -> int:
+    """Mark failed django_tasks_db's own rows of `job_id`'s runs that are still RUNNING: the dead worker never
+    finished them, so without this its admin (and any queue view) would say RUNNING forever. Through the model's own
+    `set_failed`, as its worker would have; the retry, if any, is a new row. Returns how many rows it marked."""
+    runs = DBTaskResult.objects.running().filter(task_path=excel_job_run.module_path, args_kwargs__args__0=job_id)
+    marked = 0
+    for run in runs:
+        run.set_failed(WorkerDied(message))
+        marked += 1
+    return marked
 
 
 def excel_files_prune(*, days: int = 7, upload_hours: int = 24, dry_run: bool = False) -> tuple[int, int]:

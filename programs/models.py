@@ -422,6 +422,7 @@ class Proposal(models.Model):
         "forward_volume",
         "forward_amount",
         "notes",
+        "declared_documents",
     )
 
     number = models.CharField("nomor usulan", max_length=30, editable=False)
@@ -488,6 +489,10 @@ class Proposal(models.Model):
         related_name="carried_over_to",
     )
     notes = cell_text_field("keterangan", blank=True)
+    # The supporting documents the proposer says exist (the workbook's `Data Dukung Tersedia`, or the form): the
+    # codes of ProposalDocument.Kind, in its order (`document_kinds`). A statement, not a file: the verifier still
+    # ticks the readiness criteria, and the pages show which of these have no uploaded document yet.
+    declared_documents = models.JSONField("data dukung dinyatakan ada", default=list, blank=True)
     # The sum of the funding lines, written by the services in the same transaction as the lines (never by a form),
     # so that the list sorts by it from an index instead of summing every proposal's lines.
     total_amount = models.DecimalField("total pagu", max_digits=20, decimal_places=0, default=0, editable=False)
@@ -1163,6 +1168,13 @@ class ProposalDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+
+def document_kinds(codes: Any) -> list[str]:
+    """Document kinds as a proposal declares them: known `ProposalDocument.Kind` codes, each once, in the kinds'
+    order, so that the same declaration is always stored, audited and exported the same way."""
+    wanted = set(codes or ()) if isinstance(codes, list | tuple | set | frozenset) else set()
+    return [code for code in ProposalDocument.Kind.values if code in wanted]
 
 
 class ReadinessCriterion(models.Model):

@@ -215,3 +215,42 @@ def test_a_running_job_stamps_its_heartbeat_while_it_runs(settings, operator_ban
     job = export_job(operator_banjar)
     assert seen.is_set()
     assert ExcelJob.objects.get(pk=job.pk).status == ExcelJob.Status.DONE
+
+
+def _run_claimed_by_a_dying_worker(job: ExcelJob) -> DBTaskResult:
+    """django_tasks_db's row of `job`'s run, as a worker killed in the middle of it left it: RUNNING."""
+    run = DBTaskResult.objects.get(args_kwargs__args__0=job.pk)
+    run.claim("killed-worker")
+    return run
+
+
+@pytest.mark.django_db
+def test_a_reclaimed_job_leaves_no_task_run_said_to_be_running(settings, operator_banjar):
+    """The job failed for good: django_tasks_db's row of its run says FAILED, finished, with the job's message."""
+    settings.TASKS = DATABASE_TASKS
+    job = export_job(operator_banjar)
+    run = _run_claimed_by_a_dying_worker(job)
+    other = _run_claimed_by_a_dying_worker(export_job(operator_banjar))  # still alive: its lease has not run out
+    stale(job, attempts=2)
+    ExcelJob.objects.filter(pk=other.args_kwargs["args"][0]).update(status=ExcelJob.Status.RUNNING, attempts=1)
+    call_command("reclaim_excel_jobs", stdout=StringIO())
+    run.refresh_from_db()
+    assert (run.status, run.exception_class_path) == ("FAILED", "programs.jobs.WorkerDied")
+    assert run.finished_at is not None
+    assert jobs.WORKER_DIED in run.traceback
+    assert run.task_result.errors[0].exception_class_path == "programs.jobs.WorkerDied"
+    other.refresh_from_db()
+    assert other.status == "RUNNING"
+
+
+@pytest.mark.django_db
+def test_a_job_queued_again_fails_its_dead_run_and_gets_a_new_one(settings, operator_banjar):
+    settings.TASKS = DATABASE_TASKS
+    job = export_job(operator_banjar)
+    run = _run_claimed_by_a_dying_worker(job)
+    stale(job, attempts=1)
+    assert jobs.excel_jobs_reclaim() == (1, 0)
+    run.refresh_from_db()
+    assert run.status == "FAILED"
+    runs = DBTaskResult.objects.filter(args_kwargs__args__0=job.pk)
+    assert sorted(runs.values_list("status", flat=True)) == ["FAILED", "READY"]
