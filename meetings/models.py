@@ -424,3 +424,88 @@ class DecisionFunding(FundingLine):
         verbose_name_plural = "pendanaan disepakati"
         ordering = ["decision", "scheme__order"]
         constraints = funding_line_constraints("decision")
+
+
+class MeetingDecisionSummaryQuerySet(RegionScopedQuerySet):
+    region_field = "region__code"
+
+    def totals(self) -> MeetingDecisionSummaryQuerySet:
+        """The rows over all schemes: each decision counted once, whatever its funding lines."""
+        return self.filter(scheme__isnull=True)
+
+    def per_scheme(self) -> MeetingDecisionSummaryQuerySet:
+        return self.filter(scheme__isnull=False)
+
+
+class MeetingDecisionSummary(models.Model):
+    """What one meeting's decisions hold per kabupaten/kota (the proposal's region) x outcome x desk x origin of the
+    proposal, per funding scheme, so that the meeting page and the Berita Acara read a few hundred rows instead of
+    every decision (324,914 at the bench's Rakornis).
+
+    Derived data, written only by `meetings.summary` in the same transaction as every write of decisions, checked
+    against a recomputation by `manage.py summary_check`.
+
+    - the row with no scheme: `decision_count` decisions and `amount` the total of their funding lines;
+    - a row per scheme: `decision_count` funding lines of that scheme and `amount` their total.
+
+    Amounts are every line's, whatever the outcome: the readers add only the outcomes that count
+    (`Decision.COUNTED_OUTCOMES`), as the pages always did.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    region = models.ForeignKey(
+        "agencies.Region", verbose_name="kabupaten/kota", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    outcome = models.CharField("keputusan", max_length=24, choices=Decision.Outcome.choices)
+    desk = models.ForeignKey(
+        Desk, verbose_name="desk", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    origin = models.CharField("sumber usulan", max_length=16, choices=Proposal.Origin.choices)
+    scheme = models.ForeignKey(
+        "programs.FundingScheme",
+        verbose_name="skema",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    decision_count = models.IntegerField("jumlah", default=0)
+    # Sums of many 18-digit amounts: room for 10 digits more than one amount (money_field) has, as ProposalSummary.
+    amount = models.DecimalField("pagu disepakati", max_digits=28, decimal_places=0, default=0)
+
+    objects = MeetingDecisionSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ringkasan kesepakatan rapat"
+        verbose_name_plural = "ringkasan kesepakatan rapat"
+        # One row per key: four partial unique indexes, as a NULL desk or scheme never conflicts in a plain one
+        # (the upserts of `meetings.summary` name the one they hit). Each leads with the meeting, the readers' filter.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "region", "outcome", "desk", "origin", "scheme"],
+                condition=Q(desk__isnull=False, scheme__isnull=False),
+                name="meetings_decisionsummary_desk_scheme",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "region", "outcome", "desk", "origin"],
+                condition=Q(desk__isnull=False, scheme__isnull=True),
+                name="meetings_decisionsummary_desk_total",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "region", "outcome", "origin", "scheme"],
+                condition=Q(desk__isnull=True, scheme__isnull=False),
+                name="meetings_decisionsummary_scheme",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "region", "outcome", "origin"],
+                condition=Q(desk__isnull=True, scheme__isnull=True),
+                name="meetings_decisionsummary_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scheme = self.scheme_id or "semua skema"
+        return f"{self.meeting_id} {self.region_id} {self.outcome} desk {self.desk_id or '-'} {self.origin} {scheme}"
