@@ -32,6 +32,7 @@ from programs.models import (
     ProposalNumberCounter,
     ProposalSummary,
     ReadinessCriterion,
+    document_kinds,
 )
 from programs.services import (
     ProposalConflict,
@@ -175,10 +176,19 @@ class ProposalAdminForm(forms.ModelForm):
     # saved the proposal since (`ProposalConflict`). Only on the change form (`ProposalAdmin.get_fieldsets`).
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     user: Any = None  # the admin's request user, set by `ProposalAdmin.get_form`
+    declared_documents = forms.TypedMultipleChoiceField(
+        label="Data dukung dinyatakan ada",
+        choices=ProposalDocument.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["loaded_version"].initial = self.instance.version if self.instance.pk else None
+
+    def clean_declared_documents(self) -> list[str]:
+        return document_kinds(self.cleaned_data.get("declared_documents"))
 
     def clean(self):
         cleaned = super().clean()
@@ -337,6 +347,7 @@ class ProposalAdmin(LockableAdminMixin, ScopedModelAdmin):
         ),
         ("Keluaran", {"fields": ["name", ("volume", "unit"), "output_indicator", "total_pagu"]}),
         ("Prakiraan maju (n+1)", {"fields": [("forward_volume", "forward_amount")]}),
+        ("Data dukung", {"fields": ["declared_documents"]}),
         ("Riwayat", {"fields": ["carried_over_from", "notes", "version", "created_by", "created_at", "updated_at"]}),
     ]
 
