@@ -38,9 +38,13 @@ class DocumentForm(forms.Form):
         return upload
 
 
-class ChecklistForm(forms.Form):
-    """The active readiness criteria as checkboxes and the verifier's note. `verify` adds the rule that an unmet
-    criterion needs a note; a return always needs one."""
+RETURN_NOTE_REQUIRED = "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."
+
+
+class ReadinessFieldsForm(forms.Form):
+    """The readiness criteria and the verifier's note, with their one rule: a return needs a note, and so does a
+    verification with a criterion unmet. The checklist page (`ChecklistForm`) and the list's bulk action
+    (`programs.forms.BulkActionForm`) both build on it, so the two ask the same thing in the same words."""
 
     criteria = forms.ModelMultipleChoiceField(
         label="Kriteria kesiapan yang terpenuhi",
@@ -50,32 +54,43 @@ class ChecklistForm(forms.Form):
         error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
     )
     note = forms.CharField(
-        label="Catatan verifikasi",
+        label="Catatan",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5000,
-        help_text="Wajib bila ada kriteria yang belum terpenuhi, atau bila usulan dikembalikan.",
+        help_text="Wajib untuk pengembalian, dan untuk verifikasi bila ada kriteria kesiapan yang belum terpenuhi.",
     )
 
-    def __init__(self, *args: Any, verify: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.verify = verify
         field = self.fields["criteria"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = ReadinessCriterion.objects.filter(active=True).order_by("order", "pk")
 
+    def criteria_met(self) -> list[int]:
+        return [criterion.pk for criterion in self.cleaned_data.get("criteria", [])]
+
+    def check_note(self, cleaned: dict[str, Any], *, verify: bool) -> None:
+        """The note's rule, for a verification (`verify`) or a return."""
+        note = cleaned.get("note", "")
+        if not verify:
+            if not note.strip():
+                self.add_error("note", RETURN_NOTE_REQUIRED)
+        elif "criteria" in cleaned and (problem := unmet_without_note(readiness_checklist(self.criteria_met()), note)):
+            self.add_error("note", problem)
+
+
+class ChecklistForm(ReadinessFieldsForm):
+    """The verifier's checklist page: `verify` says whether the proposal is verified or returned."""
+
+    def __init__(self, *args: Any, verify: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.verify = verify
+
     def met_ids(self) -> list[int]:
-        return [criterion.pk for criterion in self.cleaned_data["criteria"]]
+        return self.criteria_met()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if "criteria" not in cleaned:
-            return cleaned
-        note = cleaned.get("note", "")
-        if self.verify:
-            problem = unmet_without_note(readiness_checklist(self.met_ids()), note)
-            if problem:
-                self.add_error("note", problem)
-        elif not note.strip():
-            self.add_error("note", "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
+        self.check_note(cleaned, verify=self.verify)
         return cleaned

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
 from programs.autocomplete import SubActivityField, retired_message
-from programs.models import FundingScheme, Nomenclature, Proposal, ProposalDocument, ReadinessCriterion, document_kinds
-from programs.services.readiness import readiness_checklist, unmet_without_note
+from programs.document_forms import ReadinessFieldsForm
+from programs.models import FundingScheme, Nomenclature, Proposal, ProposalDocument, document_kinds
 from rakornis import fiscal_year
 from rakornis.extents import province_extent
 from rakornis.numbers import (
@@ -355,11 +355,11 @@ BULK_ACTION_LABELS: dict[str, str] = {
 }
 
 
-class BulkActionForm(forms.Form):
-    """One action for every proposal ticked on the list, with one note for all (a return needs it, and so does a
-    verification with a readiness criterion unmet) and, for a verification or a return, the readiness criteria that
-    all of them meet. It validates only: the view checks the user's roles on each proposal and the services the
-    statuses, all or nothing."""
+class BulkActionForm(ReadinessFieldsForm):
+    """One action for every proposal ticked on the list, with one note for all and, for a verification or a return,
+    the readiness criteria that all of them meet: the fields and the note's rule of the checklist page
+    (`ReadinessFieldsForm`). It validates only: the view checks the user's roles on each proposal and the services
+    the statuses, all or nothing."""
 
     action = forms.ChoiceField(
         label="Tindakan",
@@ -369,29 +369,14 @@ class BulkActionForm(forms.Form):
             "invalid_choice": "Tindakan itu tidak tersedia untuk semua usulan yang dipilih.",
         },
     )
-    criteria = forms.ModelMultipleChoiceField(
-        label="Kriteria kesiapan yang dipenuhi semua usulan ini (untuk verifikasi atau pengembalian)",
-        queryset=ReadinessCriterion.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
-    )
-    note = forms.CharField(
-        label="Catatan untuk semua usulan yang dipilih",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=5000,
-        help_text="Wajib untuk pengembalian, dan untuk verifikasi bila ada kriteria kesiapan yang belum terpenuhi.",
-    )
+
+    field_order = ["action", "criteria", "note"]
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)
         action.choices = [(value, BULK_ACTION_LABELS[value]) for value in actions]
-        criteria = self.fields["criteria"]
-        assert isinstance(criteria, forms.ModelMultipleChoiceField)
-        criteria.queryset = ReadinessCriterion.objects.filter(active=True).order_by("order", "pk")
         if len(actions) == 1:
             action.initial = actions[0]
 
@@ -399,15 +384,10 @@ class BulkActionForm(forms.Form):
         """The ticked criteria, for a verification or a return (recorded with it); None for the other actions."""
         if self.cleaned_data.get("action") not in ("verify", "return"):
             return None
-        return [criterion.pk for criterion in self.cleaned_data.get("criteria", [])]
+        return self.criteria_met()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        action, note = cleaned.get("action"), cleaned.get("note", "")
-        if action == "return" and not note.strip():
-            self.add_error("note", "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
-        elif action == "verify" and "criteria" in cleaned:
-            met = self.met_ids() or []
-            if problem := unmet_without_note(readiness_checklist(met), note):
-                self.add_error("note", problem)
+        if (action := cleaned.get("action")) in ("verify", "return"):
+            self.check_note(cleaned, verify=action == "verify")
         return cleaned

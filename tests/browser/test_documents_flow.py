@@ -123,7 +123,7 @@ def test_documents_checklist_and_return_note(
     on_a_phone(
         browser, live_server, "verifikator.pupr", page.url.replace(live_server.url, ""), "documents-04-verification-390"
     )
-    page.get_by_label("Catatan verifikasi").fill(NOTE)
+    page.get_by_label("Catatan", exact=True).fill(NOTE)
     page.get_by_role("button", name="Kembalikan untuk perbaikan").click()
     expect(alert(page, "dikembalikan ke operator")).to_be_visible()
     expect(page.locator("#readiness-check")).to_contain_text("✗ Belum: Dokumen lingkungan tersedia")
