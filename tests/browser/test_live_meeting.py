@@ -44,13 +44,19 @@ def test_secretariat_agrees_ten_proposals_in_one_action(new_page, live_server, s
     page.goto(f"{live_server.url}/rapat/{meeting.pk}/#agenda")
     agree = page.locator("#agenda-agree")
     expect(agree).to_be_disabled()  # nothing ticked yet
-    page.locator("#agenda-select-all").check()
-    expect(agree).to_have_text("Sepakati sesuai usulan (12 usulan)")
+    select_all = page.locator("#agenda-select-all")
+    select_all.check()
+    expect(agree).to_have_text("Sepakati sesuai usulan (12)")
+    select_all.uncheck()  # clears every box of the page again
+    expect(agree).to_be_disabled()
+    expect(agree).to_have_text("Sepakati sesuai usulan")
+    select_all.check()
+    expect(agree).to_be_enabled()
     # Leave the last two for the decision page.
     for proposal in proposals[-2:]:
         page.locator(f"#pilih-{proposal.pk}").uncheck()
-    expect(agree).to_have_text("Sepakati sesuai usulan (10 usulan)")
-    expect(page.locator("#agenda-select-all")).to_have_js_property("indeterminate", True)
+    expect(agree).to_have_text("Sepakati sesuai usulan (10)")
+    expect(select_all).to_have_js_property("indeterminate", True)
     screenshot(page, "live_meeting_agenda_selection_1366")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "live_meeting_agenda_selection_390")
@@ -83,8 +89,15 @@ def test_verifier_verifies_ticked_proposals_from_the_list(new_page, live_server,
     ]
     page = new_page("verifikator.pupr")
     page.goto(f"{live_server.url}/usulan/?fiscal_year=2027&status=submitted")
+    bulk_open = page.locator("#bulk-open")
+    expect(bulk_open).to_be_disabled()  # nothing ticked yet
     page.locator("#bulk-select-all").check()
-    expect(page.locator("#bulk-open")).to_have_text("Tindakan untuk yang dicentang (3)")
+    expect(bulk_open).to_have_text("Tindakan untuk yang dicentang (3)")
+    page.locator('input[name="ids"]').first.uncheck()
+    expect(bulk_open).to_have_text("Tindakan untuk yang dicentang (2)")
+    expect(page.locator("#bulk-select-all")).to_have_js_property("indeterminate", True)
+    page.locator('input[name="ids"]').first.check()
+    expect(page.locator("#bulk-select-all")).to_be_checked()
     screenshot(page, "proposal_list_bulk_1366")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "proposal_list_bulk_390")

@@ -47,9 +47,10 @@ def test_the_list_offers_ticking_to_those_who_act(client, operator_banjar, viewe
     _proposals(banjar, pupr_banjar, S.DRAFT, 2)
     client.force_login(operator_banjar)
     text = client.get(LIST).text
-    assert 'id="bulk-select-all"' in text
+    assert 'id="bulk-select-all" data-select-all="proposal-bulk"' in text
+    assert 'id="bulk-open" data-select-count="proposal-bulk"' in text
     assert f'action="{URL}"' in text
-    assert "js/proposal_bulk.js" in text
+    assert "js/rakornis.js" in text
     client.force_login(viewer)
     text = client.get(LIST).text
     assert 'name="ids"' not in text
