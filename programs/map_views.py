@@ -3,8 +3,13 @@
 The filters are the list's own (`filter_proposals` over the same query, the planning year included), so the map
 shows what the list shows. The points go to the page as JSON through `json_script` (no inline script, no second
 request), bounded at MAP_POINT_LIMIT: beyond it the page says so and asks for a narrower filter. Leaflet draws them
-(static/js/map.js); the tiles are the office's (`MAP_TILE_URL`), and without tiles the kabupaten/kota boxes of
+(static/js/map.js); the tiles are the office's (`MAP_TILE_URL`), and without tiles the kabupaten/kota boundaries of
 `rakornis.extents` give the points their place.
+
+The boundaries go with the page, not as a file of their own: the shipped file is 81 KB for all 27 kabupaten/kota
+(2-19 KB each, Kotabaru the largest), and a page sends only those of the kabupaten/kota it shows (those with points,
+or the reader's when none has), which beside the points' own JSON (about 300 bytes a point) is small and needs
+neither a second request nor a URL of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.views.decorators.http import require_GET
 from programs.filters import filter_proposals
 from programs.models import Proposal
 from rakornis import fiscal_year
-from rakornis.extents import outside_region, region_extents
+from rakornis.extents import BOUNDARY_MARGIN, outside_region, region_boundaries, region_extents
 from rakornis.formatting import format_rupiah
 
 MAP_POINT_LIMIT = 5_000
@@ -43,29 +48,31 @@ STATUS_COLOURS = {
 }
 
 
-def region_boxes(codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """The shipped kabupaten/kota boxes (of `codes` only, when given) as Leaflet bounds ([[south, west], [north,
-    east]])."""
-    wanted = None if codes is None else set(codes)
-    return [
-        {
-            "code": code,
-            "name": box.name,
-            "bounds": [[float(box.south), float(box.west)], [float(box.north), float(box.east)]],
-        }
-        for code, box in region_extents().items()
-        if wanted is None or code in wanted
-    ]
+def region_shapes(codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The shipped kabupaten/kota outlines (of `codes` only, when given), for Leaflet: the boundary as a GeoJSON
+    geometry ([lng, lat]), or, for a kabupaten/kota with a box but no boundary, the box as bounds ([[south, west],
+    [north, east]])."""
+    boundaries = region_boundaries()
+    boxes = region_extents()
+    shapes: list[dict[str, Any]] = []
+    for code in sorted((set(boundaries) | set(boxes)) if codes is None else set(codes)):
+        if (boundary := boundaries.get(code)) is not None:
+            shapes.append({"code": code, "name": boundary.name, "geometry": boundary.feature["geometry"]})
+        elif (box := boxes.get(code)) is not None:
+            bounds = [[float(box.south), float(box.west)], [float(box.north), float(box.east)]]
+            shapes.append({"code": code, "name": box.name, "bounds": bounds})
+    return shapes
 
 
 def picker_settings(codes: Iterable[str] | None = None) -> dict[str, Any]:
-    """What the proposal form's pin picker (static/js/map_picker.js) needs: the tiles and the boxes of the
+    """What the proposal form's pin picker (static/js/map_picker.js) needs: the tiles and the outlines of the
     kabupaten/kota the form offers (`codes`; an operator's page names no other), with which it warns, as the page
     does after saving, when the pin lies outside the chosen one."""
     return {
         "tiles": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "boxes": region_boxes(codes),
+        "margin": BOUNDARY_MARGIN,
+        "regions": region_shapes(codes),
     }
 
 
@@ -108,8 +115,13 @@ def proposal_map(request: HttpRequest) -> HttpResponse:
         "querystring": list_query.urlencode(),
         "map_data": {
             "points": points,
-            # The boxes of the kabupaten/kota the reader may filter on: an operator's page names no other.
-            **picker_settings(regions.values_list("code", flat=True) if regions is not None else ()),
+            # The outlines of the kabupaten/kota with points, or of those the reader may filter on when none has
+            # (an operator's page names no other).
+            **picker_settings(
+                {point["region"] for point in points}
+                if points
+                else (regions.values_list("code", flat=True) if regions is not None else ())
+            ),
         },
         "point_count": len(points),
         "outside_count": sum(1 for point in points if point["outside"]),

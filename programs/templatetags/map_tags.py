@@ -1,5 +1,6 @@
 """`{{ proposal|outside_region_warning }}`: the sentence warning that a proposal's point lies outside its
-kabupaten/kota (rakornis.extents.outside_region), or "" when it lies inside, has no point or no shipped box."""
+kabupaten/kota (rakornis.extents.outside_region: by its boundary, or its box where no boundary is shipped), or ""
+when it lies inside, has no point or no shipped outline."""
 
 from __future__ import annotations
 

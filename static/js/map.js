@@ -1,6 +1,6 @@
 /* The proposal map (programs/map_views.py): points from the JSON of #map-data, coloured by status, a popup with the
-   number (a link), name and amount; the kabupaten/kota boxes beneath; tiles only when MAP_TILE_URL is set. Text goes
-   into the popup as text nodes, never as HTML. */
+   number (a link), name and amount; the kabupaten/kota boundaries beneath; tiles only when MAP_TILE_URL is set. Text
+   goes into the popup as text nodes, never as HTML. */
 (function () {
   "use strict";
   var holder = document.getElementById("proposal-map");
@@ -12,13 +12,24 @@
   if (data.tiles) {
     L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 19 }).addTo(map);
   }
-  // The boxes of the kabupaten/kota that have points (every box when none has): the frame a point is judged by.
-  var shown = {};
-  data.points.forEach(function (point) { shown[point.region] = true; });
+  // The boundaries of the kabupaten/kota that have points (the reader's when none has), as the server sends them:
+  // the line a point is judged by, and the background when there are no tiles. A kabupaten/kota with no shipped
+  // boundary has its box, dashed.
   var boxes = L.featureGroup().addTo(map);
-  data.boxes.filter(function (box) { return !data.points.length || shown[box.code]; }).forEach(function (box) {
-    L.rectangle(box.bounds, { color: "#6c757d", weight: 1, fill: false, dashArray: "4 4", interactive: false })
-      .addTo(boxes);
+  data.regions.forEach(function (region) {
+    if (region.geometry) {
+      L.geoJSON(region.geometry, {
+        interactive: false,
+        style: {
+          className: "map-boundary", color: "#495057", weight: 1.5,
+          fill: !data.tiles, fillColor: "#f8f9fa", fillOpacity: 1
+        }
+      }).addTo(boxes);
+    } else if (region.bounds) {
+      L.rectangle(region.bounds, {
+        className: "map-boundary", color: "#6c757d", weight: 1, fill: false, dashArray: "4 4", interactive: false
+      }).addTo(boxes);
+    }
   });
 
   function popup(point) {

@@ -1,6 +1,6 @@
 """The proposal map in Chromium: the filtered list's proposals as points, a popup naming one with a link to it,
-without any tile server (the points over the kabupaten/kota boxes), at 1366 px and on a 390 px phone; and the form's
-pin picker filling the coordinate inputs."""
+without any tile server (the points over the kabupaten/kota boundaries), at 1366 px and on a 390 px phone; and the
+form's pin picker filling the coordinate inputs and warning by the boundary."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def test_the_map_shows_the_filtered_proposals(new_page, live_server, planner, lo
     page.click("#show-map")
     page.wait_for_selector("#proposal-map[data-ready='3']")
     assert page.locator("#proposal-map path.leaflet-interactive").count() == 3
+    # The boundaries of Banjar and Tapin (the kabupaten/kota with points) are drawn beneath, one path each, and do
+    # not take the points' clicks.
+    boundaries = page.locator("#proposal-map path.map-boundary")
+    assert boundaries.count() == 2
+    assert "leaflet-interactive" not in (boundaries.first.get_attribute("class") or "")
+    assert len(boundaries.first.get_attribute("d") or "") > 500  # a boundary of ~150 points, not a box of four
     assert "1 titik berada di luar kabupaten/kotanya" in page.locator("#map-summary").inner_text()
     screenshot(page, "map-1366")
     page.locator("#proposal-map path.leaflet-interactive").first.click()
@@ -60,6 +66,7 @@ def test_the_map_shows_the_filtered_proposals(new_page, live_server, planner, lo
     # Filtered like the list: Tapin's proposal only.
     page.goto(f"{live_server.url}{reverse('programs:proposal-map')}?region=63.05")
     page.wait_for_selector("#proposal-map[data-ready='1']")
+    assert page.locator("#proposal-map path.map-boundary").count() == 1  # Tapin's only
     page.locator("#proposal-map path.leaflet-interactive").first.click()
     assert "Jalan Rantau" in page.locator(".leaflet-popup-content").inner_text()
     assert "Rp" in page.locator(".leaflet-popup-content").inner_text()
@@ -88,3 +95,11 @@ def test_a_click_on_the_pin_picker_fills_latitude_and_longitude(new_page, live_s
     page.fill("#id_longitude", "106,8456")
     page.locator("#id_longitude").dispatch_event("change")
     assert "di luar wilayah Kabupaten Banjar" in page.locator("#pin-warning").inner_text()
+    # Banjar's boundary is drawn on the picker; a pin in Martapura is inside it, one in Rantau (Tapin, inside
+    # Banjar's box) is not.
+    assert page.locator("#pin-picker path.map-boundary").count() == 1
+    for latitude, longitude, warned in (("-3,413", "114,851", False), ("-2,94", "115,16", True)):
+        page.fill("#id_latitude", latitude)
+        page.fill("#id_longitude", longitude)
+        page.locator("#id_longitude").dispatch_event("change")
+        assert ("di luar wilayah Kabupaten Banjar" in page.locator("#pin-warning").inner_text()) is warned
