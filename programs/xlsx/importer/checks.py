@@ -28,7 +28,7 @@ from programs.xlsx.importer.cells import (
 )
 from programs.xlsx.importer.reading import UNSAVED_FORMULA, ErrorValue
 from rakornis import fiscal_year, policy
-from rakornis.extents import province_extent
+from rakornis.extents import outside_region, province_extent
 from rakornis.formatting import format_rupiah
 from rakornis.numbers import (
     LATITUDE_RANGE,
@@ -303,7 +303,8 @@ class RowCheck:
             values["forward_amount"] = self.read(cols.FORWARD_AMOUNT.key, parse_amount)
 
     def place(self) -> None:
-        """Kecamatan or desa inside the kabupaten/kota, and coordinates inside Indonesia."""
+        """Kecamatan or desa inside the kabupaten/kota, and coordinates inside Indonesia and the province (a point
+        outside its kabupaten/kota is a warning only)."""
         values = self.values
         if self.has(cols.LOCATION_CODE):
             code = self.read(cols.LOCATION_CODE.key, parse_code)
@@ -329,6 +330,10 @@ class RowCheck:
                 self.problem(cols.LATITUDE, problem)
             if extent is not None and longitude is not None and (problem := extent.longitude_problem(longitude)):
                 self.problem(cols.LONGITUDE, problem)
+            # Outside its kabupaten/kota is a warning, as on the form: the row is imported.
+            if len(self.problems) == before and self.region is not None:
+                if warning := outside_region(self.region.code, latitude, longitude):
+                    self.plan.warn(self.number, cols.LATITUDE.label, warning)
             values |= {"latitude": latitude, "longitude": longitude}
 
     def money(self) -> None:
