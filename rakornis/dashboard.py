@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext, gettext_noop
 
 from agencies.models import Region
 from indicators.selectors import IndicatorGap, indicator_gaps
@@ -36,11 +37,11 @@ GAPS_LIMIT = 30
 S = Proposal.Status
 DECIDED = (S.AGREED, S.AGREED_WITH_CHANGES, S.MERGED, S.DEFERRED, S.REJECTED)
 FUNNEL: list[tuple[str, str, tuple[str, ...]]] = [
-    ("all", "Semua usulan", tuple(S.values)),
-    ("submitted", "Diajukan ke provinsi", tuple(v for v in S.values if v != S.DRAFT)),
-    ("verified", "Lolos verifikasi", (S.VERIFIED, *DECIDED)),
-    ("decided", "Diputus rapat", DECIDED),
-    ("agreed", "Disepakati", (S.AGREED, S.AGREED_WITH_CHANGES)),
+    ("all", gettext_noop("Semua usulan"), tuple(S.values)),
+    ("submitted", gettext_noop("Diajukan ke provinsi"), tuple(v for v in S.values if v != S.DRAFT)),
+    ("verified", gettext_noop("Lolos verifikasi"), (S.VERIFIED, *DECIDED)),
+    ("decided", gettext_noop("Diputus rapat"), DECIDED),
+    ("agreed", gettext_noop("Disepakati"), (S.AGREED, S.AGREED_WITH_CHANGES)),
 ]
 
 
@@ -206,7 +207,7 @@ def dashboard(user: Any, year: int) -> Dashboard:
     return Dashboard(
         year=year,
         by_status=[(value, label, statuses.get(value, 0)) for value, label in S.choices],
-        funnel=[(key, label, sum(statuses.get(s, 0) for s in members)) for key, label, members in FUNNEL],
+        funnel=[(key, gettext(label), sum(statuses.get(s, 0) for s in members)) for key, label, members in FUNNEL],
         regions=regions,
         schemes=[
             SchemeRow(scheme, scheme_proposed.get(scheme.pk, ZERO), scheme_agreed.get(scheme.pk, ZERO))

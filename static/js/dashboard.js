@@ -12,6 +12,11 @@
       function (row) { return row.dataset.label; });
   }
   const regionLabels = labels("region-table");
+  // The series' names are the tables' column headings (`data-series`), in the page's language.
+  function series(key, fallback) {
+    const heading = document.querySelector('th[data-series="' + key + '"]');
+    return heading ? heading.textContent.trim() : fallback;
+  }
   const count = new Intl.NumberFormat("id-ID");
   // Rupiah on the axis in short form (miliar/juta), in the tooltip in full, as the tables write them.
   function rupiah(value) { return "Rp " + count.format(value); }
@@ -46,7 +51,7 @@
   }
   chart("chart-funnel", {
     type: "bar",
-    data: {labels: data.funnel.labels, datasets: [{label: "Usulan", data: data.funnel.counts,
+    data: {labels: data.funnel.labels, datasets: [{label: series("count", "Usulan"), data: data.funnel.counts,
       backgroundColor: [GREY, BLUE, CYAN, ORANGE, GREEN]}]},
     options: {indexAxis: "y", plugins: {legend: {display: false}},
       scales: {x: {beginAtZero: true, ticks: {precision: 0}}}}
@@ -54,26 +59,26 @@
   chart("chart-regions", {
     type: "bar",
     data: {labels: regionLabels, datasets: [
-      {label: "Pagu usulan", data: data.regions.proposed, backgroundColor: BLUE},
-      {label: "Pagu disepakati", data: data.regions.agreed, backgroundColor: GREEN}
+      {label: series("proposed", "Pagu usulan"), data: data.regions.proposed, backgroundColor: BLUE},
+      {label: series("agreed", "Pagu disepakati"), data: data.regions.agreed, backgroundColor: GREEN}
     ]},
     options: moneyOptions(true)
   });
   chart("chart-schemes", {
     type: "bar",
     data: {labels: labels("scheme-table"), datasets: [
-      {label: "Pagu usulan", data: data.schemes.proposed, backgroundColor: BLUE},
-      {label: "Pagu disepakati", data: data.schemes.agreed, backgroundColor: GREEN}
+      {label: series("proposed", "Pagu usulan"), data: data.schemes.proposed, backgroundColor: BLUE},
+      {label: series("agreed", "Pagu disepakati"), data: data.schemes.agreed, backgroundColor: GREEN}
     ]},
     options: moneyOptions(false)
   });
   chart("chart-progress", {
     type: "bar",
     data: {labels: regionLabels, datasets: [
-      {label: "Draf tersisa", data: data.progress.drafts, backgroundColor: GREY},
-      {label: "Dikembalikan", data: data.progress.returned, backgroundColor: ORANGE},
-      {label: "Menunggu verifikasi", data: data.progress.submitted, backgroundColor: BLUE},
-      {label: "Lolos verifikasi", data: data.progress.verified, backgroundColor: GREEN}
+      {label: series("drafts", "Draf tersisa"), data: data.progress.drafts, backgroundColor: GREY},
+      {label: series("returned", "Dikembalikan"), data: data.progress.returned, backgroundColor: ORANGE},
+      {label: series("submitted", "Menunggu verifikasi"), data: data.progress.submitted, backgroundColor: BLUE},
+      {label: series("verified", "Lolos verifikasi"), data: data.progress.verified, backgroundColor: GREEN}
     ]},
     options: {indexAxis: "y", scales: {x: {stacked: true, beginAtZero: true, ticks: {precision: 0}}, y: {stacked: true}}}
   });

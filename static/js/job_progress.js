@@ -19,8 +19,8 @@
         bar.parentElement.setAttribute("aria-valuenow", s.percent);
         document.getElementById("job-status-text").textContent = s.status_display;
         document.getElementById("job-rows").textContent = s.rows_total
-          ? s.rows_done.toLocaleString("id-ID") + " / " + s.rows_total.toLocaleString("id-ID") + " baris"
-          : s.rows_done.toLocaleString("id-ID") + " baris dibaca";
+          ? s.rows_done.toLocaleString("id-ID") + " / " + s.rows_total.toLocaleString("id-ID") + " " + (box.dataset.rows || "baris")
+          : s.rows_done.toLocaleString("id-ID") + " " + (box.dataset.rowsRead || "baris dibaca");
         show("job-hint", s.status === "queued");
         if (s.status === "done" && box.dataset.reloadWhenDone) {
           // An import's check: the page itself becomes the preview.

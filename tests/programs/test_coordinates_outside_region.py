@@ -1,6 +1,6 @@
 """A point outside its kabupaten/kota, by the shipped boundaries (rakornis/extents.py): the proposal form and the
-import save it (warn, never refuse), and the proposal page, the edit form and the import preview say where the point
-lies instead ("berada di Kabupaten Tapin, bukan di Kabupaten Banjar")."""
+import save it (warn, never refuse), and the proposal page, the edit form, the import preview and the list's flag say
+where the point lies instead ("berada di Kabupaten Tapin, bukan di Kabupaten Banjar")."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from programs.models import ExcelJob, Proposal
-from tests.factories import FundingSchemeFactory, proposal_form_data, sub_activity, usulan_xlsx
+from tests.factories import FundingSchemeFactory, funded_proposal, proposal_form_data, sub_activity, usulan_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,28 @@ def test_the_import_preview_warns_about_a_point_in_tapin_and_the_row_is_saved(cl
     saved = Proposal.objects.get(name="Jalan Rantau")
     assert (saved.latitude, saved.longitude) == (Decimal("-2.94"), Decimal("115.16"))
     assert Proposal.objects.count() == 2
+
+
+def test_the_list_flags_the_rows_whose_point_lies_outside_and_says_where(
+    client, operator_banjar, operator_tapin, banjar, pupr_banjar
+):
+    rantau = funded_proposal(
+        region=banjar, agency=pupr_banjar, name="Jalan Rantau", latitude=Decimal("-2.94"), longitude=Decimal("115.16")
+    )
+    funded_proposal(
+        region=banjar,
+        agency=pupr_banjar,
+        name="Jalan Martapura",
+        latitude=Decimal("-3.413"),
+        longitude=Decimal("114.851"),
+    )
+    funded_proposal(region=banjar, agency=pupr_banjar, name="Jalan tanpa titik")
+    client.force_login(operator_banjar)
+    page = client.get(reverse("programs:proposal-list")).text
+    assert page.count('class="badge text-bg-danger text-decoration-none outside-flag"') == 1
+    assert f'href="{rantau.get_absolute_url()}#coordinates-warning" title="Titik koordinat (-2,94; 115,16) ' in page
+    assert TAPIN_SENTENCE in page
+    # Tapin's operator sees none of Banjar's rows, so no flag and no sentence.
+    client.force_login(operator_tapin)
+    page = client.get(reverse("programs:proposal-list")).text
+    assert "outside-flag" not in page and TAPIN_SENTENCE not in page
