@@ -23,7 +23,7 @@ from programs.services.documents import (
     document_max_bytes,
     size_label,
 )
-from programs.verification import document_rows, latest_check
+from programs.verification import declared_document_rows, document_rows, latest_check
 from rakornis.policy import Action, get_document_for_user, get_proposal_for_user, may_attach_document
 
 # A multipart body carries some form fields and boundaries beside the file.
@@ -33,8 +33,10 @@ BODY_ALLOWANCE = 64 * 1024
 def documents_context(proposal: Proposal, user: Any) -> dict[str, Any]:
     """What the documents card needs (`programs/includes/documents.html`), for every page that shows it."""
     attachable = may_attach_document(user, proposal)
+    rows = document_rows(proposal, user)
     return {
-        "document_rows": document_rows(proposal, user),
+        "document_rows": rows,
+        "declared_documents": declared_document_rows(proposal, rows),
         "document_form": DocumentForm() if attachable else None,
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 
-from programs.models import Proposal, ProposalCheck, ProposalCheckItem, ProposalDocument
+from programs.models import Proposal, ProposalCheck, ProposalCheckItem, ProposalDocument, document_kinds
 from programs.services.documents import size_label
 from rakornis import policy
 from rakornis.models import AuditEntry
@@ -29,6 +29,18 @@ def document_rows(proposal: Proposal, user: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def declared_document_rows(proposal: Proposal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The kinds the proposer declared (`Proposal.declared_documents`), each with its label and whether a document
+    of that kind is among `rows` (`document_rows`, already read: no query of its own). A declaration is not an
+    upload, nor a verification: the page says which declared kinds have no file yet."""
+    uploaded = {row["document"].kind for row in rows}
+    labels = dict(ProposalDocument.Kind.choices)
+    return [
+        {"kind": code, "label": labels[code], "uploaded": code in uploaded}
+        for code in document_kinds(proposal.declared_documents)
+    ]
 
 
 def document_kinds_present(proposal: Proposal) -> list[str]:

@@ -131,7 +131,7 @@ def _stored_amounts(proposal: Proposal) -> dict[int, Decimal]:
 
 def _created_changes(after: dict[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {
-        name: [None, value] for name, value in after.items() if value not in (None, "", {})
+        name: [None, value] for name, value in after.items() if value not in (None, "", {}, [])
     }
     changes["status"] = [None, Proposal.Status.DRAFT.value]
     return changes

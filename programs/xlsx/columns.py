@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from programs.models import FundingScheme
+from programs.models import FundingScheme, ProposalDocument
 from programs.xlsx.render import Column, Kind
 
 SCHEME_PREFIX = "pagu:"
@@ -79,6 +79,15 @@ ORIGIN = Field("Sumber Usulan", "origin", width=18)
 FORWARD_VOLUME = Field("Prakiraan Maju Volume", "forward_volume", Kind.VOLUME, 11)
 FORWARD_AMOUNT = Field("Prakiraan Maju Pagu", "forward_amount", Kind.MONEY, 19)
 NOTES = Field("Keterangan", "notes", width=30, aliases=("Catatan",))
+# The documents the proposer says exist (Proposal.declared_documents), by the names below; and, for the reader only,
+# the kinds uploaded in the application (never read back: the declaration round-trips unchanged whatever is uploaded).
+DECLARED_DOCUMENTS = Field(
+    "Data Dukung Tersedia",
+    "declared_documents",
+    width=30,
+    aliases=("Data Dukung", "Dokumen Pendukung", "Data Dukung Tersedia (jenis)", "Dokumen Tersedia"),
+)
+UPLOADED_DOCUMENTS = Field("Data Dukung Diunggah", "uploaded_documents", width=30, informational=True)
 
 FIELDS_BEFORE_SCHEMES = (
     NO,
@@ -100,11 +109,42 @@ FIELDS_BEFORE_SCHEMES = (
     UNIT,
     OUTPUT_INDICATOR,
 )
-FIELDS_AFTER_SCHEMES = (TOTAL, PRIORITY, ORIGIN, FORWARD_VOLUME, FORWARD_AMOUNT, NOTES)
+FIELDS_AFTER_SCHEMES = (
+    TOTAL,
+    PRIORITY,
+    ORIGIN,
+    FORWARD_VOLUME,
+    FORWARD_AMOUNT,
+    NOTES,
+    DECLARED_DOCUMENTS,
+    UPLOADED_DOCUMENTS,
+)
 FIXED_FIELDS = FIELDS_BEFORE_SCHEMES + FIELDS_AFTER_SCHEMES
 
 YES_LABEL = "Ya"
 NO_LABEL = "Tidak"
+
+DocumentKind = ProposalDocument.Kind
+
+# The names of the document kinds in `Data Dukung Tersedia`, by kind: what the export writes and the template
+# suggests. The importer also takes the application's full label and the short code, ignoring case and spaces.
+DOCUMENT_NAMES: dict[str, str] = {
+    DocumentKind.DED: "DED",
+    DocumentKind.RAB: "RAB",
+    DocumentKind.SITE_PHOTO: "Foto lokasi 0 %",
+    DocumentKind.LAND_STATUS: "Status lahan",
+    DocumentKind.ENVIRONMENTAL: "Dokumen lingkungan",
+    DocumentKind.COVER_LETTER: "Surat usulan",
+    DocumentKind.OTHER: "Lainnya",
+}
+DOCUMENT_SEPARATOR = "; "
+
+
+def document_names(codes: Iterable[str]) -> str:
+    """`DED; RAB` for the kinds `codes`, in the kinds' order (unknown codes are left out)."""
+    wanted = set(codes)
+    return DOCUMENT_SEPARATOR.join(name for code, name in DOCUMENT_NAMES.items() if code in wanted)
+
 
 # A few units planners use; the Satuan drop-down offers them and still accepts any other unit.
 COMMON_UNITS = (

@@ -103,6 +103,15 @@ def proposal_template_workbook(*, user) -> bytes:
         ListValidation(position[cols.PRIORITY.key], [label for _, label in Proposal.Priority.choices]),
         ListValidation(position[cols.ORIGIN.key], [label for _, label in Proposal.Origin.choices]),
         ListValidation(position[cols.OUT_OF_CATALOGUE.key], [cols.YES_LABEL, cols.NO_LABEL]),
+        # A cell may name several kinds (`DED; RAB`), which a drop-down cannot pick: the list is a suggestion.
+        ListValidation(
+            position[cols.DECLARED_DOCUMENTS.key],
+            list(cols.DOCUMENT_NAMES.values()),
+            strict=False,
+            message="Jenis data dukung yang sudah ada, dipisah titik koma: " + cols.DOCUMENT_SEPARATOR.join(
+                cols.DOCUMENT_NAMES.values()
+            ),
+        ),
     ]
     if regencies:
         validations.append(ListValidation(position[cols.REGION_CODE.key], source=source("A", len(regencies))))
@@ -125,7 +134,9 @@ def proposal_template_workbook(*, user) -> bytes:
         title_lines=[
             "Templat Usulan Program/Kegiatan",
             "Kolom bertanda * wajib diisi; isi minimal satu kolom Pagu. Biarkan ID Usulan kosong untuk usulan baru. "
-            "Kode kabupaten/kota, perangkat daerah, sub kegiatan dan lokasi: lihat sheet Referensi.",
+            "Kode kabupaten/kota, perangkat daerah, sub kegiatan dan lokasi: lihat sheet Referensi. "
+            f"{cols.DECLARED_DOCUMENTS.label}: jenis dokumen yang sudah ada, dipisah ; atau , "
+            f"(mis. DED; RAB; Foto lokasi 0 %), dari: {', '.join(cols.DOCUMENT_NAMES.values())}.",
         ],
         validations=validations,
         validation_rows=TEMPLATE_ROWS,

@@ -67,6 +67,8 @@ INTERCHANGE_HEADER = [
     "Prakiraan Maju Volume",
     "Prakiraan Maju Pagu",
     "Keterangan",
+    "Data Dukung Tersedia",
+    "Data Dukung Diunggah",
 ]
 
 

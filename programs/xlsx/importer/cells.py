@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal
+from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal, ProposalDocument, document_kinds
 from programs.xlsx import columns as cols
 from rakornis.numbers import NumberError
 
@@ -149,3 +149,47 @@ def parse_year(value: Any) -> int | None:
     if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
         raise CellError(f"tahun {year} di luar rentang {MIN_FISCAL_YEAR}\u2013{MAX_FISCAL_YEAR}")
     return year
+
+# Supporting documents ------------------------------------------------------------------------------------------------
+
+
+def _document_key(text: str) -> str:
+    # `Foto Lokasi 0%`, `foto lokasi 0 %` and `foto_0` alike: case, spaces, underscores and hyphens do not matter.
+    return re.sub(r"[\s_\-]+", "", text.casefold())
+
+
+def _document_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for code, label in ProposalDocument.Kind.choices:
+        full = str(label)  # the application's own label, e.g. `DED (gambar rencana)`
+        for text in (code, cols.DOCUMENT_NAMES[code], full, re.sub(r"\s*\([^()]*\)$", "", full)):
+            lookup.setdefault(_document_key(text), code)
+    return lookup
+
+
+# Words that say "none" in a cell that must not stay empty to a planner's eye.
+NO_DOCUMENT_WORDS = {"-", "\u2013", "tidak ada", "belum ada", "tidakada", "belumada"}
+
+
+def parse_document_kinds(value: Any) -> list[str]:
+    """`DED; RAB, Foto Lokasi 0%` -> the kinds' codes in their order: names separated by `,`, `;` or line breaks, as
+    `cols.DOCUMENT_NAMES` writes them, as the application labels them, or by code. Empty or `-`: none."""
+    text = clean_block(value)
+    if casefold_key(text) in NO_DOCUMENT_WORDS:
+        return []
+    lookup = _document_lookup()
+    codes: set[str] = set()
+    unknown: list[str] = []
+    for part in re.split(r"[,;\n]", text):
+        part = " ".join(part.split())
+        if not part:
+            continue
+        code = lookup.get(_document_key(part))
+        if code is None:
+            unknown.append(f'"{part}"')
+        else:
+            codes.add(code)
+    if unknown:
+        names = ", ".join(cols.DOCUMENT_NAMES.values())
+        raise CellError(f"jenis {', '.join(unknown)} tidak dikenal; pilih dari: {names}")
+    return document_kinds(codes)

@@ -20,6 +20,7 @@ from programs.xlsx.importer.cells import (
     clean_block,
     clean_line,
     parse_code,
+    parse_document_kinds,
     parse_origin,
     parse_priority,
     parse_region_code,
@@ -301,6 +302,10 @@ class RowCheck:
             )
         if self.has(cols.FORWARD_AMOUNT):
             values["forward_amount"] = self.read(cols.FORWARD_AMOUNT.key, parse_amount)
+        if self.has(cols.DECLARED_DOCUMENTS):
+            documents = self.read(cols.DECLARED_DOCUMENTS.key, parse_document_kinds)
+            if documents is not None:
+                values["declared_documents"] = documents
 
     def place(self) -> None:
         """Kecamatan or desa inside the kabupaten/kota, and coordinates inside Indonesia and the province (a point

@@ -128,7 +128,15 @@ class Plan:
         values = check.values | {"fiscal_year": check.year, "region": check.region}
         values.setdefault("priority", Proposal.Priority.MEDIUM)
         values.setdefault("origin", Proposal.Origin.MUSRENBANG)
-        row = self.planned_row(check, RowAction.CREATE, values["name"], lines, values=values, funding=lines)
+        row = self.planned_row(
+            check,
+            RowAction.CREATE,
+            values["name"],
+            lines,
+            values=values,
+            funding=lines,
+            documents=values.get("declared_documents", []),
+        )
         return None if row is None else (row, _candidate(row, values))
 
     def plan_update(self, check: RowCheck, existing: Proposal) -> tuple[ImportRow, Candidate] | None:
@@ -160,6 +168,7 @@ class Plan:
             proposal_id=existing.pk,
             number=existing.number,
             version=existing.version,
+            documents=values.get("declared_documents", existing.declared_documents),
         )
         if row is None:
             return None

@@ -53,6 +53,7 @@ class ImportRow:
     version: int | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
     overlaps: list[Overlap] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)  # the declared document kinds the proposal will have
 
     @property
     def changed_labels(self) -> list[str]:
@@ -137,6 +138,7 @@ class ImportResult:
                     "region": row.region.name,
                     "total": str(row.total),
                     "changed": row.changed_labels,
+                    "documents": cols.document_names(row.documents),
                     "overlaps": [
                         {"label": other.label, "pk": other.pk if other.pk in self.linkable else None}
                         for other in row.overlaps
@@ -192,5 +194,6 @@ FIELD_LABELS = {
     "forward_volume": cols.FORWARD_VOLUME.label,
     "forward_amount": cols.FORWARD_AMOUNT.label,
     "notes": cols.NOTES.label,
+    "declared_documents": cols.DECLARED_DOCUMENTS.label,
     "funding": "Pagu",
 }
