@@ -18,6 +18,7 @@ from meetings.models import (
 )
 from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.admin_scope import (
+    BoundedInlineMixin,
     CompactInlineMixin,
     FundingTotalMixin,
     LockableAdminMixin,
@@ -105,6 +106,7 @@ class ProposalColumnsMixin:
 
 
 class DecisionInline(
+    BoundedInlineMixin,
     ProposalColumnsMixin,
     FundingTotalMixin,
     ReadOnlyAdminMixin,
@@ -116,10 +118,13 @@ class DecisionInline(
 
     Decisions are recorded and corrected on the meeting pages only (`meetings.services.decision_record`, which moves
     the proposal's status). Scoped itself: a kabupaten operator sees a provincial meeting, but only the decisions
-    on its own proposals.
+    on its own proposals. Bounded (`BoundedInlineMixin`): the newest 50, read from the primary key index as the
+    decisions' changelist reads them, then the count and a link to that changelist filtered by the meeting.
     """
 
     model = Decision
+    parent_lookup = "meeting__id__exact"
+    ordering = ["-pk"]
     fields = ["proposal", "region", "desk", "outcome", "agreed_volume", "total", "reason"]
     readonly_fields = fields
     show_change_link = True

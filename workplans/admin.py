@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from programs.models import WorkPlan, WorkPlanItem, WorkPlanItemFunding
 from rakornis.admin_scope import (
+    BoundedInlineMixin,
     CompactInlineMixin,
     FundingTotalMixin,
     LockableAdminMixin,
@@ -76,11 +77,19 @@ class WorkPlanLockMixin(LockableAdminMixin):
 
 
 class WorkPlanItemInline(
-    FundingTotalMixin, CompactInlineMixin, WorkPlanLockMixin, ScopedChoicesMixin, admin.TabularInline
+    BoundedInlineMixin,
+    FundingTotalMixin,
+    CompactInlineMixin,
+    WorkPlanLockMixin,
+    ScopedChoicesMixin,
+    admin.TabularInline,
 ):
-    """Rows come from the Renja sync, which overwrites them on its next run; only the planner's notes are edited."""
+    """Rows come from the Renja sync, which overwrites them on its next run; only the planner's notes are edited.
+    Bounded (`BoundedInlineMixin`): the first 50 lines in code order, then the count and a link to the Renja lines'
+    changelist filtered by this Renja, where every line's notes can be opened."""
 
     model = WorkPlanItem
+    parent_lookup = "work_plan__id__exact"
     fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_pagu", "notes"]
     readonly_fields = ["sub_activity", "region", "target", "total_pagu", "forward_target", "forward_pagu"]
     extra = 0

@@ -108,9 +108,8 @@ def proposal_template_workbook(*, user) -> bytes:
             position[cols.DECLARED_DOCUMENTS.key],
             list(cols.DOCUMENT_NAMES.values()),
             strict=False,
-            message="Jenis data dukung yang sudah ada, dipisah titik koma: " + cols.DOCUMENT_SEPARATOR.join(
-                cols.DOCUMENT_NAMES.values()
-            ),
+            message="Jenis data dukung yang sudah ada, dipisah titik koma: "
+            + cols.DOCUMENT_SEPARATOR.join(cols.DOCUMENT_NAMES.values()),
         ),
     ]
     if regencies:

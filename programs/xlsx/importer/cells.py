@@ -150,6 +150,7 @@ def parse_year(value: Any) -> int | None:
         raise CellError(f"tahun {year} di luar rentang {MIN_FISCAL_YEAR}\u2013{MAX_FISCAL_YEAR}")
     return year
 
+
 # Supporting documents ------------------------------------------------------------------------------------------------
 
 
