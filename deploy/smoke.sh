@@ -105,6 +105,8 @@ export SECURE_HSTS_PRELOAD=true
 export TRUSTED_PROXY_COUNT=1
 # The mail relay for password-reset links (nothing is sent during the run; check --deploy wants a real backend).
 export EMAIL_HOST=mail.example.go.id DEFAULT_FROM_EMAIL=rakornis@example.go.id
+# The links in notification emails (rakornis.W001 without it once a relay is set).
+export SITE_URL="$ORIGIN"
 export STATIC_ROOT="$WORK/static"
 export MEDIA_ROOT="$WORK/media"
 export LOG_LEVEL=WARNING

@@ -15,7 +15,9 @@ Each person's preferences (`NotificationPreference`) may mute a kind in the appl
 more than `SUMMARY_AFTER` proposals leaves one summarised notification per person, however many proposals it moved,
 so a bulk verification of 10,000 proposals writes a handful of rows, not 10,000 per verifier. Emails are sent by the
 worker (`notification_emails_send`, a Django task) after the transaction commits, only where a mail relay is
-configured (`EMAIL_HOST`: `settings.NOTIFICATION_EMAILS`).
+configured (`EMAIL_HOST`: `settings.NOTIFICATION_EMAILS`). Each email links to what it is about: the proposal's
+page, or the proposal list for a summary; an absolute address from `settings.SITE_URL`, or without it the page's
+path on the site (`site_link`). Only the people the policy tells get an email, and they all see the proposal.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.dispatch import receiver
 from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import Truncator
@@ -179,7 +182,7 @@ def notify(
             email_off.add(user_id)
 
     notifications = []
-    mails: list[tuple[int, str]] = []
+    mails: list[tuple[int, str, str]] = []  # (recipient, text, path of the page it is about)
     for user_id, concerned in per_user.items():
         if len(concerned) > SUMMARY_AFTER:
             single = None
@@ -203,39 +206,62 @@ def notify(
                     )
                 )
             if user_id not in email_off:
-                mails.append((user_id, text))
+                path = (
+                    reverse("programs:proposal-detail", args=[row.pk])
+                    if row is not None
+                    else reverse("programs:proposal-list")
+                )
+                mails.append((user_id, text, path))
     Notification.objects.bulk_create(notifications, batch_size=BATCH_SIZE)
     if mails and settings.NOTIFICATION_EMAILS:
         _queue_emails(kind, mails)
     return len(notifications)
 
 
-def _queue_emails(kind: str, mails: list[tuple[int, str]]) -> None:
+def _queue_emails(kind: str, mails: list[tuple[int, str, str]]) -> None:
     """One task for the event's emails, enqueued once the transaction commits (never for a rolled-back event)."""
     addresses = dict(
         get_user_model()
-        .objects.filter(pk__in={user_id for user_id, _ in mails}, is_active=True)
+        .objects.filter(pk__in={user_id for user_id, _, _ in mails}, is_active=True)
         .exclude(email="")
         .values_list("pk", "email")
     )
-    messages = [[addresses[user_id], text] for user_id, text in mails if user_id in addresses]
+    messages = [[addresses[user_id], text, path] for user_id, text, path in mails if user_id in addresses]
     if messages:
         subject = f"Rakornis: {Kind(kind).label}"
         transaction.on_commit(lambda: notification_emails_send.enqueue(subject=subject, messages=messages))
 
 
+def site_link(path: str) -> str:
+    """The absolute address of a page of the application (`SITE_URL` + its path), or the path alone without one."""
+    site_url: str = getattr(settings, "SITE_URL", "")
+    return f"{site_url}{path}" if site_url else path
+
+
+def _email_body(text: str, path: str) -> str:
+    if not path:  # queued before emails carried their page
+        where = "Buka Rakornis untuk melihat rinciannya."
+    elif getattr(settings, "SITE_URL", ""):
+        where = f"Lihat rinciannya: {site_link(path)}"
+    else:
+        where = f"Lihat rinciannya di Rakornis, halaman {path}"
+    return (
+        f"{text}\n\n{where}\n\n-- \nPesan otomatis Rakornis; atur notifikasi Anda di halaman Notifikasi > Pengaturan."
+    )
+
+
 @task
 def notification_emails_send(*, subject: str, messages: list[list[str]]) -> int:
-    """Send an event's notifications by email (run by the worker), one message per recipient."""
+    """Send an event's notifications by email (run by the worker), one plain-text message per recipient, each with
+    the link to its page: `[address, text, path]` (`[address, text]` from a task queued by an older release)."""
     emails = [
         EmailMessage(
             subject,
-            f"{text}\n\nBuka Rakornis untuk melihat rinciannya.\n\n-- \nPesan otomatis Rakornis; atur notifikasi "
-            "Anda di halaman Notifikasi > Pengaturan.",
+            _email_body(message[1], message[2] if len(message) > 2 else ""),
             settings.DEFAULT_FROM_EMAIL,
-            [address],
+            [message[0]],
         )
-        for address, text in messages
+        for message in messages
     ]
     sent = mailers.default.send_messages(emails) or 0
     logger.info("Sent %s of %s notification emails (%s)", sent, len(emails), subject)

@@ -48,6 +48,17 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def envurl(name: str) -> str:
+    """An absolute http(s) address without a trailing slash (`https://rakornis.example.go.id`), or "" when unset."""
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name} must be an address such as https://rakornis.example.go.id, got {value!r}")
+    return value
+
+
 def load_env_file(path: Path) -> None:
     """Read KEY=VALUE lines of a `.env` file into the environment; variables already set win."""
     if not path.is_file():
@@ -220,6 +231,10 @@ PASSWORD_RESET_ENABLED = bool(_email_host)
 # Notifications are also mailed (by the worker, programs.notifications) only where there is a relay.
 NOTIFICATION_EMAILS = bool(_email_host)
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 3600)
+# The application's own address, for links in what it sends outside a request (the worker's notification emails):
+# `SITE_URL` + the page's path. Unset: the emails name the page's path on the site. `check --deploy` warns when mail
+# is sent without it, or when it is not https (rakornis.checks).
+SITE_URL = envurl("SITE_URL")
 
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (rakornis.middleware.SessionActivityMiddleware
 # refreshes the expiry at most once a minute), and, with SESSION_EXPIRE_AT_BROWSER_CLOSE, when the browser closes.
