@@ -8,15 +8,20 @@
   if (!canvas || !source || typeof window.Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
   const number = new Intl.NumberFormat("id-ID", {maximumFractionDigits: 4});
+  // The series' names are the table's column headings (`data-series`), in the page's language.
+  function series(key, fallback) {
+    const heading = document.querySelector('#trajectory-table th[data-series="' + key + '"]');
+    return heading ? heading.textContent.trim() : fallback;
+  }
   const chart = new window.Chart(canvas, {
     data: {
       labels: data.years,
       datasets: [
-        {type: "bar", label: "Realisasi", data: data.realisation, backgroundColor: "#0d6efd", stack: "capaian", order: 2},
-        {type: "bar", label: "Selisih ke target", data: data.gap, backgroundColor: "#f8c4c4", stack: "capaian", order: 3},
-        {type: "line", label: "Target", data: data.target, borderColor: "#198754", backgroundColor: "#198754",
+        {type: "bar", label: series("realisation", "Realisasi"), data: data.realisation, backgroundColor: "#0d6efd", stack: "capaian", order: 2},
+        {type: "bar", label: series("gap", "Selisih ke target"), data: data.gap, backgroundColor: "#f8c4c4", stack: "capaian", order: 3},
+        {type: "line", label: series("target", "Target"), data: data.target, borderColor: "#198754", backgroundColor: "#198754",
           borderDash: [6, 4], spanGaps: true, stack: "target", order: 1},
-        {type: "line", label: "Baseline", data: data.baseline, borderColor: "#6c757d", backgroundColor: "#6c757d",
+        {type: "line", label: series("baseline", "Baseline"), data: data.baseline, borderColor: "#6c757d", backgroundColor: "#6c757d",
           pointStyle: "rectRot", pointRadius: 6, showLine: false, stack: "baseline", order: 0}
       ]
     },
