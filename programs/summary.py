@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from decimal import Decimal
@@ -167,6 +167,21 @@ def summary_snapshot(ids: Iterable[int]) -> Contributions:
                 rows[(year, region, agency, status, scheme)] += Values(
                     int(count), Decimal(proposed), int(agreed_count), Decimal(agreed)
                 )
+    return rows
+
+
+def summary_of_new(proposals: Iterable[tuple[tuple[int, int, int, str], Mapping[int, Decimal]]]) -> Contributions:
+    """What new proposals add to the summary, from the values in hand instead of a `summary_snapshot` after their
+    INSERT: each `((fiscal year, region id, agency id, status), {scheme id: amount of a stored line})`. Only for
+    proposals no meeting has decided yet (just created), so the statement's first three streams are all there is:
+    the proposal counted once, each line in its scheme's row (counted, its amount) and in the row over all schemes."""
+    rows: dict[RowKey, Values] = defaultdict(Values)
+    if _deferring():
+        return rows
+    for (year, region, agency, status), lines in proposals:
+        rows[(year, region, agency, status, None)] += Values(1, sum(lines.values(), ZERO))
+        for scheme, amount in lines.items():
+            rows[(year, region, agency, status, scheme)] += Values(1, amount)
     return rows
 
 

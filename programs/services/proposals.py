@@ -17,9 +17,10 @@ from django.utils.timezone import localtime
 from agencies.models import Region
 from programs import workflow
 from programs.models import FundingScheme, Proposal, ProposalFunding, ProposalNumberCounter
-from programs.summary import summary_apply, summary_snapshot
+from programs.summary import summary_apply, summary_of_new, summary_snapshot
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
+from rakornis.bulk import bulk_insert, bulk_insert_rows
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
 
@@ -251,14 +252,15 @@ def proposal_create_bulk(
         code = members[0].region.code
         for offset, proposal in enumerate(members):
             proposal.number = Proposal.format_number(year, code, first[(year, region_id)] + offset)
-    Proposal.objects.bulk_create(proposals, batch_size=BATCH_SIZE)
-    ProposalFunding.objects.bulk_create(
-        [
-            ProposalFunding(proposal=proposal, scheme_id=scheme_id, amount=amount)
+    bulk_insert(Proposal, proposals)
+    bulk_insert_rows(
+        ProposalFunding,
+        ("proposal_id", "scheme_id", "amount"),
+        (
+            (proposal.pk, scheme_id, amount)
             for proposal, lines in zip(proposals, amounts, strict=True)
             for scheme_id, amount in lines.items()
-        ],
-        batch_size=BATCH_SIZE,
+        ),
     )
     schemes = _scheme_codes((item.funding for item in inputs), needed={pk for lines in amounts for pk in lines})
     audit_log_bulk(
@@ -273,7 +275,14 @@ def proposal_create_bulk(
             for proposal, lines, item in zip(proposals, amounts, inputs, strict=True)
         ]
     )
-    summary_apply({}, summary_snapshot(proposal.pk for proposal in proposals))
+    # New drafts have no decision: what they add is known without reading them back (`summary_of_new`).
+    summary_apply(
+        {},
+        summary_of_new(
+            ((p.fiscal_year, p.region_id, p.agency_id, p.status), lines)
+            for p, lines in zip(proposals, amounts, strict=True)
+        ),
+    )
     return proposals
 
 
