@@ -71,10 +71,14 @@ def proposal_export_rows(proposals: QuerySet[Proposal], schemes: Sequence[Fundin
         for proposal_id, scheme_id, amount in lines:
             funding[proposal_id][scheme_ids[scheme_id]] = amount
         uploaded: dict[int, set[str]] = defaultdict(set)
-        kinds = ProposalDocument.objects.filter(proposal_id__in=[row.pk for row in chunk]).values_list(
-            "proposal_id", "kind"
+        # No ordering: the model's would join the proposals, and DISTINCT would keep one row per upload.
+        kinds = (
+            ProposalDocument.objects.filter(proposal_id__in=[row.pk for row in chunk])
+            .order_by()
+            .values_list("proposal_id", "kind")
+            .distinct()
         )
-        for proposal_id, kind in kinds.distinct():
+        for proposal_id, kind in kinds:
             uploaded[proposal_id].add(kind)
         for row in chunk:
             counter += 1
