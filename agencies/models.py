@@ -6,6 +6,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def region_within(code: str, scope: str) -> bool:
@@ -59,24 +60,24 @@ class Region(models.Model):
     """A Kemendagri region: province `63`, kabupaten/kota `63.03`, kecamatan `63.03.01`, desa `63.03.01.2001`."""
 
     class Level(models.TextChoices):
-        PROVINCE = "provinsi", "Provinsi"
-        REGENCY = "kabupaten_kota", "Kabupaten/Kota"
-        DISTRICT = "kecamatan", "Kecamatan"
-        VILLAGE = "desa_kelurahan", "Desa/Kelurahan"
+        PROVINCE = "provinsi", _("Provinsi")
+        REGENCY = "kabupaten_kota", _("Kabupaten/Kota")
+        DISTRICT = "kecamatan", _("Kecamatan")
+        VILLAGE = "desa_kelurahan", _("Desa/Kelurahan")
 
-    code = models.CharField("kode Kemendagri", max_length=13)
-    name = models.CharField("nama", max_length=120)
-    level = models.CharField("tingkat", max_length=16, choices=Level.choices)
-    kind = models.CharField("jenis", max_length=20, blank=True, help_text="Kabupaten, Kota, Desa atau Kelurahan")
+    code = models.CharField(_("kode Kemendagri"), max_length=13)
+    name = models.CharField(_("nama"), max_length=120)
+    level = models.CharField(_("tingkat"), max_length=16, choices=Level.choices)
+    kind = models.CharField(_("jenis"), max_length=20, blank=True, help_text=_("Kabupaten, Kota, Desa atau Kelurahan"))
     parent = models.ForeignKey(
-        "self", verbose_name="induk", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
 
     objects = RegionQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "wilayah"
-        verbose_name_plural = "wilayah"
+        verbose_name = _("wilayah")
+        verbose_name_plural = _("wilayah")
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="agencies_region_unique_code"),
@@ -113,31 +114,31 @@ class Agency(models.Model):
     """An office: provincial dinas, kabupaten/kota dinas, central Balai, or another body (a university)."""
 
     class Level(models.TextChoices):
-        CENTRAL = "pusat", "Pusat (Balai/Kementerian)"
-        PROVINCIAL = "provinsi", "Provinsi"
-        REGENCY = "kabupaten_kota", "Kabupaten/Kota"
-        OTHER = "lainnya", "Lainnya"
+        CENTRAL = "pusat", _("Pusat (Balai/Kementerian)")
+        PROVINCIAL = "provinsi", _("Provinsi")
+        REGENCY = "kabupaten_kota", _("Kabupaten/Kota")
+        OTHER = "lainnya", _("Lainnya")
 
-    name = models.CharField("nama", max_length=200)
-    short_name = models.CharField("nama singkat", max_length=80)
-    level = models.CharField("tingkat", max_length=16, choices=Level.choices)
+    name = models.CharField(_("nama"), max_length=200)
+    short_name = models.CharField(_("nama singkat"), max_length=80)
+    level = models.CharField(_("tingkat"), max_length=16, choices=Level.choices)
     region = models.ForeignKey(
         Region,
-        verbose_name="wilayah",
+        verbose_name=_("wilayah"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="agencies",
-        help_text="Wilayah kerja: provinsi untuk dinas provinsi dan Balai, kabupaten/kota untuk dinas kab/kota.",
+        help_text=_("Wilayah kerja: provinsi untuk dinas provinsi dan Balai, kabupaten/kota untuk dinas kab/kota."),
     )
-    description = models.TextField("keterangan", blank=True)
-    is_active = models.BooleanField("aktif", default=True)
+    description = models.TextField(_("keterangan"), blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
 
     objects = AgencyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "instansi"
-        verbose_name_plural = "instansi"
+        verbose_name = _("instansi")
+        verbose_name_plural = _("instansi")
         ordering = ["short_name"]
         constraints = [
             models.UniqueConstraint(fields=["name"], name="agencies_agency_unique_name"),
@@ -157,24 +158,24 @@ class StaffRole(models.Model):
     """Ties a user to an agency with one role; the agency's region is the user's scope."""
 
     class Role(models.TextChoices):
-        OPERATOR = "operator", "Operator"
-        VERIFIER = "verifier", "Verifikator"
-        SECRETARY = "secretary", "Sekretariat rapat"
-        PLANNER = "planner", "Perencana"
-        VIEWER = "viewer", "Pimpinan (baca saja)"
+        OPERATOR = "operator", _("Operator")
+        VERIFIER = "verifier", _("Verifikator")
+        SECRETARY = "secretary", _("Sekretariat rapat")
+        PLANNER = "planner", _("Perencana")
+        VIEWER = "viewer", _("Pimpinan (baca saja)")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="pengguna", on_delete=models.CASCADE, related_name="staff_roles"
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="staff_roles"
     )
-    agency = models.ForeignKey(Agency, verbose_name="instansi", on_delete=models.PROTECT, related_name="staff_roles")
-    role = models.CharField("peran", max_length=16, choices=Role.choices)
-    is_active = models.BooleanField("aktif", default=True)
+    agency = models.ForeignKey(Agency, verbose_name=_("instansi"), on_delete=models.PROTECT, related_name="staff_roles")
+    role = models.CharField(_("peran"), max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(_("aktif"), default=True)
 
     objects = StaffRoleQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "peran staf"
-        verbose_name_plural = "peran staf"
+        verbose_name = _("peran staf")
+        verbose_name_plural = _("peran staf")
         ordering = ["user__username", "agency__short_name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "agency", "role"], name="agencies_staffrole_no_duplicates"),

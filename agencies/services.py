@@ -47,7 +47,7 @@ def read_region_rows(directory: Path) -> dict[str, list[RegionRow]]:
 
 
 def _upsert_level(level: str, rows: list[RegionRow], parent_ids: dict[str, int]) -> tuple[LoadResult, dict[str, int]]:
-    result = LoadResult(label=Region.Level(level).label)
+    result = LoadResult(label=str(Region.Level(level).label))
     existing = {region.code: region for region in Region.objects.filter(level=level)}
     to_create: list[Region] = []
     to_update: list[Region] = []

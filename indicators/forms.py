@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Region
 from programs.models import IndicatorTarget
@@ -22,12 +24,12 @@ VALUE_PLACES = 4
 def value_problem(value: Decimal, *, positive: bool = False) -> str | None:
     """Why a typed figure is refused (a sentence), or None."""
     if value < 0 or (positive and value == 0):
-        return "Nilai harus lebih dari nol." if positive else "Nilai tidak boleh negatif."
+        return gettext("Nilai harus lebih dari nol.") if positive else gettext("Nilai tidak boleh negatif.")
     if value >= MAX_VALUE:
-        return "Nilai terlalu besar (paling banyak 12 angka sebelum koma)."
+        return gettext("Nilai terlalu besar (paling banyak 12 angka sebelum koma).")
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > VALUE_PLACES:
-        return "Paling banyak 4 angka di belakang koma."
+        return gettext("Paling banyak 4 angka di belakang koma.")
     return None
 
 
@@ -38,23 +40,23 @@ class _RegionChoiceField(forms.ModelChoiceField):
 
 class SourceFields(forms.Form):
     source_document = forms.CharField(
-        label="Dokumen sumber",
+        label=_("Dokumen sumber"),
         max_length=300,
-        help_text="Mis. RPJMD Provinsi Kalimantan Selatan 2025\u20132029, SK Penetapan Kawasan Kumuh, laporan dinas.",
+        help_text=_("Mis. RPJMD Provinsi Kalimantan Selatan 2025–2029, SK Penetapan Kawasan Kumuh, laporan dinas."),
     )
-    source_number = forms.CharField(label="Nomor SK/dokumen", max_length=100, required=False)
+    source_number = forms.CharField(label=_("Nomor SK/dokumen"), max_length=100, required=False)
     source_date = forms.DateField(
-        label="Tanggal dokumen", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Tanggal dokumen"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
 class FigureForm(SourceFields):
     """One baseline, target or realisation of the indicator in a region and year, with its source."""
 
-    region = _RegionChoiceField(label="Wilayah", queryset=Region.objects.none())
-    year = forms.IntegerField(label="Tahun", min_value=2000, max_value=2100)
-    figure = forms.ChoiceField(label="Jenis angka", choices=Figure.choices)
-    value = NumberField(label="Nilai")
+    region = _RegionChoiceField(label=_("Wilayah"), queryset=Region.objects.none())
+    year = forms.IntegerField(label=_("Tahun"), min_value=2000, max_value=2100)
+    figure = forms.ChoiceField(label=_("Jenis angka"), choices=Figure.choices)
+    value = NumberField(label=_("Nilai"))
 
     field_order = ["region", "year", "figure", "value", "source_document", "source_number", "source_date"]
 
@@ -76,7 +78,7 @@ class FigureForm(SourceFields):
     def clean_value(self) -> Decimal:
         value: Decimal | None = self.cleaned_data.get("value")
         if value is None:
-            raise forms.ValidationError("Isi nilainya.")
+            raise forms.ValidationError(gettext("Isi nilainya."))
         problem = value_problem(value)
         if problem:
             raise forms.ValidationError(problem)
@@ -88,8 +90,11 @@ class FigureForm(SourceFields):
         if region is not None and figure and not policy.may_enter_indicator_figure(self.user, figure, region.code):
             self.add_error(
                 "figure",
-                f"Peran Anda tidak mengizinkan mengisi {Figure(figure).label.lower()} di {region.name}: baseline dan "
-                "target diisi perencana atau verifikator; realisasi juga oleh operator kabupaten/kota sendiri.",
+                gettext(
+                    "Peran Anda tidak mengizinkan mengisi %(figure)s di %(region)s: baseline dan target diisi "
+                    "perencana atau verifikator; realisasi juga oleh operator kabupaten/kota sendiri."
+                )
+                % {"figure": str(Figure(figure).label).lower(), "region": region.name},
             )
         return cleaned
 
@@ -97,9 +102,9 @@ class FigureForm(SourceFields):
 class DenominatorForm(SourceFields):
     """What the indicator counts against in a region (RTLH recorded; the slum area of an SK)."""
 
-    region = _RegionChoiceField(label="Wilayah", queryset=Region.objects.none())
-    value = NumberField(label="Penyebut")
-    label = forms.CharField(label="Keterangan", max_length=200, help_text="Mis. \u201cRTLH terdata\u201d.")
+    region = _RegionChoiceField(label=_("Wilayah"), queryset=Region.objects.none())
+    value = NumberField(label=_("Penyebut"))
+    label = forms.CharField(label=_("Keterangan"), max_length=200, help_text=_("Mis. “RTLH terdata”."))
 
     field_order = ["region", "value", "label", "source_document", "source_number", "source_date"]
 
@@ -112,7 +117,7 @@ class DenominatorForm(SourceFields):
     def clean_value(self) -> Decimal:
         value: Decimal | None = self.cleaned_data.get("value")
         if value is None:
-            raise forms.ValidationError("Isi penyebutnya.")
+            raise forms.ValidationError(gettext("Isi penyebutnya."))
         problem = value_problem(value, positive=True)
         if problem:
             raise forms.ValidationError(problem)

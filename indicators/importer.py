@@ -36,6 +36,7 @@ from programs.xlsx.importer.reading import (
 )
 from programs.xlsx.render import Column, Kind, ListValidation, SheetSpec, render_workbook
 from rakornis import fiscal_year, policy
+from rakornis.i18n import official_text
 from rakornis.numbers import NumberError, format_number, parse_number
 
 Figure = IndicatorTarget.Figure
@@ -134,7 +135,7 @@ def indicator_template_workbook(*, user: Any) -> bytes:
     """The sheet to fill in, with the indicators and the regions this user may enter figures for beside it."""
     indicators = list(Indicator.objects.for_user(user).order_by("code").values_list("code", "name", "unit"))
     regions = list(policy.indicator_regions_for(user, Figure.REALISATION).order_by("code").values_list("code", "name"))
-    figure_labels = [label for _, label in Figure.choices]
+    figure_labels = [official_text(label) for _, label in Figure.choices]
     sheet = SheetSpec(
         name=SHEET,
         columns=[

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators import selectors
@@ -31,6 +32,7 @@ from programs.excel_views import xlsx_response
 from programs.models import ExcelJob, IndicatorTarget
 from programs.xlsx.importer.reading import FileRejected, check_file
 from rakornis import fiscal_year, policy
+from rakornis.i18n import official_view
 
 Figure = IndicatorTarget.Figure
 
@@ -122,7 +124,11 @@ def indicator_entry(request: HttpRequest, code: str) -> HttpResponse:
                 except IndicatorEntryError as exc:
                     denominator_form.add_error(None, str(exc))
                 else:
-                    messages.success(request, f"Penyebut {indicator.code} untuk {data['region'].name} disimpan.")
+                    messages.success(
+                        request,
+                        gettext("Penyebut %(code)s untuk %(name)s disimpan.")
+                        % {"code": indicator.code, "name": data["region"].name},
+                    )
                     return redirect(f"{indicator.get_absolute_url()}?wilayah={data['region'].code}")
         else:
             figure_form = FigureForm(request.POST, user=request.user)
@@ -143,7 +149,9 @@ def indicator_entry(request: HttpRequest, code: str) -> HttpResponse:
                 else:
                     label = Figure(entry.figure).label
                     messages.success(
-                        request, f"{label} {indicator.code} {entry.region.name} tahun {entry.year} disimpan."
+                        request,
+                        gettext("%(label)s %(code)s %(name)s tahun %(year)s disimpan.")
+                        % {"label": label, "code": indicator.code, "name": entry.region.name, "year": entry.year},
                     )
                     return redirect(f"{indicator.get_absolute_url()}?wilayah={entry.region.code}")
     return render(
@@ -166,6 +174,7 @@ class UploadForm(forms.Form):
 
 @require_safe
 @login_required
+@official_view
 def indicator_template(request: HttpRequest) -> HttpResponse:
     _require_indicators(request.user)
     _require_entry(request.user)
@@ -236,14 +245,14 @@ def indicator_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             or job.params.get("confirmed")
             or not jobs.upload_exists(token)
         ):
-            messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
+            messages.error(request, gettext("Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi."))
             return redirect("indicators:indicator-import")
         job.params = {**job.params, "confirmed": True}
         job.save(update_fields=["params"])
     try:
         result = stored_upload_parse(token, filename=job.params.get("filename", ""), user=request.user)
         if result.errors:
-            messages.error(request, "Tidak ada yang disimpan: berkas tidak lolos pemeriksaan ulang.")
+            messages.error(request, gettext("Tidak ada yang disimpan: berkas tidak lolos pemeriksaan ulang."))
             return render(
                 request,
                 "indicators/indicator_import_preview.html",
@@ -251,12 +260,14 @@ def indicator_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             )
         changed = indicator_figures_import(user=request.user, entries=[row.entry for row in result.to_save])
     except FileNotFoundError:
-        messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
+        messages.error(request, gettext("Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi."))
         return redirect("indicators:indicator-import")
     except (PermissionDenied, IndicatorEntryError) as exc:
-        messages.error(request, f"Tidak ada yang disimpan: {exc}")
+        messages.error(request, gettext("Tidak ada yang disimpan: %(exc)s") % {"exc": exc})
         return redirect("indicators:indicator-import")
     finally:
         jobs.upload_discard(token)
-    messages.success(request, f"Impor capaian indikator selesai: {changed} angka disimpan.")
+    messages.success(
+        request, gettext("Impor capaian indikator selesai: %(changed)s angka disimpan.") % {"changed": changed}
+    )
     return redirect("indicators:indicator-list")

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.selectors import IndicatorGap, indicator_gaps
@@ -76,7 +77,9 @@ def desk_agreement_view(request: HttpRequest, pk: int, desk_pk: int, code: str) 
     ids = [value for value in request.POST.getlist("sub_kegiatan") if value.isdigit()]
     chosen = list(Nomenclature.objects.filter(pk__in=ids, level=Nomenclature.Level.SUB_ACTIVITY))
     if len(chosen) != len(set(ids)):
-        messages.error(request, "Sub kegiatan yang dipilih tidak ditemukan; muat ulang halaman lalu pilih lagi.")
+        messages.error(
+            request, gettext("Sub kegiatan yang dipilih tidak ditemukan; muat ulang halaman lalu pilih lagi.")
+        )
         return redirect(target)
     try:
         agreements = desk_agreement_set(desk=desk, indicator=indicator, sub_activities=chosen, user=request.user)
@@ -84,6 +87,8 @@ def desk_agreement_view(request: HttpRequest, pk: int, desk_pk: int, code: str) 
         messages.error(request, str(error))
         return redirect(target)
     messages.success(
-        request, f"{desk.name}: {len(agreements)} sub kegiatan disepakati mendukung {indicator.code} {indicator.name}."
+        request,
+        gettext("%(name)s: %(count)s sub kegiatan disepakati mendukung %(code)s %(name2)s.")
+        % {"name": desk.name, "count": len(agreements), "code": indicator.code, "name2": indicator.name},
     )
     return redirect(target)

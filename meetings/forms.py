@@ -10,6 +10,8 @@ from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
 from meetings.models import MEETING_BASIS_MAX_LENGTH, Attendance, Decision, Meeting, MeetingBasis
@@ -31,8 +33,10 @@ class MeetingForm(forms.ModelForm):
             "purpose": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "organiser": "Perangkat daerah yang menyelenggarakan rapat; usulan yang dibahas berasal dari provinsinya.",
-            "purpose": "Dikutip dalam Berita Acara.",
+            "organiser": _(
+                "Perangkat daerah yang menyelenggarakan rapat; usulan yang dibahas berasal dari provinsinya."
+            ),
+            "purpose": _("Dikutip dalam Berita Acara."),
         }
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -48,7 +52,7 @@ class MeetingForm(forms.ModelForm):
             Row(Column("starts_at", css_class="col-md-6"), Column("ends_at", css_class="col-md-6")),
             Row(Column("venue", css_class="col-md-8"), Column("city", css_class="col-md-4")),
             "purpose",
-            Submit("submit", "Simpan rapat"),
+            Submit("submit", _("Simpan rapat")),
         )
 
     def _date_window(self) -> tuple[int, int]:
@@ -67,7 +71,9 @@ class MeetingForm(forms.ModelForm):
         first, last = self._date_window()
         if not first <= value.year <= last:  # the wall time as typed, in the user's time zone
             raise forms.ValidationError(
-                f"Tanggal rapat harus antara 1 Januari {first} dan 31 Desember {last}.", code="meeting_date_range"
+                gettext("Tanggal rapat harus antara 1 Januari %(first)s dan 31 Desember %(last)s.")
+                % {"first": first, "last": last},
+                code="meeting_date_range",
             )
         return value
 
@@ -81,7 +87,7 @@ class MeetingForm(forms.ModelForm):
         cleaned = super().clean()
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", "Waktu selesai harus sesudah waktu mulai.")
+            self.add_error("ends_at", gettext("Waktu selesai harus sesudah waktu mulai."))
         return cleaned
 
 
@@ -89,7 +95,7 @@ class AttendanceForm(forms.ModelForm):
     """The one-line quick form under the attendance table."""
 
     # Typed as printed ("19680512 199303 1 007"): the spaces go before the model's 18-digit check.
-    nip = forms.CharField(label="NIP", required=False, max_length=40)
+    nip = forms.CharField(label=_("NIP"), required=False, max_length=40)
 
     class Meta:
         model = Attendance
@@ -98,9 +104,14 @@ class AttendanceForm(forms.ModelForm):
     def __init__(self, *args, meeting: Meeting, user, focus: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.for_user(user).filter(is_active=True)
-        self.fields["agency"].empty_label = "— Instansi —"
+        self.fields["agency"].empty_label = gettext("— Instansi —")
         self.fields["nip"].widget.attrs["inputmode"] = "numeric"
-        placeholders = {"name": "Nama", "position": "Jabatan", "nip": "NIP", "represents": "Mewakili (nama/jabatan)"}
+        placeholders = {
+            "name": gettext("Nama"),
+            "position": gettext("Jabatan"),
+            "nip": gettext("NIP"),
+            "represents": gettext("Mewakili (nama/jabatan)"),
+        }
         for name, text in placeholders.items():
             self.fields[name].widget.attrs["placeholder"] = text
         if focus:
@@ -125,7 +136,7 @@ class AttendanceForm(forms.ModelForm):
     def clean_nip(self) -> str:
         nip = "".join(self.cleaned_data.get("nip", "").split())
         if nip and not (nip.isascii() and nip.isdigit() and len(nip) == 18):
-            raise forms.ValidationError("NIP terdiri atas 18 angka, mis. 19680512 199303 1 007.", code="nip")
+            raise forms.ValidationError(gettext("NIP terdiri atas 18 angka, mis. 19680512 199303 1 007."), code="nip")
         return nip
 
 
@@ -140,7 +151,7 @@ class BasisForm(forms.ModelForm):
     def clean_text(self) -> str:
         text = " ".join(self.cleaned_data.get("text", "").split())
         if not text:
-            raise forms.ValidationError("Tuliskan dasarnya, mis. RPJMD Provinsi Kalimantan Selatan 2025-2029.")
+            raise forms.ValidationError(gettext("Tuliskan dasarnya, mis. RPJMD Provinsi Kalimantan Selatan 2025-2029."))
         return text
 
 
@@ -148,13 +159,13 @@ class AgendaFilterForm(forms.Form):
     """Which verified proposals of the organiser's province to put on the agenda."""
 
     regency = forms.ModelChoiceField(
-        label="Kabupaten/kota", queryset=Region.objects.none(), required=False, empty_label="Semua kabupaten/kota"
+        label=_("Kabupaten/kota"), queryset=Region.objects.none(), required=False, empty_label=_("Semua kabupaten/kota")
     )
     program = forms.ModelChoiceField(
-        label="Program", queryset=Nomenclature.objects.none(), required=False, empty_label="Semua program"
+        label=_("Program"), queryset=Nomenclature.objects.none(), required=False, empty_label=_("Semua program")
     )
     scheme = forms.ModelChoiceField(
-        label="Skema pendanaan", queryset=FundingScheme.objects.all(), required=False, empty_label="Semua skema"
+        label=_("Skema pendanaan"), queryset=FundingScheme.objects.all(), required=False, empty_label=_("Semua skema")
     )
 
     def __init__(self, *args, meeting: Meeting, user, **kwargs) -> None:
@@ -195,19 +206,19 @@ class AgendaFilterForm(forms.Form):
 class DecisionForm(forms.Form):
     """One decision on one proposal; the fields that do not apply to the chosen outcome are ignored."""
 
-    outcome = forms.ChoiceField(label="Keputusan", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
-    agreed_volume = VolumeField(label="Volume disepakati", noun="volume disepakati", required=False)
-    executing_agency = forms.ModelChoiceField(label="Pelaksana", queryset=Agency.objects.none(), required=False)
+    outcome = forms.ChoiceField(label=_("Keputusan"), choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    agreed_volume = VolumeField(label=_("Volume disepakati"), noun="volume disepakati", required=False)
+    executing_agency = forms.ModelChoiceField(label=_("Pelaksana"), queryset=Agency.objects.none(), required=False)
     merged_into_number = forms.CharField(
-        label="Digabung ke usulan (nomor)",
+        label=_("Digabung ke usulan (nomor)"),
         required=False,
-        help_text="Nomor usulan tujuan pada tahun anggaran yang sama, mis. USL-2027-63.03-0001.",
+        help_text=_("Nomor usulan tujuan pada tahun anggaran yang sama, mis. USL-2027-63.03-0001."),
     )
     reason = forms.CharField(
-        label="Alasan / catatan",
+        label=_("Alasan / catatan"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Wajib untuk usulan yang ditangguhkan atau ditolak.",
+        help_text=_("Wajib untuk usulan yang ditangguhkan atau ditolak."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -226,7 +237,9 @@ class DecisionForm(forms.Form):
                 label=scheme.short_name,
                 required=False,
                 initial=initial_funding.get(scheme.pk),
-                help_text=escape(f"Usulan: {format_rupiah(proposed)}") if proposed is not None else "",
+                help_text=escape(gettext("Usulan: %(amount)s") % {"amount": format_rupiah(proposed)})
+                if proposed is not None
+                else "",
             )
         self.fields["executing_agency"].queryset = Agency.objects.for_user(user).filter(is_active=True)
         self.fields["version"].initial = proposal.version
@@ -247,7 +260,7 @@ class DecisionForm(forms.Form):
             self.fields["executing_agency"].initial = default_agency.pk
         # crispy-bootstrap5 prints help texts unescaped (`|safe`), and the unit is whatever the operator typed.
         self.fields["agreed_volume"].help_text = escape(
-            f"Usulan: {format_number(proposal.volume, trim=True)} {proposal.unit}"
+            gettext("Usulan: %(amount)s") % {"amount": f"{format_number(proposal.volume, trim=True)} {proposal.unit}"}
         )
         self.fields["merged_into_number"].widget.attrs["list"] = "merge-candidates"
 
@@ -295,13 +308,13 @@ class DecisionForm(forms.Form):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         if outcome in Decision.REASON_REQUIRED_OUTCOMES and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Alasan wajib diisi untuk usulan yang ditangguhkan atau ditolak.")
+            self.add_error("reason", gettext("Alasan wajib diisi untuk usulan yang ditangguhkan atau ditolak."))
         if outcome == Decision.Outcome.MERGED:
             number = cleaned.get("merged_into_number", "").strip()
             if not number:
-                self.add_error("merged_into_number", "Isi nomor usulan tujuan penggabungan.")
+                self.add_error("merged_into_number", gettext("Isi nomor usulan tujuan penggabungan."))
             elif number == self.proposal.number:
-                self.add_error("merged_into_number", "Usulan tidak dapat digabung ke dirinya sendiri.")
+                self.add_error("merged_into_number", gettext("Usulan tidak dapat digabung ke dirinya sendiri."))
             else:
                 target = (
                     Proposal.objects.for_user(self.user)
@@ -312,7 +325,8 @@ class DecisionForm(forms.Form):
                 if target is None:
                     self.add_error(
                         "merged_into_number",
-                        f"Usulan {number} tidak ditemukan untuk TA {self.proposal.fiscal_year} di wilayah Anda.",
+                        gettext("Usulan %(number)s tidak ditemukan untuk TA %(year)s di wilayah Anda.")
+                        % {"number": number, "year": self.proposal.fiscal_year},
                     )
                 cleaned["merged_into"] = target
         if outcome == Decision.Outcome.AGREED_WITH_CHANGES and not self.errors:
@@ -320,11 +334,13 @@ class DecisionForm(forms.Form):
             volume = cleaned.get("agreed_volume") or self.proposal.volume
             funding = self.funding()
             if not funding:
-                self.add_error(None, "Isi pagu yang disepakati pada sedikitnya satu skema pendanaan.")
+                self.add_error(None, gettext("Isi pagu yang disepakati pada sedikitnya satu skema pendanaan."))
             elif funding == proposed and volume == self.proposal.volume:
                 self.add_error(
                     "outcome",
-                    "Pagu dan volume sama dengan usulan: pilih \u201cDisepakati\u201d, atau ubah pagu per skema "
-                    "atau volumenya.",
+                    gettext(
+                        "Pagu dan volume sama dengan usulan: pilih “Disepakati”, atau ubah pagu per skema "
+                        "atau volumenya."
+                    ),
                 )
         return cleaned

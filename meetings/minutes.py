@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from meetings.models import Attendance, Decision, DecisionFunding, Desk, Meeting
 from meetings.selectors import ZERO, DecisionSummary, MeetingTotals, meeting_decisions, summarise_decisions
 from programs.models import FundingScheme, Proposal
+from rakornis.i18n import official_text
 
 NO_DESK_LABEL = "Di luar desk"
 
@@ -71,7 +72,7 @@ def meeting_decision_breakdown(
         .annotate(amount=Sum("amount"))
     )
     column = {scheme.pk: index for index, scheme in enumerate(schemes)}
-    origin_labels = dict(Proposal.Origin.choices)
+    origin_labels = {value: official_text(label) for value, label in Proposal.Origin.choices}
     desks: dict[int | None, BreakdownTotal] = {}
     origins: dict[str, BreakdownTotal] = {}
     for row in counts:

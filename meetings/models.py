@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, RegionScopedQuerySet
 from programs.models import (
@@ -64,30 +65,30 @@ class Meeting(models.Model):
     """A coordination meeting (Rakornis, Rakortek, Rakortekrenbang, Forum PD, Musrenbang)."""
 
     class Kind(models.TextChoices):
-        RAKORNIS = "rakornis", "Rakornis"
-        RAKORTEK = "rakortek", "Rakortek"
-        RAKORTEKRENBANG = "rakortekrenbang", "Rakortekrenbang"
-        LOKAKARYA = "lokakarya", "Lokakarya Pokja PKP"
-        FORUM_PD = "forum_pd", "Forum Perangkat Daerah"
-        MUSRENBANG_KAB = "musrenbang_kab", "Musrenbang Kabupaten/Kota"
-        MUSRENBANG_PROV = "musrenbang_prov", "Musrenbang Provinsi"
-        OTHER = "lainnya", "Lainnya"
+        RAKORNIS = "rakornis", _("Rakornis")
+        RAKORTEK = "rakortek", _("Rakortek")
+        RAKORTEKRENBANG = "rakortekrenbang", _("Rakortekrenbang")
+        LOKAKARYA = "lokakarya", _("Lokakarya Pokja PKP")
+        FORUM_PD = "forum_pd", _("Forum Perangkat Daerah")
+        MUSRENBANG_KAB = "musrenbang_kab", _("Musrenbang Kabupaten/Kota")
+        MUSRENBANG_PROV = "musrenbang_prov", _("Musrenbang Provinsi")
+        OTHER = "lainnya", _("Lainnya")
 
-    kind = models.CharField("jenis rapat", max_length=20, choices=Kind.choices)
-    title = models.CharField("judul", max_length=300)
+    kind = models.CharField(_("jenis rapat"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("judul"), max_length=300)
     organiser = models.ForeignKey(
-        Agency, verbose_name="penyelenggara", on_delete=models.PROTECT, related_name="organised_meetings"
+        Agency, verbose_name=_("penyelenggara"), on_delete=models.PROTECT, related_name="organised_meetings"
     )
-    starts_at = models.DateTimeField("mulai", validators=[validate_meeting_time])
-    ends_at = models.DateTimeField("selesai", validators=[validate_meeting_time])
-    venue = models.CharField("tempat", max_length=300)
-    city = models.CharField("kota", max_length=100, blank=True)
-    fiscal_year = fiscal_year_field("tahun anggaran yang direncanakan")
-    purpose = cell_text_field("maksud dan tujuan", blank=True)
-    closed_at = models.DateTimeField("ditutup", null=True, blank=True)
+    starts_at = models.DateTimeField(_("mulai"), validators=[validate_meeting_time])
+    ends_at = models.DateTimeField(_("selesai"), validators=[validate_meeting_time])
+    venue = models.CharField(_("tempat"), max_length=300)
+    city = models.CharField(_("kota"), max_length=100, blank=True)
+    fiscal_year = fiscal_year_field(_("tahun anggaran yang direncanakan"))
+    purpose = cell_text_field(_("maksud dan tujuan"), blank=True)
+    closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="ditutup oleh",
+        verbose_name=_("ditutup oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -97,8 +98,8 @@ class Meeting(models.Model):
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "rapat"
-        verbose_name_plural = "rapat"
+        verbose_name = _("rapat")
+        verbose_name_plural = _("rapat")
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meetings_meeting_ends_after_start"),
@@ -135,11 +136,11 @@ class Meeting(models.Model):
 class Desk(models.Model):
     """A desk of a meeting for one bidang urusan, as in Kalteng's Rakortekrenbang."""
 
-    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="desks")
-    name = models.CharField("nama desk", max_length=200)
+    meeting = models.ForeignKey(Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="desks")
+    name = models.CharField(_("nama desk"), max_length=200)
     sector = models.ForeignKey(
         Nomenclature,
-        verbose_name="bidang urusan",
+        verbose_name=_("bidang urusan"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -148,8 +149,8 @@ class Desk(models.Model):
     )
 
     class Meta:
-        verbose_name = "desk"
-        verbose_name_plural = "desk"
+        verbose_name = _("desk")
+        verbose_name_plural = _("desk")
         ordering = ["meeting", "name"]
         constraints = [models.UniqueConstraint(fields=["meeting", "name"], name="meetings_desk_unique_name")]
 
@@ -165,30 +166,30 @@ class DeskIndicatorAgreement(models.Model):
 
     Recorded by the meeting's secretariat (`meetings.services.desks`), frozen with the meeting when it closes."""
 
-    desk = models.ForeignKey(Desk, verbose_name="desk", on_delete=models.CASCADE, related_name="agreements")
+    desk = models.ForeignKey(Desk, verbose_name=_("desk"), on_delete=models.CASCADE, related_name="agreements")
     indicator = models.ForeignKey(
-        "programs.Indicator", verbose_name="indikator", on_delete=models.PROTECT, related_name="desk_agreements"
+        "programs.Indicator", verbose_name=_("indikator"), on_delete=models.PROTECT, related_name="desk_agreements"
     )
     sub_activity = models.ForeignKey(
         Nomenclature,
-        verbose_name="sub kegiatan",
+        verbose_name=_("sub kegiatan"),
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
     )
     agreed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="dicatat oleh",
+        verbose_name=_("dicatat oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    agreed_at = models.DateTimeField("dicatat", auto_now_add=True)
+    agreed_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "kesepakatan indikator desk"
-        verbose_name_plural = "kesepakatan indikator desk"
+        verbose_name = _("kesepakatan indikator desk")
+        verbose_name_plural = _("kesepakatan indikator desk")
         ordering = ["desk", "indicator__code", "sub_activity__code"]
         constraints = [
             models.UniqueConstraint(
@@ -204,13 +205,13 @@ class MeetingBasis(models.Model):
     """One of the bases a meeting considered ("dengan memperhatikan": RPJMD, the RKPD theme, Rakortekrenbang, RTRW),
     in the order the Berita Acara lists them under "Dasar"."""
 
-    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="bases")
-    text = models.CharField("dasar", max_length=MEETING_BASIS_MAX_LENGTH)
-    order = models.PositiveIntegerField("urutan", default=0)
+    meeting = models.ForeignKey(Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="bases")
+    text = models.CharField(_("dasar"), max_length=MEETING_BASIS_MAX_LENGTH)
+    order = models.PositiveIntegerField(_("urutan"), default=0)
 
     class Meta:
-        verbose_name = "dasar rapat"
-        verbose_name_plural = "dasar rapat"
+        verbose_name = _("dasar rapat")
+        verbose_name_plural = _("dasar rapat")
         ordering = ["meeting", "order", "pk"]
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="meetings_meetingbasis_text_not_empty")]
 
@@ -228,31 +229,35 @@ class Attendance(models.Model):
     """One line of the attendance list (daftar hadir)."""
 
     class Capacity(models.TextChoices):
-        CHAIR = "chair", "Pimpinan rapat"
-        SPEAKER = "speaker", "Narasumber"
-        PARTICIPANT = "participant", "Peserta"
-        SECRETARIAT = "secretariat", "Sekretariat"
-        GUEST = "guest", "Undangan"
+        CHAIR = "chair", _("Pimpinan rapat")
+        SPEAKER = "speaker", _("Narasumber")
+        PARTICIPANT = "participant", _("Peserta")
+        SECRETARIAT = "secretariat", _("Sekretariat")
+        GUEST = "guest", _("Undangan")
 
-    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="attendances")
+    meeting = models.ForeignKey(Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="attendances")
     desk = models.ForeignKey(
-        Desk, verbose_name="desk", null=True, blank=True, on_delete=models.SET_NULL, related_name="attendances"
+        Desk, verbose_name=_("desk"), null=True, blank=True, on_delete=models.SET_NULL, related_name="attendances"
     )
-    name = models.CharField("nama", max_length=200)
-    position = models.CharField("jabatan", max_length=200, blank=True)
+    name = models.CharField(_("nama"), max_length=200)
+    position = models.CharField(_("jabatan"), max_length=200, blank=True)
     nip = models.CharField(
-        "NIP", max_length=NIP_LENGTH, blank=True, validators=[validate_nip], help_text="18 angka; kosong bila non-ASN."
+        _("NIP"),
+        max_length=NIP_LENGTH,
+        blank=True,
+        validators=[validate_nip],
+        help_text=_("18 angka; kosong bila non-ASN."),
     )
     agency = models.ForeignKey(
-        Agency, verbose_name="instansi", null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
+        Agency, verbose_name=_("instansi"), null=True, blank=True, on_delete=models.PROTECT, related_name="attendances"
     )
-    capacity = models.CharField("kapasitas", max_length=16, choices=Capacity.choices, default=Capacity.PARTICIPANT)
-    represents = models.CharField("mewakili", max_length=200, blank=True)
-    order = models.PositiveIntegerField("urutan", default=0)
+    capacity = models.CharField(_("kapasitas"), max_length=16, choices=Capacity.choices, default=Capacity.PARTICIPANT)
+    represents = models.CharField(_("mewakili"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("urutan"), default=0)
 
     class Meta:
-        verbose_name = "daftar hadir"
-        verbose_name_plural = "daftar hadir"
+        verbose_name = _("daftar hadir")
+        verbose_name_plural = _("daftar hadir")
         ordering = ["meeting", "order", "pk"]
         constraints = [
             # The length here, the digits in the validator: a REGEXP in a CHECK exists in SQLite only while Django's
@@ -287,23 +292,25 @@ class AgendaItem(models.Model):
     PUPR Rakornis, housing at the Disperkim Rakortek), not every verified proposal of the year.
     """
 
-    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="agenda_items")
-    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.PROTECT, related_name="agenda_items")
+    meeting = models.ForeignKey(Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="agenda_items")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("usulan"), on_delete=models.PROTECT, related_name="agenda_items"
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="ditambahkan oleh",
+        verbose_name=_("ditambahkan oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    added_at = models.DateTimeField("ditambahkan", auto_now_add=True)
+    added_at = models.DateTimeField(_("ditambahkan"), auto_now_add=True)
 
     objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "agenda rapat"
-        verbose_name_plural = "agenda rapat"
+        verbose_name = _("agenda rapat")
+        verbose_name_plural = _("agenda rapat")
         ordering = ["meeting", "proposal__region__code", "proposal__number"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "proposal"], name="meetings_agendaitem_one_per_proposal"),
@@ -325,11 +332,11 @@ class Decision(models.Model):
     """What a meeting decided on one proposal (kesepakatan)."""
 
     class Outcome(models.TextChoices):
-        AGREED = "agreed", "Disepakati"
-        AGREED_WITH_CHANGES = "agreed_with_changes", "Disepakati dengan perubahan"
-        MERGED = "merged", "Digabung"
-        DEFERRED = "deferred", "Ditangguhkan"
-        REJECTED = "rejected", "Ditolak"
+        AGREED = "agreed", _("Disepakati")
+        AGREED_WITH_CHANGES = "agreed_with_changes", _("Disepakati dengan perubahan")
+        MERGED = "merged", _("Digabung")
+        DEFERRED = "deferred", _("Ditangguhkan")
+        REJECTED = "rejected", _("Ditolak")
 
     COUNTED_OUTCOMES = (Outcome.AGREED, Outcome.AGREED_WITH_CHANGES)
     REASON_REQUIRED_OUTCOMES = (Outcome.DEFERRED, Outcome.REJECTED)
@@ -343,40 +350,40 @@ class Decision(models.Model):
         Outcome.REJECTED: Proposal.Status.REJECTED,
     }
 
-    meeting = models.ForeignKey(Meeting, verbose_name="rapat", on_delete=models.PROTECT, related_name="decisions")
+    meeting = models.ForeignKey(Meeting, verbose_name=_("rapat"), on_delete=models.PROTECT, related_name="decisions")
     desk = models.ForeignKey(
-        Desk, verbose_name="desk", null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+        Desk, verbose_name=_("desk"), null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
-    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.PROTECT, related_name="decisions")
-    outcome = models.CharField("keputusan", max_length=24, choices=Outcome.choices)
-    agreed_volume = models.DecimalField("volume disepakati", max_digits=14, decimal_places=2, null=True, blank=True)
+    proposal = models.ForeignKey(Proposal, verbose_name=_("usulan"), on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("keputusan"), max_length=24, choices=Outcome.choices)
+    agreed_volume = models.DecimalField(_("volume disepakati"), max_digits=14, decimal_places=2, null=True, blank=True)
     executing_agency = models.ForeignKey(
         Agency,
-        verbose_name="pelaksana",
+        verbose_name=_("pelaksana"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="executed_decisions",
     )
     merged_into = models.ForeignKey(
-        Proposal, verbose_name="digabung ke", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Proposal, verbose_name=_("digabung ke"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = cell_text_field("alasan/catatan", blank=True)
+    reason = cell_text_field(_("alasan/catatan"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="dicatat oleh",
+        verbose_name=_("dicatat oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_at = models.DateTimeField("dicatat", auto_now_add=True)
+    decided_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
 
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "kesepakatan"
-        verbose_name_plural = "kesepakatan"
+        verbose_name = _("kesepakatan")
+        verbose_name_plural = _("kesepakatan")
         ordering = ["meeting", "proposal__number"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "proposal"], name="meetings_decision_one_per_proposal"),
@@ -415,13 +422,13 @@ class DecisionFunding(FundingLine):
     """The agreed amount for one funding scheme of a decision."""
 
     decision = models.ForeignKey(
-        Decision, verbose_name="kesepakatan", on_delete=models.CASCADE, related_name="funding_lines"
+        Decision, verbose_name=_("kesepakatan"), on_delete=models.CASCADE, related_name="funding_lines"
     )
-    amount = money_field("pagu disepakati (Rp)")
+    amount = money_field(_("pagu disepakati (Rp)"))
 
     class Meta:
-        verbose_name = "pendanaan disepakati"
-        verbose_name_plural = "pendanaan disepakati"
+        verbose_name = _("pendanaan disepakati")
+        verbose_name_plural = _("pendanaan disepakati")
         ordering = ["decision", "scheme__order"]
         constraints = funding_line_constraints("decision")
 
@@ -453,34 +460,34 @@ class MeetingDecisionSummary(models.Model):
     """
 
     meeting = models.ForeignKey(
-        Meeting, verbose_name="rapat", on_delete=models.CASCADE, related_name="+", db_index=False
+        Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     region = models.ForeignKey(
-        "agencies.Region", verbose_name="kabupaten/kota", on_delete=models.CASCADE, related_name="+", db_index=False
+        "agencies.Region", verbose_name=_("kabupaten/kota"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    outcome = models.CharField("keputusan", max_length=24, choices=Decision.Outcome.choices)
+    outcome = models.CharField(_("keputusan"), max_length=24, choices=Decision.Outcome.choices)
     desk = models.ForeignKey(
-        Desk, verbose_name="desk", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Desk, verbose_name=_("desk"), null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    origin = models.CharField("sumber usulan", max_length=16, choices=Proposal.Origin.choices)
+    origin = models.CharField(_("sumber usulan"), max_length=16, choices=Proposal.Origin.choices)
     scheme = models.ForeignKey(
         "programs.FundingScheme",
-        verbose_name="skema",
+        verbose_name=_("skema"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
     )
-    decision_count = models.IntegerField("jumlah", default=0)
+    decision_count = models.IntegerField(_("jumlah"), default=0)
     # Sums of many 18-digit amounts: room for 10 digits more than one amount (money_field) has, as ProposalSummary.
-    amount = models.DecimalField("pagu disepakati", max_digits=28, decimal_places=0, default=0)
+    amount = models.DecimalField(_("pagu disepakati"), max_digits=28, decimal_places=0, default=0)
 
     objects = MeetingDecisionSummaryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "ringkasan kesepakatan rapat"
-        verbose_name_plural = "ringkasan kesepakatan rapat"
+        verbose_name = _("ringkasan kesepakatan rapat")
+        verbose_name_plural = _("ringkasan kesepakatan rapat")
         # One row per key: four partial unique indexes, as a NULL desk or scheme never conflicts in a plain one
         # (the upserts of `meetings.summary` name the one they hit). Each leads with the meeting, the readers' filter.
         constraints = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, StringAgg, Subquery, Sum, Value
@@ -24,6 +25,9 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from agencies.models import Region
 from meetings.models import Decision, DecisionFunding, Meeting
 from programs.models import FundingScheme, Proposal, ProposalFunding
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ZERO = Decimal(0)
 
@@ -105,7 +109,7 @@ class DecisionSummary:
     totals: list[Decimal]
     total: Decimal
     count: int
-    outcomes: list[tuple[str, int]]
+    outcomes: list[tuple[StrOrPromise, int]]
     proposed: Decimal = ZERO
     counted: int = 0
 
@@ -237,7 +241,7 @@ def meeting_decision_summary(meeting: Meeting, *, decisions: QuerySet[Decision] 
 @dataclass
 class OutcomeTotal:
     outcome: str  # Decision.Outcome value
-    label: str
+    label: StrOrPromise
     count: int
     amount: Decimal  # agreed; zero for the outcomes that do not count
 

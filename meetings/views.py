@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
@@ -62,6 +63,7 @@ from programs.excel_views import xlsx_response
 from programs.models import ExcelJob, Proposal, ProposalFunding
 from rakornis import fiscal_year, policy
 from rakornis.formatting import format_rupiah
+from rakornis.i18n import official_view
 from rakornis.policy import Action
 from rakornis.subqueries import count_subquery
 
@@ -196,7 +198,7 @@ class MeetingCreateView(ManageMeetingMixin, CreateView):
 
     def form_valid(self, form: MeetingForm) -> HttpResponse:
         self.object = meeting_create(user=self.request.user, values=form.cleaned_data)
-        messages.success(self.request, f"Rapat \u201c{self.object}\u201d dibuat.")
+        messages.success(self.request, gettext("Rapat “%(object)s” dibuat.") % {"object": self.object})
         return redirect(self.object)
 
 
@@ -221,7 +223,7 @@ class MeetingUpdateView(ManageMeetingMixin, UpdateView):
             self.object = meeting_update(meeting=self.object, values=form.cleaned_data, user=self.request.user)
         except MeetingError as error:
             return _refuse(self.request, self.object, error)
-        messages.success(self.request, "Perubahan rapat disimpan.")
+        messages.success(self.request, gettext("Perubahan rapat disimpan."))
         return redirect(self.object)
 
 
@@ -360,7 +362,7 @@ def attendance_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     form = AttendanceForm(request.POST, meeting=meeting, user=request.user, focus=True)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
-        messages.error(request, f"Peserta belum ditambahkan. {errors}")
+        messages.error(request, gettext("Peserta belum ditambahkan. %(errors)s") % {"errors": errors})
         if meeting.is_closed:
             return redirect(_detail_url(meeting, "daftar-hadir"))
         # The form again with what was typed, so one wrong NIP does not cost the whole line.
@@ -371,7 +373,7 @@ def attendance_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         attendance = attendance_add(meeting=meeting, user=request.user, **form.cleaned_data)
     except MeetingError as error:
         return _refuse(request, meeting, error, "daftar-hadir")
-    messages.success(request, f"{attendance.name} ditambahkan ke daftar hadir.")
+    messages.success(request, gettext("%(name)s ditambahkan ke daftar hadir.") % {"name": attendance.name})
     # Back to the quick form with the focus on the name, ready for the next person.
     # No #fragment: browsers skip autofocus when the URL points at a part of the page.
     return redirect(reverse("meetings:attendance-form", args=[meeting.pk]) + "?hadir=1")
@@ -384,12 +386,16 @@ def attendance_delete_view(request: HttpRequest, meeting: Meeting, attendance_pk
         attendance_delete(meeting=meeting, attendance=attendance, user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error, "daftar-hadir")
-    messages.success(request, f"{attendance.name} dihapus dari daftar hadir.")
+    messages.success(request, gettext("%(name)s dihapus dari daftar hadir.") % {"name": attendance.name})
     return redirect(_detail_url(meeting, "daftar-hadir"))
 
 
 def _basis_refused(request: HttpRequest, form: BasisForm) -> None:
-    messages.error(request, f"Dasar belum disimpan. {' '.join(e for errs in form.errors.values() for e in errs)}")
+    messages.error(
+        request,
+        gettext("Dasar belum disimpan. %(errors)s")
+        % {"errors": " ".join(e for errs in form.errors.values() for e in errs)},
+    )
 
 
 @meeting_view(Action.MANAGE_MEETING)
@@ -402,7 +408,7 @@ def basis_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         basis_add(meeting=meeting, text=form.cleaned_data["text"], user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error, "dasar")
-    messages.success(request, "Dasar ditambahkan.")
+    messages.success(request, gettext("Dasar ditambahkan."))
     return redirect(_detail_url(meeting, "dasar"))
 
 
@@ -417,7 +423,7 @@ def basis_update_view(request: HttpRequest, meeting: Meeting, basis_pk: int) -> 
         basis_update(meeting=meeting, basis=basis, text=form.cleaned_data["text"], user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error, "dasar")
-    messages.success(request, "Dasar diubah.")
+    messages.success(request, gettext("Dasar diubah."))
     return redirect(_detail_url(meeting, "dasar"))
 
 
@@ -428,7 +434,7 @@ def basis_delete_view(request: HttpRequest, meeting: Meeting, basis_pk: int) -> 
         basis_delete(meeting=meeting, basis=basis, user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error, "dasar")
-    messages.success(request, "Dasar dihapus.")
+    messages.success(request, gettext("Dasar dihapus."))
     return redirect(_detail_url(meeting, "dasar"))
 
 
@@ -446,16 +452,18 @@ def basis_move_view(request: HttpRequest, meeting: Meeting, basis_pk: int) -> Ht
 def agenda_add_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     form = AgendaFilterForm(request.POST, meeting=meeting, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Pilihan penyaring agenda tidak valid.")
+        messages.error(request, gettext("Pilihan penyaring agenda tidak valid."))
         return redirect(_detail_url(meeting, "agenda"))
     try:
         added = agenda_add(meeting=meeting, proposals=form.proposals(), user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error, "agenda")
     if added:
-        messages.success(request, f"{len(added)} usulan terverifikasi ditambahkan ke agenda.")
+        messages.success(
+            request, gettext("%(count)s usulan terverifikasi ditambahkan ke agenda.") % {"count": len(added)}
+        )
     else:
-        messages.info(request, "Tidak ada usulan terverifikasi baru yang cocok dengan penyaring.")
+        messages.info(request, gettext("Tidak ada usulan terverifikasi baru yang cocok dengan penyaring."))
     return redirect(_detail_url(meeting, "agenda"))
 
 
@@ -466,7 +474,7 @@ def agenda_remove_view(request: HttpRequest, meeting: Meeting, item_pk: int) -> 
         agenda_remove(meeting=meeting, item=item, user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error, "agenda")
-    messages.success(request, "Usulan dihapus dari agenda.")
+    messages.success(request, gettext("Usulan dihapus dari agenda."))
     return redirect(_detail_url(meeting, "agenda"))
 
 
@@ -479,13 +487,16 @@ def agenda_agree_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
         ids = list(dict.fromkeys(int(value) for value in request.POST.getlist("usulan")))
     except ValueError:
-        messages.error(request, "Pilihan usulan tidak valid; muat ulang halaman dan pilih lagi.")
+        messages.error(request, gettext("Pilihan usulan tidak valid; muat ulang halaman dan pilih lagi."))
         return redirect(back)
     if not ids:
-        messages.warning(request, "Belum ada usulan yang dipilih: centang usulan di agenda, lalu sepakati.")
+        messages.warning(request, gettext("Belum ada usulan yang dipilih: centang usulan di agenda, lalu sepakati."))
         return redirect(back)
     if len(ids) > AGENDA_BULK_LIMIT:
-        messages.error(request, f"Paling banyak {AGENDA_BULK_LIMIT} usulan sekaligus; tidak ada yang dicatat.")
+        messages.error(
+            request,
+            gettext("Paling banyak %(limit)s usulan sekaligus; tidak ada yang dicatat.") % {"limit": AGENDA_BULK_LIMIT},
+        )
         return redirect(back)
     # A proposal the user does not see is a 404, as on its own page: nothing is said about it.
     proposals = {p.pk: p for p in Proposal.objects.for_user(request.user).filter(pk__in=ids).only("pk", "number")}
@@ -509,14 +520,15 @@ def agenda_agree_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
         decisions = decision_record_bulk(meeting=meeting, items=items, user=request.user)
     except MeetingError as error:
-        messages.error(request, f"Tidak ada keputusan yang dicatat. {error}")
+        messages.error(request, gettext("Tidak ada keputusan yang dicatat. %(error)s") % {"error": error})
         return redirect(back)
     total = ProposalFunding.objects.filter(proposal_id__in=ids).aggregate(total=Sum("amount"))["total"]
     numbers = sorted(proposals[pk].number for pk in ids)
     shown = ", ".join(numbers[:10]) + (f" dan {len(numbers) - 10} lainnya" if len(numbers) > 10 else "")
     messages.success(
         request,
-        f"{len(decisions)} usulan disepakati sesuai usulan, pagu {format_rupiah(total or 0)}: {shown}.",
+        gettext("%(count)s usulan disepakati sesuai usulan, pagu %(amount)s: %(shown)s.")
+        % {"count": len(decisions), "amount": format_rupiah(total or 0), "shown": shown},
     )
     return redirect(back)
 
@@ -589,14 +601,18 @@ def decision_record_view(request: HttpRequest, meeting: Meeting, proposal_pk: in
             except MeetingError as error:  # DecisionConflict included: the form keeps what was typed
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Keputusan atas {proposal.number}: {decision.get_outcome_display()}.")
+                messages.success(
+                    request,
+                    gettext("Keputusan atas %(number)s: %(outcome)s.")
+                    % {"number": proposal.number, "outcome": decision.get_outcome_display()},
+                )
                 if request.POST.get("berikutnya"):
                     # "Simpan dan berikutnya": on to the next agenda item still awaiting a decision.
                     following = next_undecided(meeting, request.user, proposal, desk)
                     if following is not None:
                         at_desk = f"?desk={desk.pk}" if desk is not None else ""
                         return redirect(reverse("meetings:decision-record", args=[meeting.pk, following]) + at_desk)
-                    messages.info(request, "Semua usulan di agenda sudah diputuskan.")
+                    messages.info(request, gettext("Semua usulan di agenda sudah diputuskan."))
                 if desk is not None:
                     return redirect(reverse("meetings:desk-detail", args=[meeting.pk, desk.pk]) + "#agenda-desk")
                 return redirect(_detail_url(meeting, "agenda"))
@@ -627,11 +643,12 @@ def meeting_close_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         meeting_close(meeting=meeting, user=request.user)
     except MeetingError as error:
         return _refuse(request, meeting, error)
-    messages.success(request, "Rapat ditutup. Kesepakatan dan daftar hadirnya kini terkunci.")
+    messages.success(request, gettext("Rapat ditutup. Kesepakatan dan daftar hadirnya kini terkunci."))
     return redirect(_detail_url(meeting))
 
 
 @meeting_view(Action.READ_MINUTES, methods=("GET", "HEAD"))
+@official_view
 def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """The Berita Acara as an A4 page. Its decision table is shown whole up to MINUTES_DECISION_LIMIT decisions;
     above, the page shows the totals by kabupaten/kota and offers the full document from the worker."""
@@ -680,6 +697,7 @@ def _slug(meeting: Meeting) -> str:
 
 
 @meeting_view(Action.READ_MINUTES, methods=("GET", "HEAD"))
+@official_view
 def meeting_annex_export_view(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """The meeting's decisions as an .xlsx, the annex of its Berita Acara: same readers as the Berita Acara. Above
     the background threshold, the worker writes it and the job page offers it."""

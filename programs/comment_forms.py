@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Notification, ProposalComment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        label="Komentar",
+        label=_("Komentar"),
         max_length=ProposalComment.MAX_LENGTH,
         widget=forms.Textarea(
-            attrs={"rows": 3, "class": "form-control", "placeholder": "Tulis pertanyaan atau jawaban untuk usulan ini"}
+            attrs={
+                "rows": 3,
+                "class": "form-control",
+                "placeholder": _("Tulis pertanyaan atau jawaban untuk usulan ini"),
+            }
         ),
         error_messages={
-            "required": "Komentar kosong: tuliskan pesan Anda.",
-            "max_length": "Komentar terlalu panjang: paling banyak %(limit_value)s karakter, ini %(show_value)s.",
+            "required": _("Komentar kosong: tuliskan pesan Anda."),
+            "max_length": _("Komentar terlalu panjang: paling banyak %(limit_value)s karakter, ini %(show_value)s."),
         },
     )
 
@@ -31,11 +40,13 @@ class NotificationPreferencesForm(forms.Form):
         for kind, label in Notification.Kind.choices:
             in_app, email = initial_choices[kind]
             self.fields[f"{kind}-in_app"] = forms.BooleanField(
-                label=f"{label}: di aplikasi", required=False, initial=in_app
+                label=gettext("%(kind)s: di aplikasi") % {"kind": label}, required=False, initial=in_app
             )
-            self.fields[f"{kind}-email"] = forms.BooleanField(label=f"{label}: email", required=False, initial=email)
+            self.fields[f"{kind}-email"] = forms.BooleanField(
+                label=gettext("%(kind)s: email") % {"kind": label}, required=False, initial=email
+            )
 
-    def rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+    def rows(self) -> list[tuple[StrOrPromise, forms.BoundField, forms.BoundField]]:
         return [(label, self[f"{kind}-in_app"], self[f"{kind}-email"]) for kind, label in Notification.Kind.choices]
 
     def choices(self) -> dict[str, tuple[bool, bool]]:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from programs.comment_forms import CommentForm
@@ -48,5 +49,5 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         except CommentRefused as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Komentar terkirim.")
+            messages.success(request, gettext("Komentar terkirim."))
     return redirect(f"{proposal.get_absolute_url()}#diskusi")

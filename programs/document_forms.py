@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import ProposalDocument, ReadinessCriterion
 from programs.services.documents import ACCEPTED, DocumentRefused, document_check, document_max_bytes, size_label
@@ -14,20 +16,23 @@ from programs.services.readiness import readiness_checklist, unmet_without_note
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Jenis dokumen",
+        label=_("Jenis dokumen"),
         choices=[("", "— pilih —"), *ProposalDocument.Kind.choices],
-        error_messages={"required": "Pilih jenis dokumen.", "invalid_choice": "Pilih jenis dokumen dari daftar."},
+        error_messages={"required": _("Pilih jenis dokumen."), "invalid_choice": _("Pilih jenis dokumen dari daftar.")},
     )
     file = forms.FileField(
-        label="Berkas",
-        error_messages={"required": "Pilih berkas yang akan diunggah.", "empty": "Berkas kosong."},
+        label=_("Berkas"),
+        error_messages={"required": _("Pilih berkas yang akan diunggah."), "empty": _("Berkas kosong.")},
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.xlsx"}),
     )
-    description = forms.CharField(label="Keterangan (opsional)", max_length=200, required=False)
+    description = forms.CharField(label=_("Keterangan (opsional)"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"{ACCEPTED}, paling besar {size_label(document_max_bytes())}."
+        self.fields["file"].help_text = gettext("%(accepted)s, paling besar %(size)s.") % {
+            "accepted": ACCEPTED,
+            "size": size_label(document_max_bytes()),
+        }
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -38,7 +43,7 @@ class DocumentForm(forms.Form):
         return upload
 
 
-RETURN_NOTE_REQUIRED = "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."
+RETURN_NOTE_REQUIRED = _("Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
 
 
 class ReadinessFieldsForm(forms.Form):
@@ -47,18 +52,18 @@ class ReadinessFieldsForm(forms.Form):
     (`programs.forms.BulkActionForm`) both build on it, so the two ask the same thing in the same words."""
 
     criteria = forms.ModelMultipleChoiceField(
-        label="Kriteria kesiapan yang terpenuhi",
+        label=_("Kriteria kesiapan yang terpenuhi"),
         queryset=ReadinessCriterion.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        error_messages={"invalid_choice": "Kriteria yang dipilih tidak ada lagi; muat ulang halaman."},
+        error_messages={"invalid_choice": _("Kriteria yang dipilih tidak ada lagi; muat ulang halaman.")},
     )
     note = forms.CharField(
-        label="Catatan",
+        label=_("Catatan"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5000,
-        help_text="Wajib untuk pengembalian, dan untuk verifikasi bila ada kriteria kesiapan yang belum terpenuhi.",
+        help_text=_("Wajib untuk pengembalian, dan untuk verifikasi bila ada kriteria kesiapan yang belum terpenuhi."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

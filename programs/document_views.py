@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from programs import services
@@ -65,7 +66,11 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         length = 0
     if length > limit + BODY_ALLOWANCE:
         # Refused before Django reads the body (and spills it to a temporary file).
-        messages.error(request, f"Dokumen tidak diunggah. Berkas terlalu besar: paling besar {size_label(limit)}.")
+        messages.error(
+            request,
+            gettext("Dokumen tidak diunggah. Berkas terlalu besar: paling besar %(size_label)s.")
+            % {"size_label": size_label(limit)},
+        )
         return _back(proposal)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -81,9 +86,13 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
             description=form.cleaned_data["description"],
         )
     except (DocumentRefused, services.TransitionError) as exc:
-        messages.error(request, f"Dokumen tidak diunggah. {exc}")
+        messages.error(request, gettext("Dokumen tidak diunggah. %(exc)s") % {"exc": exc})
         return _back(proposal)
-    messages.success(request, f"Dokumen {document} diunggah ke usulan {proposal.number}.")
+    messages.success(
+        request,
+        gettext("Dokumen %(document)s diunggah ke usulan %(number)s.")
+        % {"document": document, "number": proposal.number},
+    )
     return _back(proposal)
 
 
@@ -113,7 +122,7 @@ def document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
     except services.TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Dokumen {shown} dihapus.")
+        messages.success(request, gettext("Dokumen %(shown)s dihapus.") % {"shown": shown})
     return _back(document.proposal)
 
 
@@ -137,7 +146,9 @@ def proposal_verification(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_user(request.user, pk, action, queryset=queryset)
     if proposal.status != Proposal.Status.SUBMITTED:
         messages.warning(
-            request, f"Usulan berstatus {proposal.get_status_display()}: tidak sedang menunggu verifikasi."
+            request,
+            gettext("Usulan berstatus %(status)s: tidak sedang menunggu verifikasi.")
+            % {"status": proposal.get_status_display()},
         )
         return redirect(proposal)
     if request.method == "POST":
@@ -150,9 +161,13 @@ def proposal_verification(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(exc))
                 return redirect(proposal)
             if decision == VERIFY:
-                messages.success(request, f"Usulan {proposal.number} terverifikasi.")
+                messages.success(request, gettext("Usulan %(number)s terverifikasi.") % {"number": proposal.number})
             else:
-                messages.success(request, f"Usulan {proposal.number} dikembalikan ke operator untuk diperbaiki.")
+                messages.success(
+                    request,
+                    gettext("Usulan %(number)s dikembalikan ke operator untuk diperbaiki.")
+                    % {"number": proposal.number},
+                )
             return redirect(proposal)
     else:
         form = ChecklistForm()

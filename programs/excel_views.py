@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -33,6 +34,7 @@ from programs.xlsx.importer import ImportIssue, ImportResult, ProposalImportErro
 from programs.xlsx.importer.reading import FileRejected, check_file
 from programs.xlsx.template import proposal_template_workbook
 from rakornis import fiscal_year, policy
+from rakornis.i18n import official_view
 from rakornis.policy import Action, may_anywhere
 
 # Multipart overhead on top of the file itself, before a request counts as too big to read.
@@ -54,6 +56,7 @@ def _stamp() -> str:
 
 @require_safe
 @login_required
+@official_view
 def proposal_template(request: HttpRequest) -> HttpResponse:
     if not may_anywhere(request.user, Action.DOWNLOAD_TEMPLATE):
         raise PermissionDenied("Templat usulan untuk operator kabupaten/kota, verifikator dan perencana.")
@@ -194,7 +197,7 @@ def proposal_import_confirm(request: HttpRequest) -> HttpResponse:
             or preview.params.get("confirmed")
             or not jobs.upload_exists(token)
         ):
-            messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
+            messages.error(request, gettext("Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi."))
             return redirect("programs:proposal-import")
         preview.params = {**preview.params, "confirmed": True}
         preview.save(update_fields=["params"])
@@ -213,15 +216,18 @@ def proposal_import_confirm(request: HttpRequest) -> HttpResponse:
         result = jobs.upload_parse(token, filename=filename, user=request.user)
         summary = proposal_import_apply(result=result, user=request.user)
     except FileNotFoundError:
-        messages.error(request, "Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi.")
+        messages.error(request, gettext("Pratinjau impor sudah tidak berlaku. Unggah berkasnya lagi."))
         return redirect("programs:proposal-import")
     except ProposalImportError as exc:
-        messages.error(request, "Tidak ada usulan yang disimpan: berkas tidak lolos pemeriksaan ulang.")
+        messages.error(request, gettext("Tidak ada usulan yang disimpan: berkas tidak lolos pemeriksaan ulang."))
         result.errors = list(exc.issues)
         return _import_page(request, preview=result.as_preview(rows=jobs.PREVIEW_ROWS, errors=jobs.ERRORS_SHOWN))
     finally:
         jobs.upload_discard(token)
-    messages.success(request, f"Impor {filename or 'berkas'} selesai: {summary}.")
+    messages.success(
+        request,
+        gettext("Impor %(file)s selesai: %(summary)s.") % {"file": filename or gettext("berkas"), "summary": summary},
+    )
     return redirect("programs:proposal-list")
 
 
@@ -230,6 +236,7 @@ def proposal_import_confirm(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
+@official_view
 def proposal_export(request: HttpRequest) -> HttpResponse:
     """The proposals the list shows with the same query string (the planning year when it names none), in the
     interchange format."""

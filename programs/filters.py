@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
 from programs import overlaps
@@ -39,7 +40,7 @@ PROGRAM_OR_ACTIVITY_CODE_RE = r"^\d\.\d{2}\.\d{2}(\.[12]\.\d{2})?$"
 
 # Status groups the list filters by besides single statuses: "proposed" is what "pagu usulan" adds on the home page.
 PROPOSED = "proposed"
-STATUS_CHOICES = [*Proposal.Status.choices, (PROPOSED, "Dihitung di pagu usulan (diajukan s.d. disepakati)")]
+STATUS_CHOICES = [*Proposal.Status.choices, (PROPOSED, _("Dihitung di pagu usulan (diajukan s.d. disepakati)"))]
 
 
 class SortFilter(django_filters.OrderingFilter):
@@ -55,47 +56,51 @@ class SortFilter(django_filters.OrderingFilter):
 
 
 class ProposalFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Cari", method="search")
-    fiscal_year = django_filters.ChoiceFilter(label="Tahun anggaran", choices=_fiscal_years, empty_label="Semua")
+    q = django_filters.CharFilter(label=_("Cari"), method="search")
+    fiscal_year = django_filters.ChoiceFilter(label=_("Tahun anggaran"), choices=_fiscal_years, empty_label=_("Semua"))
     region = django_filters.ModelChoiceFilter(
-        label="Kabupaten/kota", queryset=_regencies, to_field_name="code", empty_label="Semua"
+        label=_("Kabupaten/kota"), queryset=_regencies, to_field_name="code", empty_label=_("Semua")
     )
-    agency = django_filters.ModelChoiceFilter(label="Perangkat daerah", queryset=_agencies, empty_label="Semua")
+    agency = django_filters.ModelChoiceFilter(label=_("Perangkat daerah"), queryset=_agencies, empty_label=_("Semua"))
     status = django_filters.ChoiceFilter(
-        label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label="Semua"
+        label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("Semua")
     )
     # Choices from the schemes the page read once (`schemes=`), not a query of their own.
-    scheme = django_filters.ChoiceFilter(label="Skema pendanaan", method="filter_scheme", empty_label="Semua")
+    scheme = django_filters.ChoiceFilter(label=_("Skema pendanaan"), method="filter_scheme", empty_label=_("Semua"))
     # A code box with suggestions (static/js/subactivity_autocomplete.js), not a <select> of every program and
     # kegiatan (1,600 options, 150 KB, with a complete decree list).
     program = django_filters.CharFilter(
-        label="Program/kegiatan",
+        label=_("Program/kegiatan"),
         method="filter_program",
         validators=[
             RegexValidator(
                 PROGRAM_OR_ACTIVITY_CODE_RE,
-                "Tulis kode program (mis. 1.03.10) atau kegiatan (mis. 1.03.10.2.01), atau pilih dari saran.",
+                _("Tulis kode program (mis. 1.03.10) atau kegiatan (mis. 1.03.10.2.01), atau pilih dari saran."),
             )
         ],
         widget=forms.TextInput(
             attrs={
-                "placeholder": "Kode atau nama, mis. 1.03.10",
+                "placeholder": _("Kode atau nama, mis. 1.03.10"),
                 "autocomplete": "off",
                 "data-autocomplete-url": reverse_lazy("programs:program-search"),
                 "data-autocomplete-fill": "code",
             }
         ),
     )
-    priority = django_filters.ChoiceFilter(label="Prioritas", choices=Proposal.Priority.choices, empty_label="Semua")
-    origin = django_filters.ChoiceFilter(label="Sumber usulan", choices=Proposal.Origin.choices, empty_label="Semua")
+    priority = django_filters.ChoiceFilter(
+        label=_("Prioritas"), choices=Proposal.Priority.choices, empty_label=_("Semua")
+    )
+    origin = django_filters.ChoiceFilter(
+        label=_("Sumber usulan"), choices=Proposal.Origin.choices, empty_label=_("Semua")
+    )
     overlap = django_filters.BooleanFilter(
-        label="Tumpang tindih",
+        label=_("Tumpang tindih"),
         method="filter_overlap",
-        widget=forms.Select(choices=[("", "Semua"), ("true", "Kemungkinan tumpang tindih")]),
+        widget=forms.Select(choices=[("", _("Semua")), ("true", _("Kemungkinan tumpang tindih"))]),
     )
     sort = SortFilter(
-        label="Urutkan",
-        empty_label="Tahun, nomor",
+        label=_("Urutkan"),
+        empty_label=_("Tahun, nomor"),
         fields=(
             ("number", "number"),
             ("name", "name"),
@@ -104,16 +109,16 @@ class ProposalFilter(django_filters.FilterSet):
             ("total_amount", "total"),
         ),
         field_labels={
-            "number": "Nomor (naik)",
-            "-number": "Nomor (turun)",
-            "name": "Nama (A-Z)",
-            "-name": "Nama (Z-A)",
-            "region__code": "Kab/kota (naik)",
-            "-region": "Kab/kota (turun)",
-            "status": "Status (naik)",
-            "-status": "Status (turun)",
-            "total_amount": "Pagu terkecil",
-            "-total": "Pagu terbesar",
+            "number": _("Nomor (naik)"),
+            "-number": _("Nomor (turun)"),
+            "name": _("Nama (A-Z)"),
+            "-name": _("Nama (Z-A)"),
+            "region__code": _("Kab/kota (naik)"),
+            "-region": _("Kab/kota (turun)"),
+            "status": _("Status (naik)"),
+            "-status": _("Status (turun)"),
+            "total_amount": _("Pagu terkecil"),
+            "-total": _("Pagu terbesar"),
         },
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region
@@ -29,6 +30,9 @@ from rakornis.numbers import (
     sentence,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Schemes a kabupaten/kota spends on its own authority, and the province's own budget.
 REGENCY_SCHEMES = {"APBD_KAB", "BKP", "DAK_FISIK", "DAK_NONFISIK"}
 PROVINCE_SCHEMES = {"APBD_PROV"}
@@ -37,13 +41,13 @@ PROVINCE_SCHEMES = {"APBD_PROV"}
 def funding_level_warning(government_level: str, scheme_codes: set[str]) -> str | None:
     """A warning (not an error) when the sub kegiatan's executing level and the funding do not fit."""
     if government_level == Nomenclature.GovernmentLevel.PROVINCE and scheme_codes & REGENCY_SCHEMES:
-        return (
+        return gettext(
             "Sub kegiatan berkode .1. dilaksanakan oleh Provinsi, tetapi didanai APBD Kabupaten/Kota, Bantuan "
             "Keuangan Provinsi atau DAK. Dana itu dibelanjakan oleh kabupaten/kota untuk kewenangannya sendiri: "
             "pilih sub kegiatan berkode .2., atau ubah sumber dananya menjadi APBD Provinsi."
         )
     if government_level == Nomenclature.GovernmentLevel.REGENCY and scheme_codes & PROVINCE_SCHEMES:
-        return (
+        return gettext(
             "Sub kegiatan berkode .2. dilaksanakan oleh Kabupaten/Kota, tetapi didanai APBD Provinsi. APBD Provinsi "
             "hanya untuk pekerjaan kewenangan provinsi (kode .1.); bantuan provinsi untuk pekerjaan kabupaten/kota "
             "diusulkan sebagai Bantuan Keuangan Provinsi (BKP)."
@@ -72,24 +76,26 @@ class ProposalForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # A text box taking a code, with suggestions as one types (programs/autocomplete.py): a <select> of a complete
     # decree list (25,000 codes) made this form 1.7 MB.
-    sub_activity = SubActivityField(label="Sub kegiatan", required=False)
+    sub_activity = SubActivityField(label=_("Sub kegiatan"), required=False)
     # Every typed number through rakornis.numbers: text boxes that read `1,8` and `1.8` alike, never type=number.
     volume = VolumeField(
-        label="Volume", help_text="Desimal dengan koma, mis. 2,5.", error_messages={"required": "Volume wajib diisi."}
+        label=_("Volume"),
+        help_text=_("Desimal dengan koma, mis. 2,5."),
+        error_messages={"required": _("Volume wajib diisi.")},
     )
     forward_volume = VolumeField(
-        label="Prakiraan maju volume", noun="prakiraan maju volume", allow_zero=True, required=False
+        label=_("Prakiraan maju volume"), noun="prakiraan maju volume", allow_zero=True, required=False
     )
-    forward_amount = RupiahField(label="Prakiraan maju pagu (Rp)", required=False)
+    forward_amount = RupiahField(label=_("Prakiraan maju pagu (Rp)"), required=False)
     # South of the equator a latitude is negative, and a phone's decimal keypad (inputmode=decimal) has no minus key.
     latitude = CoordinateField(
-        label="Lintang (mis. -3,3186)",
+        label=_("Lintang (mis. -3,3186)"),
         noun="lintang",
         limits=LATITUDE_RANGE,
         required=False,
         widget=NumberInput(inputmode="text"),
     )
-    longitude = CoordinateField(label="Bujur (mis. 114,5903)", noun="bujur", limits=LONGITUDE_RANGE, required=False)
+    longitude = CoordinateField(label=_("Bujur (mis. 114,5903)"), noun="bujur", limits=LONGITUDE_RANGE, required=False)
     # What the proposer says exists, as the workbook's `Data Dukung Tersedia` column says it; the files themselves are
     # uploaded on the proposal's page.
     declared_documents = forms.TypedMultipleChoiceField(
@@ -105,48 +111,48 @@ class ProposalForm(forms.ModelForm):
         fields = Proposal.EDITABLE_FIELDS
         field_classes = {"region": KnownChoiceField}
         labels = {
-            "out_of_catalogue": "Di luar nomenklatur (sub kegiatan belum ada di daftar)",
-            "out_of_catalogue_reason": "Penjelasan di luar nomenklatur",
+            "out_of_catalogue": _("Di luar nomenklatur (sub kegiatan belum ada di daftar)"),
+            "out_of_catalogue_reason": _("Penjelasan di luar nomenklatur"),
         }
         widgets = {
-            "location": forms.TextInput(attrs={"placeholder": "Ruas jalan, STA, dusun, patokan"}),
+            "location": forms.TextInput(attrs={"placeholder": _("Ruas jalan, STA, dusun, patokan")}),
             "out_of_catalogue_reason": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         error_messages = {
-            "name": {"required": "Nama usulan wajib diisi."},
-            "unit": {"required": "Satuan wajib diisi, misalnya km, unit, Ha."},
+            "name": {"required": _("Nama usulan wajib diisi.")},
+            "unit": {"required": _("Satuan wajib diisi, misalnya km, unit, Ha.")},
         }
 
     def __init__(self, *args, regencies, agencies, **kwargs) -> None:
         """`regencies` and `agencies` are the user's scope for this form (the view decides them from the roles)."""
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regencies
-        self.fields["region"].empty_label = "— pilih kabupaten/kota —"
+        self.fields["region"].empty_label = gettext("— pilih kabupaten/kota —")
         # One kabupaten/kota to choose from (an operator's own): fixed, and whatever is posted for it is ignored.
         only = list(regencies[:2])
         if len(only) == 1:
             self.fields["region"].disabled = True
             self.fields["region"].known = {str(only[0].pk): only[0]}
             self.initial["region"] = only[0].pk
-            self.fields["region"].help_text = "Kabupaten/kota Anda."
+            self.fields["region"].help_text = gettext("Kabupaten/kota Anda.")
         region = only[0] if len(only) == 1 else self._chosen_region(regencies)
         self.fields["agency"].queryset = agencies.filter(region=region) if region else agencies.none()
-        self.fields["agency"].empty_label = "— pilih perangkat daerah —"
-        self.fields["agency"].help_text = "Perangkat daerah kabupaten/kota yang mengusulkan."
+        self.fields["agency"].empty_label = gettext("— pilih perangkat daerah —")
+        self.fields["agency"].help_text = gettext("Perangkat daerah kabupaten/kota yang mengusulkan.")
         districts = Region.objects.districts()
         self.fields["district"].queryset = districts.filter(parent=region) if region else districts.none()
-        self.fields["district"].empty_label = "— semua/belum ditentukan —"
+        self.fields["district"].empty_label = gettext("— semua/belum ditentukan —")
         villages = Region.objects.villages()
         self.fields["village"].queryset = (
             villages.filter(code__startswith=f"{region.code}.") if region else villages.none()
         )
-        self.fields["village"].empty_label = "— semua/belum ditentukan —"
+        self.fields["village"].empty_label = gettext("— semua/belum ditentukan —")
         for name in ("district", "village"):
             self.fields[name].label_from_instance = lambda region: region.name
         saved = self.instance.sub_activity if self.instance.sub_activity_id else None
         self.fields["sub_activity"].kept = saved
-        self.fields["sub_activity"].help_text = (
+        self.fields["sub_activity"].help_text = gettext(
             "Kode .1. = dikerjakan Provinsi (mis. jalan provinsi, didanai APBD Provinsi); "
             "kode .2. = dikerjakan Kabupaten/Kota (APBD Kab/Kota, BKP, DAK)."
         )
@@ -249,23 +255,26 @@ class ProposalForm(forms.ModelForm):
         district: Region | None = cleaned.get("district")
         village: Region | None = cleaned.get("village")
         if region and agency and agency.region_id != region.pk:
-            self.add_error("agency", "Perangkat daerah ini bukan dari kabupaten/kota yang dipilih.")
+            self.add_error("agency", gettext("Perangkat daerah ini bukan dari kabupaten/kota yang dipilih."))
         if region and district and district.parent_id != region.pk:
-            self.add_error("district", "Kecamatan ini tidak berada di kabupaten/kota yang dipilih.")
+            self.add_error("district", gettext("Kecamatan ini tidak berada di kabupaten/kota yang dipilih."))
         if village and district and village.parent_id != district.pk:
-            self.add_error("village", "Desa/kelurahan ini tidak berada di kecamatan yang dipilih.")
+            self.add_error("village", gettext("Desa/kelurahan ini tidak berada di kecamatan yang dipilih."))
         if cleaned.get("out_of_catalogue"):
             if not (cleaned.get("out_of_catalogue_reason") or "").strip():
                 self.add_error(
                     "out_of_catalogue_reason",
-                    "Jelaskan mengapa usulan ini di luar nomenklatur (sub kegiatan apa yang dibutuhkan dan mengapa).",
+                    gettext(
+                        "Jelaskan mengapa usulan ini di luar nomenklatur "
+                        "(sub kegiatan apa yang dibutuhkan dan mengapa)."
+                    ),
                 )
             # Out of catalogue means no code: a chosen sub kegiatan is dropped rather than stored beside it.
             cleaned["sub_activity"] = None
         elif not cleaned.get("sub_activity") and "sub_activity" not in self.errors:
             self.add_error(
                 "sub_activity",
-                "Pilih sub kegiatan, atau centang \u201cdi luar nomenklatur\u201d dan jelaskan alasannya.",
+                gettext("Pilih sub kegiatan, atau centang “di luar nomenklatur” dan jelaskan alasannya."),
             )
         else:
             cleaned["out_of_catalogue_reason"] = ""
@@ -273,7 +282,8 @@ class ProposalForm(forms.ModelForm):
         latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
         if (latitude is None) != (longitude is None) and not {"latitude", "longitude"} & set(self.errors):
             self.add_error(
-                "longitude" if longitude is None else "latitude", "Isi lintang dan bujur, atau kosongkan keduanya."
+                "longitude" if longitude is None else "latitude",
+                gettext("Isi lintang dan bujur, atau kosongkan keduanya."),
             )
         # Inside Indonesia (each field), and inside the kabupaten/kota's province (here, once the region is known).
         extent = province_extent(region.code) if region else None
@@ -286,12 +296,12 @@ class ProposalForm(forms.ModelForm):
 
 class FundingLineForm(forms.Form):
     scheme = KnownChoiceField(
-        label="Sumber dana",
+        label=_("Sumber dana"),
         queryset=FundingScheme.objects.all(),
-        empty_label="— pilih skema —",
-        error_messages={"required": "Pilih skema pendanaan."},
+        empty_label=_("— pilih skema —"),
+        error_messages={"required": _("Pilih skema pendanaan.")},
     )
-    amount = RupiahField(label="Pagu indikatif (Rp)", error_messages={"required": "Isi pagu (boleh 0)."})
+    amount = RupiahField(label=_("Pagu indikatif (Rp)"), error_messages={"required": _("Isi pagu (boleh 0).")})
 
 
 class BaseFundingFormSet(BaseFormSet):
@@ -319,12 +329,16 @@ class BaseFundingFormSet(BaseFormSet):
             if scheme is None:
                 continue
             if scheme.pk in seen:
-                form.add_error("scheme", f"Skema {scheme.name} sudah dipakai di baris lain; gabungkan pagunya.")
-                raise ValidationError("Setiap skema pendanaan hanya boleh satu baris.")
+                form.add_error(
+                    "scheme",
+                    gettext("Skema %(scheme)s sudah dipakai di baris lain; gabungkan pagunya.")
+                    % {"scheme": scheme.name},
+                )
+                raise ValidationError(gettext("Setiap skema pendanaan hanya boleh satu baris."))
             seen.add(scheme.pk)
             positive = positive or (amount or 0) > 0
         if not positive:
-            raise ValidationError("Isi minimal satu sumber dana dengan pagu lebih dari Rp 0.")
+            raise ValidationError(gettext("Isi minimal satu sumber dana dengan pagu lebih dari Rp 0."))
 
     def lines(self) -> list[tuple[FundingScheme, Decimal]]:
         return [
@@ -340,18 +354,18 @@ FundingFormSet = formset_factory(FundingLineForm, formset=BaseFundingFormSet, ex
 
 class ReturnForm(forms.Form):
     note = forms.CharField(
-        label="Catatan perbaikan",
+        label=_("Catatan perbaikan"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Catatan pengembalian wajib diisi."},
+        error_messages={"required": _("Catatan pengembalian wajib diisi.")},
     )
 
 
 # The actions the proposal list applies to the ticked proposals, with their button and the noun of the summary.
-BULK_ACTION_LABELS: dict[str, str] = {
-    "submit": "Ajukan ke provinsi",
-    "verify": "Verifikasi",
-    "return": "Kembalikan untuk perbaikan",
-    "carry_over": "Lanjutkan ke TA berikutnya",
+BULK_ACTION_LABELS: dict[str, StrOrPromise] = {
+    "submit": _("Ajukan ke provinsi"),
+    "verify": _("Verifikasi"),
+    "return": _("Kembalikan untuk perbaikan"),
+    "carry_over": _("Lanjutkan ke TA berikutnya"),
 }
 
 
@@ -362,11 +376,11 @@ class BulkActionForm(ReadinessFieldsForm):
     the statuses, all or nothing."""
 
     action = forms.ChoiceField(
-        label="Tindakan",
+        label=_("Tindakan"),
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={
-            "required": "Pilih tindakannya.",
-            "invalid_choice": "Tindakan itu tidak tersedia untuk semua usulan yang dipilih.",
+            "required": _("Pilih tindakannya."),
+            "invalid_choice": _("Tindakan itu tidak tersedia untuk semua usulan yang dipilih."),
         },
     )
 

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Proposal
 from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
 
-FIELD_LABELS = {
-    field.name: str(field.verbose_name) for field in Proposal._meta.get_fields() if hasattr(field, "verbose_name")
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Lazy labels (the verbose names and choices are gettext_lazy): each page shows them in its reader's language.
+FIELD_LABELS: dict[str, StrOrPromise] = {
+    field.name: field.verbose_name for field in Proposal._meta.get_fields() if hasattr(field, "verbose_name")
 }
-FIELD_LABELS["funding"] = "pendanaan"
-FIELD_LABELS["document"] = "dokumen pendukung"  # an upload or a deletion (programs.services.documents)
+FIELD_LABELS["funding"] = _("pendanaan")
+FIELD_LABELS["document"] = _("dokumen pendukung")  # an upload or a deletion (programs.services.documents)
 CHOICE_LABELS = {
     "status": dict(Proposal.Status.choices),
     "priority": {str(value): label for value, label in Proposal.Priority.choices},
@@ -32,7 +38,7 @@ STATUS_ACTIONS = {
 }
 
 
-def _display(field: str, value: Any, scheme_names: dict[str, str]) -> str:
+def _display(field: str, value: Any, scheme_names: dict[str, str]) -> StrOrPromise:
     if value is None or value == "" or value == {}:
         return "—"
     if field in CHOICE_LABELS:
@@ -44,7 +50,7 @@ def _display(field: str, value: Any, scheme_names: dict[str, str]) -> str:
     if field in MONEY_FIELDS:
         return format_rupiah(Decimal(value))
     if isinstance(value, bool):
-        return "Ya" if value else "Tidak"
+        return _("Ya") if value else _("Tidak")
     return str(value)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,9 +12,13 @@ from django.db.models import F, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region, RegionScopedQuerySet
 from rakornis.formatting import format_rupiah
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MIN_FISCAL_YEAR = 2000
 MAX_FISCAL_YEAR = 2100
@@ -37,13 +41,13 @@ def validate_amount(value: Decimal | None) -> None:
         raise ValidationError("Pagu paling banyak Rp 999.999.999.999.999.999 (18 angka).", code="amount_too_big")
 
 
-def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: StrOrPromise, **kwargs) -> models.DecimalField:
     """Whole rupiah: up to Rp 999.999.999.999.999.999 (18 digits), no fraction. Each model with one adds a check
     `amount <= MAX_AMOUNT` (`funding_line_constraints`), so that SQLite, which has no numeric precision, agrees."""
     return models.DecimalField(verbose_name, max_digits=18, decimal_places=0, validators=[validate_amount], **kwargs)
 
 
-def cell_text_field(verbose_name: str, **kwargs) -> models.TextField:
+def cell_text_field(verbose_name: StrOrPromise, **kwargs) -> models.TextField:
     """Free text that fits one spreadsheet cell (CELL_TEXT_MAX characters): the form's text box stops there too."""
     return models.TextField(
         verbose_name, max_length=CELL_TEXT_MAX, validators=[MaxLengthValidator(CELL_TEXT_MAX)], **kwargs
@@ -72,7 +76,10 @@ def amount_at_most_max(field: str = "amount") -> models.CheckConstraint:
     )
 
 
-def fiscal_year_field(verbose_name: str = "tahun anggaran") -> models.PositiveSmallIntegerField:
+FISCAL_YEAR_LABEL = _("tahun anggaran")
+
+
+def fiscal_year_field(verbose_name: StrOrPromise = FISCAL_YEAR_LABEL) -> models.PositiveSmallIntegerField:
     """A fiscal year (TA) from MIN_FISCAL_YEAR to MAX_FISCAL_YEAR; its model adds `fiscal_year_in_range()`."""
     return models.PositiveSmallIntegerField(
         verbose_name, validators=[MinValueValidator(MIN_FISCAL_YEAR), MaxValueValidator(MAX_FISCAL_YEAR)]
@@ -90,16 +97,16 @@ def fiscal_year_in_range(field: str = "fiscal_year") -> models.CheckConstraint:
 class NomenclatureDecree(models.Model):
     """The decree whose annex a complete nomenclature list was loaded from (Kepmendagri 900.1.15.5-1317/2023)."""
 
-    number = models.CharField("nomor keputusan", max_length=120)
-    date = models.DateField("tanggal keputusan")
-    source_file = models.CharField("berkas", max_length=255, blank=True)
-    row_count = models.PositiveIntegerField("jumlah kode", default=0)
-    retired_count = models.PositiveIntegerField("kode dicabut", default=0)
-    loaded_at = models.DateTimeField("dimuat", auto_now=True)
+    number = models.CharField(_("nomor keputusan"), max_length=120)
+    date = models.DateField(_("tanggal keputusan"))
+    source_file = models.CharField(_("berkas"), max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(_("jumlah kode"), default=0)
+    retired_count = models.PositiveIntegerField(_("kode dicabut"), default=0)
+    loaded_at = models.DateTimeField(_("dimuat"), auto_now=True)
 
     class Meta:
-        verbose_name = "keputusan nomenklatur"
-        verbose_name_plural = "keputusan nomenklatur"
+        verbose_name = _("keputusan nomenklatur")
+        verbose_name_plural = _("keputusan nomenklatur")
         ordering = ["-date", "-loaded_at"]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="programs_nomenclaturedecree_unique_number"),
@@ -133,17 +140,17 @@ class Nomenclature(models.Model):
     """One node of the code tree urusan > bidang urusan > program > kegiatan > sub kegiatan."""
 
     class Level(models.TextChoices):
-        AFFAIR = "urusan", "Urusan"
-        SECTOR = "bidang_urusan", "Bidang urusan"
-        PROGRAM = "program", "Program"
-        ACTIVITY = "kegiatan", "Kegiatan"
-        SUB_ACTIVITY = "sub_kegiatan", "Sub kegiatan"
+        AFFAIR = "urusan", _("Urusan")
+        SECTOR = "bidang_urusan", _("Bidang urusan")
+        PROGRAM = "program", _("Program")
+        ACTIVITY = "kegiatan", _("Kegiatan")
+        SUB_ACTIVITY = "sub_kegiatan", _("Sub kegiatan")
 
     class GovernmentLevel(models.TextChoices):
         """Digit A of U.BB.PP.A.KK.SSSS: who carries the kegiatan out."""
 
-        PROVINCE = "1", "Provinsi"
-        REGENCY = "2", "Kabupaten/Kota"
+        PROVINCE = "1", _("Provinsi")
+        REGENCY = "2", _("Kabupaten/Kota")
 
     # Depth of each level in the code, counted in dot-separated parts.
     LEVEL_PARTS = {
@@ -154,51 +161,51 @@ class Nomenclature(models.Model):
         Level.SUB_ACTIVITY: 6,
     }
 
-    code = models.CharField("kode", max_length=20)
-    level = models.CharField("tingkat", max_length=16, choices=Level.choices)
-    name = models.CharField("nomenklatur", max_length=500)
+    code = models.CharField(_("kode"), max_length=20)
+    level = models.CharField(_("tingkat"), max_length=16, choices=Level.choices)
+    name = models.CharField(_("nomenklatur"), max_length=500)
     parent = models.ForeignKey(
-        "self", verbose_name="induk", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     government_level = models.CharField(
-        "pelaksana",
+        _("pelaksana"),
         max_length=1,
         choices=GovernmentLevel.choices,
         blank=True,
-        help_text="Kosong untuk urusan, bidang urusan dan program (berlaku untuk semua tingkat pemerintahan).",
+        help_text=_("Kosong untuk urusan, bidang urusan dan program (berlaku untuk semua tingkat pemerintahan)."),
     )
-    performance = cell_text_field("kinerja", blank=True)
-    indicator = cell_text_field("indikator", blank=True)
-    unit = models.CharField("satuan", max_length=60, blank=True)
-    source_note = models.CharField("catatan sumber", max_length=200, blank=True)
+    performance = cell_text_field(_("kinerja"), blank=True)
+    indicator = cell_text_field(_("indikator"), blank=True)
+    unit = models.CharField(_("satuan"), max_length=60, blank=True)
+    source_note = models.CharField(_("catatan sumber"), max_length=200, blank=True)
     # The kabupaten/kota tree sometimes names a shared code (urusan, bidang, program) differently from the provincial
     # one: `name` is the provincial name (or the only one), `regency_name` the kabupaten/kota name where it differs.
-    regency_name = models.CharField("nomenklatur kabupaten/kota", max_length=500, blank=True)
-    is_active = models.BooleanField("berlaku", default=True)
+    regency_name = models.CharField(_("nomenklatur kabupaten/kota"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("berlaku"), default=True)
     decree = models.ForeignKey(
         NomenclatureDecree,
-        verbose_name="menurut keputusan",
+        verbose_name=_("menurut keputusan"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="codes",
-        help_text="Keputusan terakhir yang memuat kode ini; kosong untuk daftar parsial bawaan aplikasi.",
+        help_text=_("Keputusan terakhir yang memuat kode ini; kosong untuk daftar parsial bawaan aplikasi."),
     )
     retired_by = models.ForeignKey(
         NomenclatureDecree,
-        verbose_name="dicabut oleh",
+        verbose_name=_("dicabut oleh"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="retired_codes",
-        help_text="Keputusan yang tidak lagi memuat kode ini; usulan lama tetap memakainya.",
+        help_text=_("Keputusan yang tidak lagi memuat kode ini; usulan lama tetap memakainya."),
     )
 
     objects = NomenclatureQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "nomenklatur"
-        verbose_name_plural = "nomenklatur"
+        verbose_name = _("nomenklatur")
+        verbose_name_plural = _("nomenklatur")
         ordering = ["code"]
         indexes = [
             # The autocomplete: active codes of one level in code order (a code prefix and the name trigrams are
@@ -259,18 +266,18 @@ class NomenclatureMapping(models.Model):
     keep their code; the form and the importer suggest the new one."""
 
     old = models.ForeignKey(
-        Nomenclature, verbose_name="kode lama", on_delete=models.CASCADE, related_name="successor_links"
+        Nomenclature, verbose_name=_("kode lama"), on_delete=models.CASCADE, related_name="successor_links"
     )
     new = models.ForeignKey(
-        Nomenclature, verbose_name="kode baru", on_delete=models.CASCADE, related_name="predecessor_links"
+        Nomenclature, verbose_name=_("kode baru"), on_delete=models.CASCADE, related_name="predecessor_links"
     )
     decree = models.ForeignKey(
-        NomenclatureDecree, verbose_name="menurut keputusan", on_delete=models.CASCADE, related_name="mappings"
+        NomenclatureDecree, verbose_name=_("menurut keputusan"), on_delete=models.CASCADE, related_name="mappings"
     )
 
     class Meta:
-        verbose_name = "pemetaan kode nomenklatur"
-        verbose_name_plural = "pemetaan kode nomenklatur"
+        verbose_name = _("pemetaan kode nomenklatur")
+        verbose_name_plural = _("pemetaan kode nomenklatur")
         ordering = ["old__code", "new__code"]
         constraints = [
             models.UniqueConstraint(fields=["old", "new"], name="programs_nomenclaturemapping_once"),
@@ -285,21 +292,21 @@ class FundingScheme(models.Model):
     """A source of money a proposal can draw on (APBD Provinsi, BKP, DAK Fisik, ...)."""
 
     class Budget(models.TextChoices):
-        APBD = "APBD", "APBD"
-        TRANSFER = "APBD (transfer)", "APBD (transfer)"
-        APBN = "APBN", "APBN"
-        OTHER = "lainnya", "Lainnya"
+        APBD = "APBD", _("APBD")
+        TRANSFER = "APBD (transfer)", _("APBD (transfer)")
+        APBN = "APBN", _("APBN")
+        OTHER = "lainnya", _("Lainnya")
 
-    code = models.CharField("kode", max_length=20)
-    name = models.CharField("nama", max_length=120)
-    short_name = models.CharField("singkatan", max_length=40)
-    budget = models.CharField("anggaran", max_length=20, choices=Budget.choices)
-    description = cell_text_field("keterangan", blank=True)
-    order = models.PositiveSmallIntegerField("urutan", default=0)
+    code = models.CharField(_("kode"), max_length=20)
+    name = models.CharField(_("nama"), max_length=120)
+    short_name = models.CharField(_("singkatan"), max_length=40)
+    budget = models.CharField(_("anggaran"), max_length=20, choices=Budget.choices)
+    description = cell_text_field(_("keterangan"), blank=True)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
 
     class Meta:
-        verbose_name = "skema pendanaan"
-        verbose_name_plural = "skema pendanaan"
+        verbose_name = _("skema pendanaan")
+        verbose_name_plural = _("skema pendanaan")
         ordering = ["order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="programs_fundingscheme_unique_code"),
@@ -325,8 +332,8 @@ class FundingLine(models.Model):
     (meetings.DecisionFunding) or a Renja row holds (WorkPlanItemFunding). A line adds the foreign key to what it
     funds, and `funding_line_constraints(<that key>)`."""
 
-    scheme = models.ForeignKey(FundingScheme, verbose_name="skema", on_delete=models.PROTECT, related_name="+")
-    amount = money_field("pagu (Rp)")
+    scheme = models.ForeignKey(FundingScheme, verbose_name=_("skema"), on_delete=models.PROTECT, related_name="+")
+    amount = money_field(_("pagu (Rp)"))
 
     class Meta:
         abstract = True
@@ -372,27 +379,27 @@ class Proposal(models.Model):
     """One proposed sub kegiatan from a kabupaten/kota or agency for one fiscal year (usulan)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draf"
-        SUBMITTED = "submitted", "Diajukan"
-        RETURNED = "returned", "Dikembalikan"
-        VERIFIED = "verified", "Terverifikasi"
-        AGREED = "agreed", "Disepakati"
-        AGREED_WITH_CHANGES = "agreed_with_changes", "Disepakati dengan perubahan"
-        MERGED = "merged", "Digabung"
-        DEFERRED = "deferred", "Ditangguhkan"
-        REJECTED = "rejected", "Ditolak"
+        DRAFT = "draft", _("Draf")
+        SUBMITTED = "submitted", _("Diajukan")
+        RETURNED = "returned", _("Dikembalikan")
+        VERIFIED = "verified", _("Terverifikasi")
+        AGREED = "agreed", _("Disepakati")
+        AGREED_WITH_CHANGES = "agreed_with_changes", _("Disepakati dengan perubahan")
+        MERGED = "merged", _("Digabung")
+        DEFERRED = "deferred", _("Ditangguhkan")
+        REJECTED = "rejected", _("Ditolak")
 
     class Priority(models.IntegerChoices):
-        HIGH = 1, "Tinggi"
-        MEDIUM = 2, "Sedang"
-        LOW = 3, "Rendah"
+        HIGH = 1, _("Tinggi")
+        MEDIUM = 2, _("Sedang")
+        LOW = 3, _("Rendah")
 
     class Origin(models.TextChoices):
-        MUSRENBANG = "musrenbang", "Musrenbang Kab/Kota"
-        POKIR = "pokir", "Pokir DPRD"
-        RENJA = "renja", "Renja PD"
-        FORUM_PD = "forum_pd", "Forum PD"
-        OTHER = "lainnya", "Lainnya"
+        MUSRENBANG = "musrenbang", _("Musrenbang Kab/Kota")
+        POKIR = "pokir", _("Pokir DPRD")
+        RENJA = "renja", _("Renja PD")
+        FORUM_PD = "forum_pd", _("Forum PD")
+        OTHER = "lainnya", _("Lainnya")
 
     AGREED_STATUSES = (Status.AGREED, Status.AGREED_WITH_CHANGES)
     # What "pagu usulan" of a fiscal year adds: proposals sent to the province and not turned down. Not drafts (not
@@ -425,18 +432,18 @@ class Proposal(models.Model):
         "declared_documents",
     )
 
-    number = models.CharField("nomor usulan", max_length=30, editable=False)
+    number = models.CharField(_("nomor usulan"), max_length=30, editable=False)
     fiscal_year = fiscal_year_field()
     region = models.ForeignKey(
         Region,
-        verbose_name="kabupaten/kota",
+        verbose_name=_("kabupaten/kota"),
         on_delete=models.PROTECT,
         related_name="proposals",
         limit_choices_to={"level": Region.Level.REGENCY},
     )
     district = models.ForeignKey(
         Region,
-        verbose_name="kecamatan",
+        verbose_name=_("kecamatan"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -445,78 +452,80 @@ class Proposal(models.Model):
     )
     village = models.ForeignKey(
         Region,
-        verbose_name="desa/kelurahan",
+        verbose_name=_("desa/kelurahan"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"level": Region.Level.VILLAGE},
     )
-    location = models.CharField("lokasi", max_length=300, blank=True, help_text="Ruas jalan, STA, dusun, patokan.")
-    latitude = models.DecimalField("lintang", max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField("bujur", max_digits=9, decimal_places=6, null=True, blank=True)
+    location = models.CharField(
+        _("lokasi"), max_length=300, blank=True, help_text=_("Ruas jalan, STA, dusun, patokan.")
+    )
+    latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
     agency = models.ForeignKey(
-        Agency, verbose_name="perangkat daerah pengusul", on_delete=models.PROTECT, related_name="proposals"
+        Agency, verbose_name=_("perangkat daerah pengusul"), on_delete=models.PROTECT, related_name="proposals"
     )
     sub_activity = models.ForeignKey(
         Nomenclature,
-        verbose_name="sub kegiatan",
+        verbose_name=_("sub kegiatan"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="proposals",
         limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
     )
-    out_of_catalogue = models.BooleanField("di luar nomenklatur", default=False)
-    out_of_catalogue_reason = cell_text_field("alasan di luar nomenklatur", blank=True)
-    name = models.CharField("nama usulan", max_length=500)
-    volume = models.DecimalField("volume", max_digits=14, decimal_places=2)
-    unit = models.CharField("satuan", max_length=30)
-    output_indicator = models.CharField("indikator keluaran", max_length=500, blank=True)
-    priority = models.PositiveSmallIntegerField("prioritas", choices=Priority.choices, default=Priority.MEDIUM)
-    origin = models.CharField("sumber usulan", max_length=16, choices=Origin.choices, default=Origin.MUSRENBANG)
-    status = models.CharField("status", max_length=24, choices=Status.choices, default=Status.DRAFT)
+    out_of_catalogue = models.BooleanField(_("di luar nomenklatur"), default=False)
+    out_of_catalogue_reason = cell_text_field(_("alasan di luar nomenklatur"), blank=True)
+    name = models.CharField(_("nama usulan"), max_length=500)
+    volume = models.DecimalField(_("volume"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("satuan"), max_length=30)
+    output_indicator = models.CharField(_("indikator keluaran"), max_length=500, blank=True)
+    priority = models.PositiveSmallIntegerField(_("prioritas"), choices=Priority.choices, default=Priority.MEDIUM)
+    origin = models.CharField(_("sumber usulan"), max_length=16, choices=Origin.choices, default=Origin.MUSRENBANG)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.DRAFT)
     forward_volume = models.DecimalField(
-        "prakiraan maju volume", max_digits=14, decimal_places=2, null=True, blank=True
+        _("prakiraan maju volume"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    forward_amount = money_field("prakiraan maju pagu", null=True, blank=True)
+    forward_amount = money_field(_("prakiraan maju pagu"), null=True, blank=True)
     carried_over_from = models.ForeignKey(
         "self",
-        verbose_name="lanjutan dari",
+        verbose_name=_("lanjutan dari"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="carried_over_to",
     )
-    notes = cell_text_field("keterangan", blank=True)
+    notes = cell_text_field(_("keterangan"), blank=True)
     # The supporting documents the proposer says exist (the workbook's `Data Dukung Tersedia`, or the form): the
     # codes of ProposalDocument.Kind, in its order (`document_kinds`). A statement, not a file: the verifier still
     # ticks the readiness criteria, and the pages show which of these have no uploaded document yet.
-    declared_documents = models.JSONField("data dukung dinyatakan ada", default=list, blank=True)
+    declared_documents = models.JSONField(_("data dukung dinyatakan ada"), default=list, blank=True)
     # The sum of the funding lines, written by the services in the same transaction as the lines (never by a form),
     # so that the list sorts by it from an index instead of summing every proposal's lines.
-    total_amount = models.DecimalField("total pagu", max_digits=20, decimal_places=0, default=0, editable=False)
-    version = models.PositiveIntegerField("versi", default=1, editable=False)
+    total_amount = models.DecimalField(_("total pagu"), max_digits=20, decimal_places=0, default=0, editable=False)
+    version = models.PositiveIntegerField(_("versi"), default=1, editable=False)
     # The one-time token of the form that created it: a second POST of the same form finds this proposal.
     creation_token = models.CharField(  # noqa: DJ001 (NULL, not "", so that many proposals can have none)
-        "token formulir", max_length=64, null=True, blank=True, editable=False
+        _("token formulir"), max_length=64, null=True, blank=True, editable=False
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="dibuat oleh",
+        verbose_name=_("dibuat oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("dibuat", auto_now_add=True)
-    updated_at = models.DateTimeField("diubah", auto_now=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
     objects = ProposalQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "usulan"
-        verbose_name_plural = "usulan"
+        verbose_name = _("usulan")
+        verbose_name_plural = _("usulan")
         ordering = ["-fiscal_year", "number"]
         indexes = [
             models.Index(fields=["fiscal_year", "region", "status"], name="programs_proposal_year_region"),
@@ -620,13 +629,13 @@ class ProposalNumberCounter(models.Model):
 
     fiscal_year = fiscal_year_field()
     region = models.ForeignKey(
-        Region, verbose_name="kabupaten/kota", on_delete=models.CASCADE, related_name="+", db_index=False
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    last_number = models.PositiveIntegerField("nomor terakhir", default=0)
+    last_number = models.PositiveIntegerField(_("nomor terakhir"), default=0)
 
     class Meta:
-        verbose_name = "penghitung nomor usulan"
-        verbose_name_plural = "penghitung nomor usulan"
+        verbose_name = _("penghitung nomor usulan")
+        verbose_name_plural = _("penghitung nomor usulan")
         constraints = [
             models.UniqueConstraint(fields=["fiscal_year", "region"], name="programs_proposalnumbercounter_one"),
         ]
@@ -639,12 +648,12 @@ class ProposalFunding(FundingLine):
     """One (scheme, amount) line of a proposal; a proposal may draw on several schemes."""
 
     proposal = models.ForeignKey(
-        Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="funding_lines"
+        Proposal, verbose_name=_("usulan"), on_delete=models.CASCADE, related_name="funding_lines"
     )
 
     class Meta:
-        verbose_name = "pendanaan usulan"
-        verbose_name_plural = "pendanaan usulan"
+        verbose_name = _("pendanaan usulan")
+        verbose_name_plural = _("pendanaan usulan")
         ordering = ["proposal", "scheme__order"]
         constraints = funding_line_constraints("proposal")
 
@@ -679,32 +688,32 @@ class ProposalSummary(models.Model):
 
     fiscal_year = fiscal_year_field()
     region = models.ForeignKey(
-        Region, verbose_name="kabupaten/kota", on_delete=models.CASCADE, related_name="+", db_index=False
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     agency = models.ForeignKey(
-        Agency, verbose_name="perangkat daerah pengusul", on_delete=models.CASCADE, related_name="+", db_index=False
+        Agency, verbose_name=_("perangkat daerah pengusul"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    status = models.CharField("status", max_length=24, choices=Proposal.Status.choices)
+    status = models.CharField(_("status"), max_length=24, choices=Proposal.Status.choices)
     scheme = models.ForeignKey(
         FundingScheme,
-        verbose_name="skema",
+        verbose_name=_("skema"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
     )
-    proposal_count = models.IntegerField("jumlah usulan", default=0)
+    proposal_count = models.IntegerField(_("jumlah usulan"), default=0)
     # Sums of many 18-digit amounts: room for 10 digits more than one amount (money_field) has.
-    proposed_amount = models.DecimalField("pagu usulan", max_digits=28, decimal_places=0, default=0)
-    agreed_count = models.IntegerField("jumlah disepakati", default=0)
-    agreed_amount = models.DecimalField("pagu disepakati", max_digits=28, decimal_places=0, default=0)
+    proposed_amount = models.DecimalField(_("pagu usulan"), max_digits=28, decimal_places=0, default=0)
+    agreed_count = models.IntegerField(_("jumlah disepakati"), default=0)
+    agreed_amount = models.DecimalField(_("pagu disepakati"), max_digits=28, decimal_places=0, default=0)
 
     objects = ProposalSummaryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "ringkasan usulan"
-        verbose_name_plural = "ringkasan usulan"
+        verbose_name = _("ringkasan usulan")
+        verbose_name_plural = _("ringkasan usulan")
         indexes = [
             models.Index(fields=["fiscal_year", "region", "agency"], name="programs_proposalsummary_key"),
         ]
@@ -734,22 +743,22 @@ class WorkPlan(models.Model):
     """An agency's Renja for one fiscal year; draft until finalised, then locked."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draf"
-        FINAL = "final", "Final (terkunci)"
+        DRAFT = "draft", _("Draf")
+        FINAL = "final", _("Final (terkunci)")
 
     agency = models.ForeignKey(
-        Agency, verbose_name="perangkat daerah", on_delete=models.PROTECT, related_name="work_plans"
+        Agency, verbose_name=_("perangkat daerah"), on_delete=models.PROTECT, related_name="work_plans"
     )
     fiscal_year = fiscal_year_field()
-    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.DRAFT)
-    finalised_at = models.DateTimeField("difinalkan", null=True, blank=True)
-    synced_at = models.DateTimeField("sinkron terakhir", null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    finalised_at = models.DateTimeField(_("difinalkan"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("sinkron terakhir"), null=True, blank=True)
 
     objects = WorkPlanQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Renja PD"
-        verbose_name_plural = "Renja PD"
+        verbose_name = _("Renja PD")
+        verbose_name_plural = _("Renja PD")
         ordering = ["-fiscal_year", "agency__short_name"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "fiscal_year"], name="programs_workplan_one_per_agency_year"),
@@ -771,27 +780,29 @@ class WorkPlan(models.Model):
 class WorkPlanItem(models.Model):
     """One sub kegiatan row of a Renja for one kabupaten/kota, traceable to the proposals it came from."""
 
-    work_plan = models.ForeignKey(WorkPlan, verbose_name="Renja", on_delete=models.CASCADE, related_name="items")
+    work_plan = models.ForeignKey(WorkPlan, verbose_name=_("Renja"), on_delete=models.CASCADE, related_name="items")
     sub_activity = models.ForeignKey(
         Nomenclature,
-        verbose_name="sub kegiatan",
+        verbose_name=_("sub kegiatan"),
         on_delete=models.PROTECT,
         related_name="work_plan_items",
         limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
     )
-    region = models.ForeignKey(Region, verbose_name="kabupaten/kota", on_delete=models.PROTECT, related_name="+")
-    location = cell_text_field("lokasi", blank=True)
-    target = models.CharField("target", max_length=300, blank=True, help_text="Volume per satuan, mis. 12,5 km; 3 unit")
-    forward_target = models.CharField("prakiraan maju target", max_length=300, blank=True)
-    forward_amount = money_field("prakiraan maju pagu", default=0)
-    notes = cell_text_field("keterangan", blank=True)
+    region = models.ForeignKey(Region, verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+")
+    location = cell_text_field(_("lokasi"), blank=True)
+    target = models.CharField(
+        _("target"), max_length=300, blank=True, help_text=_("Volume per satuan, mis. 12,5 km; 3 unit")
+    )
+    forward_target = models.CharField(_("prakiraan maju target"), max_length=300, blank=True)
+    forward_amount = money_field(_("prakiraan maju pagu"), default=0)
+    notes = cell_text_field(_("keterangan"), blank=True)
     source_proposals = models.ManyToManyField(
-        Proposal, verbose_name="usulan sumber", related_name="work_plan_items", blank=True
+        Proposal, verbose_name=_("usulan sumber"), related_name="work_plan_items", blank=True
     )
 
     class Meta:
-        verbose_name = "baris Renja"
-        verbose_name_plural = "baris Renja"
+        verbose_name = _("baris Renja")
+        verbose_name_plural = _("baris Renja")
         ordering = ["work_plan", "sub_activity__code", "region__code"]
         constraints = [
             models.UniqueConstraint(
@@ -810,12 +821,12 @@ class WorkPlanItem(models.Model):
 
 class WorkPlanItemFunding(FundingLine):
     item = models.ForeignKey(
-        WorkPlanItem, verbose_name="baris Renja", on_delete=models.CASCADE, related_name="funding_lines"
+        WorkPlanItem, verbose_name=_("baris Renja"), on_delete=models.CASCADE, related_name="funding_lines"
     )
 
     class Meta:
-        verbose_name = "pendanaan baris Renja"
-        verbose_name_plural = "pendanaan baris Renja"
+        verbose_name = _("pendanaan baris Renja")
+        verbose_name_plural = _("pendanaan baris Renja")
         ordering = ["item", "scheme__order"]
         constraints = funding_line_constraints("item")
 
@@ -833,22 +844,22 @@ class Indicator(models.Model):
     """An outcome indicator (RTLH units handled, slum hectares handled, % households with safe sanitation)."""
 
     class Direction(models.TextChoices):
-        UP = "naik", "Naik (makin tinggi makin baik)"
-        DOWN = "turun", "Turun (makin rendah makin baik)"
+        UP = "naik", _("Naik (makin tinggi makin baik)")
+        DOWN = "turun", _("Turun (makin rendah makin baik)")
 
     class Counting(models.TextChoices):
-        CUMULATIVE = "kumulatif", "Kumulatif (capaian sampai akhir tahun)"
-        ANNUAL = "tahunan", "Tahunan (capaian tahun itu saja)"
+        CUMULATIVE = "kumulatif", _("Kumulatif (capaian sampai akhir tahun)")
+        ANNUAL = "tahunan", _("Tahunan (capaian tahun itu saja)")
 
-    code = models.CharField("kode", max_length=30)
-    name = models.CharField("nama indikator", max_length=300)
-    unit = models.CharField("satuan", max_length=30)
-    direction = models.CharField("arah", max_length=5, choices=Direction.choices, default=Direction.UP)
-    counting = models.CharField("cara hitung", max_length=9, choices=Counting.choices, default=Counting.CUMULATIVE)
-    definition = models.TextField("definisi operasional", max_length=2000, blank=True)
+    code = models.CharField(_("kode"), max_length=30)
+    name = models.CharField(_("nama indikator"), max_length=300)
+    unit = models.CharField(_("satuan"), max_length=30)
+    direction = models.CharField(_("arah"), max_length=5, choices=Direction.choices, default=Direction.UP)
+    counting = models.CharField(_("cara hitung"), max_length=9, choices=Counting.choices, default=Counting.CUMULATIVE)
+    definition = models.TextField(_("definisi operasional"), max_length=2000, blank=True)
     sector = models.ForeignKey(
         Nomenclature,
-        verbose_name="bidang urusan",
+        verbose_name=_("bidang urusan"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -857,7 +868,7 @@ class Indicator(models.Model):
     )
     sub_activities = models.ManyToManyField(
         Nomenclature,
-        verbose_name="sub kegiatan pendukung",
+        verbose_name=_("sub kegiatan pendukung"),
         through="IndicatorSubActivity",
         related_name="supported_indicators",
         blank=True,
@@ -866,8 +877,8 @@ class Indicator(models.Model):
     objects = IndicatorQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "indikator kinerja"
-        verbose_name_plural = "indikator kinerja"
+        verbose_name = _("indikator kinerja")
+        verbose_name_plural = _("indikator kinerja")
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="programs_indicator_unique_code"),
@@ -889,19 +900,19 @@ class IndicatorSubActivity(models.Model):
     """A sub kegiatan that contributes to an indicator (agreed at a Rakortekrenbang desk, matching the Renstra)."""
 
     indicator = models.ForeignKey(
-        Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="sub_activity_links"
+        Indicator, verbose_name=_("indikator"), on_delete=models.CASCADE, related_name="sub_activity_links"
     )
     sub_activity = models.ForeignKey(
         Nomenclature,
-        verbose_name="sub kegiatan",
+        verbose_name=_("sub kegiatan"),
         on_delete=models.PROTECT,
         related_name="indicator_links",
         limit_choices_to={"level": Nomenclature.Level.SUB_ACTIVITY},
     )
 
     class Meta:
-        verbose_name = "sub kegiatan pendukung indikator"
-        verbose_name_plural = "sub kegiatan pendukung indikator"
+        verbose_name = _("sub kegiatan pendukung indikator")
+        verbose_name_plural = _("sub kegiatan pendukung indikator")
         ordering = ["indicator", "sub_activity__code"]
         constraints = [
             models.UniqueConstraint(
@@ -916,13 +927,13 @@ class IndicatorSubActivity(models.Model):
 class IndicatorSource(models.Model):
     """Where a figure comes from: a document (RPJMD, SK Penetapan Kawasan Kumuh, a report), its number and date."""
 
-    document = models.CharField("dokumen", max_length=300)
-    number = models.CharField("nomor", max_length=100, blank=True, help_text="Nomor SK/Perda/surat, bila ada.")
-    date = models.DateField("tanggal")
+    document = models.CharField(_("dokumen"), max_length=300)
+    number = models.CharField(_("nomor"), max_length=100, blank=True, help_text=_("Nomor SK/Perda/surat, bila ada."))
+    date = models.DateField(_("tanggal"))
 
     class Meta:
-        verbose_name = "sumber data indikator"
-        verbose_name_plural = "sumber data indikator"
+        verbose_name = _("sumber data indikator")
+        verbose_name_plural = _("sumber data indikator")
         ordering = ["-date", "document"]
         constraints = [
             models.UniqueConstraint(fields=["document", "number", "date"], name="programs_indicatorsource_unique"),
@@ -942,16 +953,16 @@ class IndicatorDenominator(models.Model):
     Penetapan Kawasan Kumuh. One per region; a new SK replaces it (the audit trail keeps the old figure)."""
 
     indicator = models.ForeignKey(
-        Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="denominators"
+        Indicator, verbose_name=_("indikator"), on_delete=models.CASCADE, related_name="denominators"
     )
-    region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField("penyebut", **INDICATOR_VALUE_DIGITS)
-    label = models.CharField("keterangan", max_length=200, help_text="Mis. \u201cRTLH terdata\u201d.")
-    source = models.ForeignKey(IndicatorSource, verbose_name="sumber", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("penyebut"), **INDICATOR_VALUE_DIGITS)
+    label = models.CharField(_("keterangan"), max_length=200, help_text=_("Mis. “RTLH terdata”."))
+    source = models.ForeignKey(IndicatorSource, verbose_name=_("sumber"), on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        verbose_name = "penyebut indikator"
-        verbose_name_plural = "penyebut indikator"
+        verbose_name = _("penyebut indikator")
+        verbose_name_plural = _("penyebut indikator")
         ordering = ["indicator", "region__code"]
         constraints = [
             models.UniqueConstraint(
@@ -979,30 +990,37 @@ class IndicatorTarget(models.Model):
     with the source it was taken from."""
 
     class Figure(models.TextChoices):
-        BASELINE = "baseline", "Baseline"
-        TARGET = "target", "Target"
-        REALISATION = "realisation", "Realisasi"
+        BASELINE = "baseline", _("Baseline")
+        TARGET = "target", _("Target")
+        REALISATION = "realisation", _("Realisasi")
 
-    indicator = models.ForeignKey(Indicator, verbose_name="indikator", on_delete=models.CASCADE, related_name="targets")
-    region = models.ForeignKey(Region, verbose_name="wilayah", on_delete=models.PROTECT, related_name="+")
-    year = fiscal_year_field("tahun")
-    baseline = models.DecimalField("baseline", null=True, blank=True, **INDICATOR_VALUE_DIGITS)
-    target = models.DecimalField("target", null=True, blank=True, **INDICATOR_VALUE_DIGITS)
-    realisation = models.DecimalField("realisasi", null=True, blank=True, **INDICATOR_VALUE_DIGITS)
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indikator"), on_delete=models.CASCADE, related_name="targets"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="+")
+    year = fiscal_year_field(_("tahun"))
+    baseline = models.DecimalField(_("baseline"), null=True, blank=True, **INDICATOR_VALUE_DIGITS)
+    target = models.DecimalField(_("target"), null=True, blank=True, **INDICATOR_VALUE_DIGITS)
+    realisation = models.DecimalField(_("realisasi"), null=True, blank=True, **INDICATOR_VALUE_DIGITS)
     baseline_source = models.ForeignKey(
         IndicatorSource,
-        verbose_name="sumber baseline",
+        verbose_name=_("sumber baseline"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     target_source = models.ForeignKey(
-        IndicatorSource, verbose_name="sumber target", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        IndicatorSource,
+        verbose_name=_("sumber target"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     realisation_source = models.ForeignKey(
         IndicatorSource,
-        verbose_name="sumber realisasi",
+        verbose_name=_("sumber realisasi"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -1012,8 +1030,8 @@ class IndicatorTarget(models.Model):
     objects = IndicatorTargetQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "target indikator"
-        verbose_name_plural = "target indikator"
+        verbose_name = _("target indikator")
+        verbose_name_plural = _("target indikator")
         ordering = ["indicator", "region__code", "year"]
         constraints = [
             models.UniqueConstraint(
@@ -1040,46 +1058,46 @@ class ExcelJob(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PROPOSAL_EXPORT = "proposal_export", "Ekspor usulan"
-        WORKPLAN_EXPORT = "workplan_export", "Ekspor Renja"
-        PROPOSAL_IMPORT = "proposal_import", "Impor usulan"
-        MEETING_MINUTES = "meeting_minutes", "Berita Acara lengkap"
-        MEETING_ANNEX = "meeting_annex", "Lampiran Berita Acara"
+        PROPOSAL_EXPORT = "proposal_export", _("Ekspor usulan")
+        WORKPLAN_EXPORT = "workplan_export", _("Ekspor Renja")
+        PROPOSAL_IMPORT = "proposal_import", _("Impor usulan")
+        MEETING_MINUTES = "meeting_minutes", _("Berita Acara lengkap")
+        MEETING_ANNEX = "meeting_annex", _("Lampiran Berita Acara")
         # Reading and checking an uploaded workbook for its preview: never in the web request (issue 8).
-        PROPOSAL_PREVIEW = "proposal_preview", "Pemeriksaan berkas impor"
+        PROPOSAL_PREVIEW = "proposal_preview", _("Pemeriksaan berkas impor")
         # The check of an uploaded workbook of indicator figures (the `indicators` app), for its preview.
-        INDICATOR_PREVIEW = "indicator_preview", "Pemeriksaan berkas indikator"
+        INDICATOR_PREVIEW = "indicator_preview", _("Pemeriksaan berkas indikator")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Menunggu"
-        RUNNING = "running", "Berjalan"
-        DONE = "done", "Selesai"
-        FAILED = "failed", "Gagal"
+        QUEUED = "queued", _("Menunggu")
+        RUNNING = "running", _("Berjalan")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
 
-    kind = models.CharField("jenis", max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="pengguna", on_delete=models.CASCADE, related_name="excel_jobs"
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="excel_jobs"
     )
-    params = models.JSONField("parameter", default=dict, blank=True)
-    status = models.CharField("status", max_length=8, choices=Status.choices, default=Status.QUEUED)
-    rows_done = models.PositiveIntegerField("baris selesai", default=0)
-    rows_total = models.PositiveIntegerField("jumlah baris", default=0)
-    file = models.FileField("berkas", upload_to="jobs/", blank=True)
-    filename = models.CharField("nama berkas", max_length=200, blank=True)
-    summary = models.TextField("hasil", blank=True)
-    error = models.TextField("kesalahan", blank=True)
-    created_at = models.DateTimeField("dibuat", auto_now_add=True)
-    finished_at = models.DateTimeField("selesai", null=True, blank=True)
+    params = models.JSONField(_("parameter"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(_("baris selesai"), default=0)
+    rows_total = models.PositiveIntegerField(_("jumlah baris"), default=0)
+    file = models.FileField(_("berkas"), upload_to="jobs/", blank=True)
+    filename = models.CharField(_("nama berkas"), max_length=200, blank=True)
+    summary = models.TextField(_("hasil"), blank=True)
+    error = models.TextField(_("kesalahan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     # The lease: a running job's worker stamps `heartbeat_at` every few seconds; a job whose stamp is older than
     # JOB_LEASE_SECONDS lost its worker (killed, machine gone) and is retried once or failed (programs.jobs).
-    heartbeat_at = models.DateTimeField("tanda hidup terakhir", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("percobaan", default=0)
+    heartbeat_at = models.DateTimeField(_("tanda hidup terakhir"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
     # What a preview job found (errors, warnings, the rows shown), for the preview page; JSON, not the parse result.
-    outcome = models.JSONField("hasil pemeriksaan", default=dict, blank=True)
+    outcome = models.JSONField(_("hasil pemeriksaan"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "pekerjaan Excel"
-        verbose_name_plural = "pekerjaan Excel"
+        verbose_name = _("pekerjaan Excel")
+        verbose_name_plural = _("pekerjaan Excel")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -1123,33 +1141,33 @@ class ProposalDocument(models.Model):
     public URL; it is served by `programs.document_views.document_download` to whoever sees the proposal."""
 
     class Kind(models.TextChoices):
-        DED = "ded", "DED (gambar rencana)"
-        RAB = "rab", "RAB"
-        SITE_PHOTO = "foto_0", "Foto lokasi 0 %"
-        LAND_STATUS = "status_lahan", "Status lahan"
-        ENVIRONMENTAL = "lingkungan", "Dokumen lingkungan"
-        COVER_LETTER = "surat_usulan", "Surat usulan"
-        OTHER = "lainnya", "Lainnya"
+        DED = "ded", _("DED (gambar rencana)")
+        RAB = "rab", _("RAB")
+        SITE_PHOTO = "foto_0", _("Foto lokasi 0 %")
+        LAND_STATUS = "status_lahan", _("Status lahan")
+        ENVIRONMENTAL = "lingkungan", _("Dokumen lingkungan")
+        COVER_LETTER = "surat_usulan", _("Surat usulan")
+        OTHER = "lainnya", _("Lainnya")
 
-    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField("jenis dokumen", max_length=16, choices=Kind.choices)
-    description = models.CharField("keterangan", max_length=200, blank=True)
-    file = models.FileField("berkas", upload_to=document_upload_to, max_length=200)
-    original_name = models.CharField("nama berkas asli", max_length=200)
-    content_type = models.CharField("tipe isi", max_length=100)
-    size = models.PositiveIntegerField("ukuran (byte)")
+    proposal = models.ForeignKey(Proposal, verbose_name=_("usulan"), on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("jenis dokumen"), max_length=16, choices=Kind.choices)
+    description = models.CharField(_("keterangan"), max_length=200, blank=True)
+    file = models.FileField(_("berkas"), upload_to=document_upload_to, max_length=200)
+    original_name = models.CharField(_("nama berkas asli"), max_length=200)
+    content_type = models.CharField(_("tipe isi"), max_length=100)
+    size = models.PositiveIntegerField(_("ukuran (byte)"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="diunggah oleh",
+        verbose_name=_("diunggah oleh"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("diunggah", auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "dokumen pendukung"
-        verbose_name_plural = "dokumen pendukung"
+        verbose_name = _("dokumen pendukung")
+        verbose_name_plural = _("dokumen pendukung")
         ordering = ["proposal", "kind", "uploaded_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -1181,14 +1199,14 @@ class ReadinessCriterion(models.Model):
     """One item of the verifier's readiness checklist (*kriteria kesiapan*), kept in the admin: inactive ones are
     no longer asked but stay on the verifications that recorded them."""
 
-    name = models.CharField("kriteria", max_length=200)
-    description = models.TextField("penjelasan", max_length=2000, blank=True)
-    active = models.BooleanField("aktif", default=True)
-    order = models.PositiveSmallIntegerField("urutan", default=0)
+    name = models.CharField(_("kriteria"), max_length=200)
+    description = models.TextField(_("penjelasan"), max_length=2000, blank=True)
+    active = models.BooleanField(_("aktif"), default=True)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
 
     class Meta:
-        verbose_name = "kriteria kesiapan"
-        verbose_name_plural = "kriteria kesiapan"
+        verbose_name = _("kriteria kesiapan")
+        verbose_name_plural = _("kriteria kesiapan")
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["name"], name="programs_readinesscriterion_unique_name"),
@@ -1204,23 +1222,23 @@ class ProposalCheck(models.Model):
     per criterion whether it was met (`ProposalCheckItem`)."""
 
     class Outcome(models.TextChoices):
-        VERIFIED = "verified", "Diverifikasi"
-        RETURNED = "returned", "Dikembalikan"
+        VERIFIED = "verified", _("Diverifikasi")
+        RETURNED = "returned", _("Dikembalikan")
 
-    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="checks")
-    outcome = models.CharField("hasil", max_length=10, choices=Outcome.choices)
-    note = models.TextField("catatan", max_length=CELL_TEXT_MAX, blank=True)
+    proposal = models.ForeignKey(Proposal, verbose_name=_("usulan"), on_delete=models.CASCADE, related_name="checks")
+    outcome = models.CharField(_("hasil"), max_length=10, choices=Outcome.choices)
+    note = models.TextField(_("catatan"), max_length=CELL_TEXT_MAX, blank=True)
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="oleh", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("oleh"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    checked_at = models.DateTimeField("waktu")
+    checked_at = models.DateTimeField(_("waktu"))
     criteria = models.ManyToManyField(
-        ReadinessCriterion, verbose_name="kriteria", through="ProposalCheckItem", related_name="+"
+        ReadinessCriterion, verbose_name=_("kriteria"), through="ProposalCheckItem", related_name="+"
     )
 
     class Meta:
-        verbose_name = "pemeriksaan kesiapan"
-        verbose_name_plural = "pemeriksaan kesiapan"
+        verbose_name = _("pemeriksaan kesiapan")
+        verbose_name_plural = _("pemeriksaan kesiapan")
         ordering = ["proposal", "-checked_at", "-pk"]
 
     def __str__(self) -> str:
@@ -1229,16 +1247,16 @@ class ProposalCheck(models.Model):
 
 class ProposalCheckItem(models.Model):
     proposal_check = models.ForeignKey(
-        ProposalCheck, verbose_name="pemeriksaan", on_delete=models.CASCADE, related_name="items"
+        ProposalCheck, verbose_name=_("pemeriksaan"), on_delete=models.CASCADE, related_name="items"
     )
     criterion = models.ForeignKey(
-        ReadinessCriterion, verbose_name="kriteria", on_delete=models.PROTECT, related_name="check_items"
+        ReadinessCriterion, verbose_name=_("kriteria"), on_delete=models.PROTECT, related_name="check_items"
     )
-    met = models.BooleanField("terpenuhi")
+    met = models.BooleanField(_("terpenuhi"))
 
     class Meta:
-        verbose_name = "butir pemeriksaan kesiapan"
-        verbose_name_plural = "butir pemeriksaan kesiapan"
+        verbose_name = _("butir pemeriksaan kesiapan")
+        verbose_name_plural = _("butir pemeriksaan kesiapan")
         ordering = ["proposal_check", "criterion__order", "criterion"]
         constraints = [
             models.UniqueConstraint(fields=["proposal_check", "criterion"], name="programs_proposalcheckitem_once"),
@@ -1255,16 +1273,16 @@ class ProposalComment(models.Model):
 
     MAX_LENGTH = 4000
 
-    proposal = models.ForeignKey(Proposal, verbose_name="usulan", on_delete=models.CASCADE, related_name="comments")
+    proposal = models.ForeignKey(Proposal, verbose_name=_("usulan"), on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="penulis", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("penulis"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    text = models.TextField("komentar", max_length=MAX_LENGTH)
-    created_at = models.DateTimeField("waktu", auto_now_add=True)
+    text = models.TextField(_("komentar"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "komentar usulan"
-        verbose_name_plural = "komentar usulan"
+        verbose_name = _("komentar usulan")
+        verbose_name_plural = _("komentar usulan")
         ordering = ["proposal", "created_at", "pk"]
         indexes = [models.Index(fields=["proposal", "created_at"], name="programs_comment_thread")]
         constraints = [
@@ -1295,41 +1313,41 @@ class Notification(models.Model):
     A bulk event over many proposals leaves one summarised row per recipient (`count` > 1, no proposal)."""
 
     class Kind(models.TextChoices):
-        SUBMITTED = "submitted", "Usulan diajukan"
-        RETURNED = "returned", "Usulan dikembalikan"
-        VERIFIED = "verified", "Usulan diverifikasi"
-        DECIDED = "decided", "Kesepakatan rapat"
-        COMMENTED = "commented", "Komentar baru"
-        CARRIED_OVER = "carried_over", "Usulan dilanjutkan"
+        SUBMITTED = "submitted", _("Usulan diajukan")
+        RETURNED = "returned", _("Usulan dikembalikan")
+        VERIFIED = "verified", _("Usulan diverifikasi")
+        DECIDED = "decided", _("Kesepakatan rapat")
+        COMMENTED = "commented", _("Komentar baru")
+        CARRIED_OVER = "carried_over", _("Usulan dilanjutkan")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="penerima", on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, verbose_name=_("penerima"), on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField("jenis", max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
     proposal = models.ForeignKey(
-        Proposal, verbose_name="usulan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Proposal, verbose_name=_("usulan"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     meeting = models.ForeignKey(
-        "meetings.Meeting", verbose_name="rapat", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "meetings.Meeting", verbose_name=_("rapat"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="oleh",
+        verbose_name=_("oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    count = models.PositiveIntegerField("jumlah usulan", default=1)
-    text = models.TextField("isi", max_length=2000)
-    created_at = models.DateTimeField("waktu", auto_now_add=True)
-    read_at = models.DateTimeField("dibaca", null=True, blank=True)
+    count = models.PositiveIntegerField(_("jumlah usulan"), default=1)
+    text = models.TextField(_("isi"), max_length=2000)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+    read_at = models.DateTimeField(_("dibaca"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "notifikasi"
-        verbose_name_plural = "notifikasi"
+        verbose_name = _("notifikasi")
+        verbose_name_plural = _("notifikasi")
         ordering = ["-created_at", "-pk"]
         indexes = [
             # The notifications page: a user's newest first.
@@ -1363,17 +1381,17 @@ class NotificationPreference(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="pengguna",
+        verbose_name=_("pengguna"),
         on_delete=models.CASCADE,
         related_name="notification_preferences",
     )
-    kind = models.CharField("jenis", max_length=16, choices=Notification.Kind.choices)
-    in_app = models.BooleanField("di aplikasi", default=True)
-    email = models.BooleanField("email", default=True)
+    kind = models.CharField(_("jenis"), max_length=16, choices=Notification.Kind.choices)
+    in_app = models.BooleanField(_("di aplikasi"), default=True)
+    email = models.BooleanField(_("email"), default=True)
 
     class Meta:
-        verbose_name = "pengaturan notifikasi"
-        verbose_name_plural = "pengaturan notifikasi"
+        verbose_name = _("pengaturan notifikasi")
+        verbose_name_plural = _("pengaturan notifikasi")
         ordering = ["user", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="programs_notificationpreference_once"),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from programs.comment_forms import NotificationPreferencesForm
@@ -69,7 +70,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     form = NotificationPreferencesForm(data, initial_choices=preferences_of(request.user))
     if request.method == "POST" and form.is_valid():
         preferences_save(user=request.user, choices=form.choices())
-        messages.success(request, "Pengaturan notifikasi disimpan.")
+        messages.success(request, gettext("Pengaturan notifikasi disimpan."))
         return redirect("notifications:notification-preferences")
     context = {
         "form": form,

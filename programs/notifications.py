@@ -43,6 +43,7 @@ from django.utils.text import Truncator
 
 from programs.models import Notification, NotificationPreference, Proposal, ProposalComment
 from rakornis import policy
+from rakornis.i18n import official_text
 from rakornis.types import Actor, person
 
 logger = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ def _queue_emails(kind: str, mails: list[tuple[int, str, str]]) -> None:
     )
     messages = [[addresses[user_id], text, path] for user_id, text, path in mails if user_id in addresses]
     if messages:
-        subject = f"Rakornis: {Kind(kind).label}"
+        subject = f"Rakornis: {official_text(Kind(kind).label)}"
         transaction.on_commit(lambda: notification_emails_send.enqueue(subject=subject, messages=messages))
 
 

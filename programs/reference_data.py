@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from programs.models import FundingScheme, Nomenclature, NomenclatureDecree, NomenclatureMapping
+from rakornis.i18n import official_text
 from rakornis.loading import LoadResult, ReferenceDataError, clean_text, read_csv
 
 # Header cells are folded to lower case with every run of other characters as one `_` ("Nama Kabupaten/Kota" ->
@@ -37,9 +38,9 @@ NOMENCLATURE_COLUMNS = {
 }
 NOMENCLATURE_REQUIRED = ("code", "level", "name")
 MAPPING_COLUMNS = {"kode_lama": "old", "kode_baru": "new"}
-LEVEL_ALIASES = {clean_text(label).lower().replace(" ", "_"): value for value, label in Nomenclature.Level.choices} | {
-    value: value for value in Nomenclature.Level.values
-}
+LEVEL_ALIASES = {
+    clean_text(official_text(label)).lower().replace(" ", "_"): value for value, label in Nomenclature.Level.choices
+} | {value: value for value in Nomenclature.Level.values}
 # The decree annex writes the supporting program once, as X.XX.01...; SIPD spreads it into every bidang urusan.
 SUPPORTING_PREFIX = "X.XX."
 # A sub kegiatan of Permendagri 90/2019 before Kepmendagri 050-5889/2021: a two-digit last segment.

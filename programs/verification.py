@@ -4,7 +4,7 @@ supporting documents and of its verification: read here once (named selectors), 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
@@ -13,6 +13,9 @@ from programs.models import Proposal, ProposalCheck, ProposalCheckItem, Proposal
 from programs.services.documents import size_label
 from rakornis import policy
 from rakornis.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def document_rows(proposal: Proposal, user: Any) -> list[dict[str, Any]]:
@@ -43,7 +46,7 @@ def declared_document_rows(proposal: Proposal, rows: list[dict[str, Any]]) -> li
     ]
 
 
-def document_kinds_present(proposal: Proposal) -> list[str]:
+def document_kinds_present(proposal: Proposal) -> list[StrOrPromise]:
     """The labels of the document types the proposal has, in the order of `ProposalDocument.Kind`."""
     present = set(proposal.documents.values_list("kind", flat=True))
     return [label for value, label in ProposalDocument.Kind.choices if value in present]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
@@ -57,6 +59,9 @@ BULK_CARRY_OVER_LIMIT = 500
 CREATION_TOKEN = "creation_token"
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ProposalListView(LoginRequiredMixin, ListView):
     template_name = "programs/proposal_list.html"
@@ -84,7 +89,10 @@ class ProposalListView(LoginRequiredMixin, ListView):
         rows = self._page_rows(queryset, page.number, page_size)
         if not rows and page.number > 1:
             # Beyond the last row of a list whose count stopped at its bound: only reading the page tells.
-            messages.warning(self.request, f"Halaman {page.number} kosong. Ditampilkan halaman pertama.")
+            messages.warning(
+                self.request,
+                gettext("Halaman %(number)s kosong. Ditampilkan halaman pertama.") % {"number": page.number},
+            )
             page = paginator.page(1)
             rows = self._page_rows(queryset, 1, page_size)
         page.object_list = rows[:page_size]
@@ -241,7 +249,11 @@ class ProposalCreateView(ProposalFormMixin, FormView):
         return context
 
     def _already_saved(self, proposal: Proposal) -> HttpResponse:
-        messages.info(self.request, f"Formulir ini sudah disimpan sebagai usulan {proposal.number}; tidak dibuat lagi.")
+        messages.info(
+            self.request,
+            gettext("Formulir ini sudah disimpan sebagai usulan %(number)s; tidak dibuat lagi.")
+            % {"number": proposal.number},
+        )
         return redirect(proposal)
 
     def save(self, form: ProposalForm, formset) -> HttpResponse:
@@ -260,7 +272,9 @@ class ProposalCreateView(ProposalFormMixin, FormView):
             if earlier is None:
                 raise
             return self._already_saved(earlier)
-        messages.success(self.request, f"Usulan {proposal.number} tersimpan sebagai draf.")
+        messages.success(
+            self.request, gettext("Usulan %(number)s tersimpan sebagai draf.") % {"number": proposal.number}
+        )
         _warn_overlaps(self.request, proposal)
         return redirect(proposal)
 
@@ -273,8 +287,11 @@ class ProposalUpdateView(ProposalFormMixin, FormView):
         if not self.proposal.is_editable:
             messages.warning(
                 request,
-                f"Usulan berstatus {self.proposal.get_status_display()} tidak dapat diubah; "
-                "hanya usulan Draf atau Dikembalikan yang dapat diubah.",
+                gettext(
+                    "Usulan berstatus %(status)s tidak dapat diubah; hanya usulan Draf atau "
+                    "Dikembalikan yang dapat diubah."
+                )
+                % {"status": self.proposal.get_status_display()},
             )
             return redirect(self.proposal)
         return super().dispatch(request, *args, **kwargs)
@@ -294,7 +311,7 @@ class ProposalUpdateView(ProposalFormMixin, FormView):
         except services.TransitionError as exc:
             messages.error(self.request, str(exc))
             return redirect(self.proposal)
-        messages.success(self.request, f"Perubahan usulan {proposal.number} tersimpan.")
+        messages.success(self.request, gettext("Perubahan usulan %(number)s tersimpan.") % {"number": proposal.number})
         _warn_overlaps(self.request, proposal)
         return redirect(proposal)
 
@@ -319,8 +336,12 @@ def _warn_overlaps(request: HttpRequest, proposal: Proposal) -> None:
     if numbers:
         messages.warning(
             request,
-            f"Kemungkinan tumpang tindih dengan {', '.join(numbers)}: tahun, kabupaten/kota dan sub kegiatan sama, "
-            "nama atau lokasi sama. Usulan tetap tersimpan; periksa di halaman usulan.",
+            gettext(
+                "Kemungkinan tumpang tindih dengan %(numbers)s: tahun, kabupaten/kota dan sub "
+                "kegiatan sama, nama atau lokasi sama. Usulan tetap tersimpan; periksa di "
+                "halaman usulan."
+            )
+            % {"numbers": ", ".join(numbers)},
         )
 
 
@@ -407,24 +428,27 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
 # Workflow actions ---------------------------------------------------------------------------------------------------
 
 
-def _run(request: HttpRequest, proposal: Proposal, func, success: str, **kwargs) -> HttpResponse:
+def _run(request: HttpRequest, proposal: Proposal, func, success: StrOrPromise, **kwargs) -> HttpResponse:
     try:
         result = func(proposal=proposal, user=request.user, **kwargs)
     except services.TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(proposal)
-    messages.success(request, success.format(number=proposal.number, result=result))
+    values: dict[str, object] = {"number": proposal.number}
+    if isinstance(result, Proposal):  # a carried-over copy
+        values |= {"year": result.fiscal_year, "copy": result.number}
+    messages.success(request, str(success) % values)
     return redirect(result if isinstance(result, Proposal) else proposal)
 
 
 # The events a proposal's page applies with one click (the URL names the action): the service that applies each,
-# and its message ({number}: the proposal's; {result}: what the service returns). A return asks for a note.
+# and its message (%(number)s: the proposal's; %(year)s and %(copy)s: a carried-over copy's). A return asks for a note.
 ONE_CLICK_EVENTS = {
-    Action.SUBMIT: (services.proposal_submit, "Usulan {number} diajukan ke provinsi untuk diverifikasi."),
-    Action.WITHDRAW: (services.proposal_withdraw, "Usulan {number} ditarik kembali menjadi draf."),
+    Action.SUBMIT: (services.proposal_submit, _("Usulan %(number)s diajukan ke provinsi untuk diverifikasi.")),
+    Action.WITHDRAW: (services.proposal_withdraw, _("Usulan %(number)s ditarik kembali menjadi draf.")),
     Action.CARRY_OVER: (
         services.proposal_carry_over,
-        "Usulan {number} dilanjutkan ke TA {result.fiscal_year} sebagai draf {result.number}.",
+        _("Usulan %(number)s dilanjutkan ke TA %(year)s sebagai draf %(copy)s."),
     ),
 }
 
@@ -445,13 +469,13 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_user(request.user, pk, Action.RETURN)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
+        messages.error(request, gettext("Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."))
         return redirect(proposal)
     return _run(
         request,
         proposal,
         services.proposal_return,
-        "Usulan {number} dikembalikan ke operator untuk diperbaiki.",
+        gettext("Usulan %(number)s dikembalikan ke operator untuk diperbaiki."),
         note=form.cleaned_data["note"],
     )
 
@@ -480,17 +504,20 @@ def proposal_carry_over_bulk(request: HttpRequest) -> HttpResponse:
         if len(proposals) != len(ids):
             raise Http404("Usulan tidak ditemukan.")
     if not proposals:
-        messages.warning(request, "Tidak ada usulan ditangguhkan yang dipilih.")
+        messages.warning(request, gettext("Tidak ada usulan ditangguhkan yang dipilih."))
         return HttpResponseRedirect(back)
     if len(proposals) > BULK_CARRY_OVER_LIMIT:
-        messages.error(request, f"Paling banyak {BULK_CARRY_OVER_LIMIT} usulan sekaligus; persempit filter.")
+        messages.error(
+            request,
+            gettext("Paling banyak %(limit)s usulan sekaligus; persempit filter.") % {"limit": BULK_CARRY_OVER_LIMIT},
+        )
         return HttpResponseRedirect(back)
     if not all(may_on_proposal(user, Action.CARRY_OVER, proposal) for proposal in proposals):
         raise PermissionDenied("Sebagian usulan berada di luar wilayah yang boleh Anda lanjutkan.")
     try:
         copies = services.proposal_carry_over_many(proposals=proposals, user=user)
     except services.TransitionError as exc:
-        messages.error(request, f"Tidak ada usulan yang dilanjutkan. {exc}")
+        messages.error(request, gettext("Tidak ada usulan yang dilanjutkan. %(exc)s") % {"exc": exc})
         return HttpResponseRedirect(back)
     messages.success(
         request,
@@ -558,10 +585,10 @@ def proposal_bulk(request: HttpRequest) -> HttpResponse:
     try:
         ids = list(dict.fromkeys(int(pk) for pk in request.POST.getlist("ids")))
     except ValueError:
-        messages.error(request, "Pilihan usulan tidak valid; muat ulang daftar dan pilih lagi.")
+        messages.error(request, gettext("Pilihan usulan tidak valid; muat ulang daftar dan pilih lagi."))
         return HttpResponseRedirect(back)
     if not ids:
-        messages.warning(request, "Belum ada usulan yang dicentang.")
+        messages.warning(request, gettext("Belum ada usulan yang dicentang."))
         return HttpResponseRedirect(back)
     if len(ids) > BULK_LIMIT:
         message = f"Paling banyak {BULK_LIMIT} usulan sekaligus; {len(ids)} dicentang. Tidak ada yang diproses."

@@ -12,10 +12,17 @@ draft` (withdrawn by the operator) and `submitted -> returned -> submitted` (ret
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import StaffRole
 from programs.models import Proposal
 from rakornis.actions import Action
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Status = Proposal.Status
 Role = StaffRole.Role
@@ -42,14 +49,14 @@ class Transition:
     sources: frozenset[str]
     targets: frozenset[str]
     roles: frozenset[str]
-    verb: str  # how the refusal says it: "Usulan berstatus Draf tidak dapat <verb>."
+    verb: StrOrPromise  # how the refusal says it: "Usulan berstatus Draf tidak dapat <verb>."
 
     @property
     def moves(self) -> bool:
         return bool(self.targets)
 
 
-def _t(event: Event, sources: set[str], targets: set[str], roles: set[str], verb: str) -> Transition:
+def _t(event: Event, sources: set[str], targets: set[str], roles: set[str], verb: StrOrPromise) -> Transition:
     return Transition(event, frozenset(sources), frozenset(targets), frozenset(roles), verb)
 
 
@@ -57,15 +64,15 @@ TRANSITIONS: dict[Event, Transition] = {
     t.event: t
     for t in (
         _t(Event.CREATE, set(), {Status.DRAFT}, {Role.OPERATOR}, "dibuat"),
-        _t(Event.EDIT, set(EDITABLE_STATUSES), set(), {Role.OPERATOR}, "diubah"),
-        _t(Event.SUBMIT, set(EDITABLE_STATUSES), {Status.SUBMITTED}, {Role.OPERATOR}, "diajukan"),
-        _t(Event.WITHDRAW, {Status.SUBMITTED}, {Status.DRAFT}, {Role.OPERATOR}, "ditarik ke draf"),
-        _t(Event.RETURN, {Status.SUBMITTED}, {Status.RETURNED}, {Role.VERIFIER}, "dikembalikan"),
-        _t(Event.VERIFY, {Status.SUBMITTED}, {Status.VERIFIED}, {Role.VERIFIER}, "diverifikasi"),
-        _t(Event.DECIDE, {Status.VERIFIED}, set(DECIDED_STATUSES), {Role.SECRETARY}, "diputuskan"),
+        _t(Event.EDIT, set(EDITABLE_STATUSES), set(), {Role.OPERATOR}, _("diubah")),
+        _t(Event.SUBMIT, set(EDITABLE_STATUSES), {Status.SUBMITTED}, {Role.OPERATOR}, _("diajukan")),
+        _t(Event.WITHDRAW, {Status.SUBMITTED}, {Status.DRAFT}, {Role.OPERATOR}, _("ditarik ke draf")),
+        _t(Event.RETURN, {Status.SUBMITTED}, {Status.RETURNED}, {Role.VERIFIER}, _("dikembalikan")),
+        _t(Event.VERIFY, {Status.SUBMITTED}, {Status.VERIFIED}, {Role.VERIFIER}, _("diverifikasi")),
+        _t(Event.DECIDE, {Status.VERIFIED}, set(DECIDED_STATUSES), {Role.SECRETARY}, _("diputuskan")),
         # A decision recorded at a meeting that is still open may be corrected there; the status follows.
-        _t(Event.CORRECT_DECISION, set(DECIDED_STATUSES), set(DECIDED_STATUSES), {Role.SECRETARY}, "dikoreksi"),
-        _t(Event.CARRY_OVER, {Status.DEFERRED}, set(), {Role.OPERATOR, Role.PLANNER}, "dilanjutkan"),
+        _t(Event.CORRECT_DECISION, set(DECIDED_STATUSES), set(DECIDED_STATUSES), {Role.SECRETARY}, _("dikoreksi")),
+        _t(Event.CARRY_OVER, {Status.DEFERRED}, set(), {Role.OPERATOR, Role.PLANNER}, _("dilanjutkan")),
     )
 }
 
@@ -88,10 +95,15 @@ def check(event: Event, status: str | None, target: str | None = None) -> str | 
     """The status the proposal will have after `event` (None when it does not move), or TransitionError."""
     transition = TRANSITIONS[event]
     if not allows(event, status, target):
-        label = Status(status).label if status else "baru"
+        label = Status(status).label if status else gettext("baru")
         if status is not None and status in transition.sources and target is not None:
-            raise TransitionError(f"Usulan berstatus {label} tidak dapat menjadi {Status(target).label}.")
-        raise TransitionError(f"Usulan berstatus {label} tidak dapat {transition.verb}.")
+            raise TransitionError(
+                gettext("Usulan berstatus %(status)s tidak dapat menjadi %(target)s.")
+                % {"status": label, "target": Status(target).label}
+            )
+        raise TransitionError(
+            gettext("Usulan berstatus %(status)s tidak dapat %(verb)s.") % {"status": label, "verb": transition.verb}
+        )
     if not transition.moves:
         return None
     if target is not None:

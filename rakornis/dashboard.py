@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext, gettext_noop
@@ -27,6 +27,9 @@ from agencies.models import Region
 from indicators.selectors import IndicatorGap, indicator_gaps
 from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx.columns import ordered_schemes
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ZERO = Decimal(0)
 WORKPLAN_LIMIT = 50  # a panel, not the Renja list (which has its own page)
@@ -88,7 +91,7 @@ class SchemeRow:
 @dataclass
 class Dashboard:
     year: int
-    by_status: list[tuple[str, str, int]]  # (value, label, count) in the workflow's order
+    by_status: list[tuple[str, StrOrPromise, int]]  # (value, label, count) in the workflow's order
     funnel: list[tuple[str, str, int]]  # (key, label, count)
     regions: list[RegionRow]
     schemes: list[SchemeRow]

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from meetings.models import Meeting
@@ -186,8 +187,11 @@ def fiscal_year_switch(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_KEY, None)
         messages.warning(
             request,
-            f"Tahun anggaran harus antara {MIN_FISCAL_YEAR} dan {MAX_FISCAL_YEAR}; "
-            f"tahun perencanaan kembali ke TA {default_year()}.",
+            gettext(
+                "Tahun anggaran harus antara %(min_fiscal_year)s dan %(max_fiscal_year)s; tahun "
+                "perencanaan kembali ke TA %(default_year)s."
+            )
+            % {"min_fiscal_year": MIN_FISCAL_YEAR, "max_fiscal_year": MAX_FISCAL_YEAR, "default_year": default_year()},
         )
     else:
         request.session[SESSION_KEY] = year

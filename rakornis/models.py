@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -18,41 +19,41 @@ class AuditEntry(models.Model):
     """
 
     class Action(models.TextChoices):
-        CREATED = "created", "Dibuat"
-        CHANGED = "changed", "Diubah"
-        DELETED = "deleted", "Dihapus"
-        SUBMITTED = "submitted", "Diajukan"
-        WITHDRAWN = "withdrawn", "Ditarik ke draf"
-        RETURNED = "returned", "Dikembalikan untuk perbaikan"
-        VERIFIED = "verified", "Diverifikasi"
-        DECIDED = "decided", "Diputuskan dalam rapat"
-        CARRIED_OVER = "carried_over", "Dilanjutkan ke tahun berikutnya"
-        CLOSED = "closed", "Rapat ditutup"
-        IMPORTED = "imported", "Diimpor"
-        SYNCED = "synced", "Disinkronkan ke Renja"
+        CREATED = "created", _("Dibuat")
+        CHANGED = "changed", _("Diubah")
+        DELETED = "deleted", _("Dihapus")
+        SUBMITTED = "submitted", _("Diajukan")
+        WITHDRAWN = "withdrawn", _("Ditarik ke draf")
+        RETURNED = "returned", _("Dikembalikan untuk perbaikan")
+        VERIFIED = "verified", _("Diverifikasi")
+        DECIDED = "decided", _("Diputuskan dalam rapat")
+        CARRIED_OVER = "carried_over", _("Dilanjutkan ke tahun berikutnya")
+        CLOSED = "closed", _("Rapat ditutup")
+        IMPORTED = "imported", _("Diimpor")
+        SYNCED = "synced", _("Disinkronkan ke Renja")
 
-    content_type = models.ForeignKey(ContentType, verbose_name="jenis data", on_delete=models.CASCADE)
-    object_id = models.CharField("ID data", max_length=40)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("jenis data"), on_delete=models.CASCADE)
+    object_id = models.CharField(_("ID data"), max_length=40)
     target = GenericForeignKey("content_type", "object_id")
-    object_repr = models.CharField("data", max_length=300)
-    action = models.CharField("tindakan", max_length=20, choices=Action.choices)
+    object_repr = models.CharField(_("data"), max_length=300)
+    action = models.CharField(_("tindakan"), max_length=20, choices=Action.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="oleh",
+        verbose_name=_("oleh"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_entries",
     )
-    at = models.DateTimeField("waktu", auto_now_add=True, db_index=True)
-    changes = models.JSONField("perubahan", default=dict, blank=True, help_text="{kolom: [lama, baru]}")
-    note = models.TextField("catatan", blank=True)
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    changes = models.JSONField(_("perubahan"), default=dict, blank=True, help_text=_("{kolom: [lama, baru]}"))
+    note = models.TextField(_("catatan"), blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "jejak audit"
-        verbose_name_plural = "jejak audit"
+        verbose_name = _("jejak audit")
+        verbose_name_plural = _("jejak audit")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["content_type", "object_id"], name="rakornis_audit_object")]
 

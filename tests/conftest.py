@@ -3,6 +3,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from agencies.models import Agency, StaffRole
 from rakornis import fiscal_year
@@ -31,6 +32,14 @@ def _planning_year_2027(monkeypatch):
     """The factories make TA 2027 proposals and meetings; the suite plans TA 2027 whatever day it runs on, so that a
     page showing the planning year by default shows them (tests/test_fiscal_year.py checks the real clock)."""
     monkeypatch.setattr(fiscal_year, "today", lambda: date(2026, 11, 29))
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A test whose requests chose English leaves the thread in English (LocaleMiddleware activates a language and
+    nothing deactivates it): the next test starts in the default language, as a new request or a worker does."""
+    yield
+    translation.deactivate()
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -23,6 +23,7 @@ from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import blank_zero, stamp, text
 from programs.xlsx.render import PAPER_A4, Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
+from rakornis.i18n import official_text
 from workplans.lines import format_volume
 from workplans.selectors import (
     LEVEL_LINE,
@@ -374,7 +375,7 @@ def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> lis
         Column("No", Kind.COUNT, 5, align="center"),
         Column("Kode", width=8),
         Column("Kabupaten/Kota", width=26),
-        *(Column(label, Kind.COUNT, 12) for _, label in status_choices),
+        *(Column(official_text(label), Kind.COUNT, 12) for _, label in status_choices),
         Column("Jumlah", Kind.COUNT, 10),
     ]
 

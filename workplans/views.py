@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import DetailView, ListView
 
@@ -44,6 +45,7 @@ from programs.models import (
 )
 from rakornis import fiscal_year, policy
 from rakornis.formatting import format_rupiah
+from rakornis.i18n import official_view
 from rakornis.policy import Action
 from rakornis.subqueries import count_subquery, total_subquery
 from workplans.exports import recap_workbook, stakeholder_workbook, work_plan_workbook
@@ -175,7 +177,7 @@ def workplan_create(request: HttpRequest) -> HttpResponse:
     form = WorkPlanCreateForm(request.POST, user=request.user)
     if not form.is_valid():
         errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
-        messages.error(request, f"Renja tidak dibuat: {errors}")
+        messages.error(request, gettext("Renja tidak dibuat: %(errors)s") % {"errors": errors})
         return redirect("workplans:workplan-list")
     work_plan, created = work_plan_get_or_create(
         agency=form.cleaned_data["agency"], fiscal_year=form.cleaned_data["fiscal_year"], user=request.user
@@ -183,10 +185,13 @@ def workplan_create(request: HttpRequest) -> HttpResponse:
     if created:
         messages.success(
             request,
-            f"{work_plan} dibuat sebagai draf; isi barisnya dari kesepakatan rapat lewat pratinjau sinkronisasi.",
+            gettext(
+                "%(work_plan)s dibuat sebagai draf; isi barisnya dari kesepakatan rapat lewat pratinjau sinkronisasi."
+            )
+            % {"work_plan": work_plan},
         )
     else:
-        messages.info(request, f"{work_plan} sudah ada.")
+        messages.info(request, gettext("%(work_plan)s sudah ada.") % {"work_plan": work_plan})
     return redirect("workplans:workplan-detail", pk=work_plan.pk)
 
 
@@ -266,6 +271,7 @@ def workplan_kegiatan(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @require_safe
 @login_required
+@official_view
 def workplan_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The Renja in the official form (Permendagri 86/2017), landscape on A4 or, with `?kertas=f4`, F4, every line
     (up to PRINT_LINE_LIMIT; above it the Excel, which the worker writes in the background, holds the table)."""
@@ -351,10 +357,15 @@ def workplan_sync(request: HttpRequest, pk: int) -> HttpResponse:
         if plan.has_changes:
             messages.success(
                 request,
-                f"{work_plan} disinkronkan: {plan.summary()}; total pagu {format_rupiah(plan.total_after)}.",
+                gettext("%(work_plan)s disinkronkan: %(summary)s; total pagu %(amount)s.")
+                % {"work_plan": work_plan, "summary": plan.summary(), "amount": format_rupiah(plan.total_after)},
             )
         else:
-            messages.info(request, f"{work_plan} sudah sesuai kesepakatan rapat; tidak ada perubahan.")
+            messages.info(
+                request,
+                gettext("%(work_plan)s sudah sesuai kesepakatan rapat; tidak ada perubahan.")
+                % {"work_plan": work_plan},
+            )
         if plan.skipped:
             messages.warning(
                 request,
@@ -385,7 +396,11 @@ def workplan_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     except WorkPlanLocked as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{work_plan} difinalkan dan kini terkunci: sinkronisasi dan perubahan ditolak.")
+        messages.success(
+            request,
+            gettext("%(work_plan)s difinalkan dan kini terkunci: sinkronisasi dan perubahan ditolak.")
+            % {"work_plan": work_plan},
+        )
     return redirect(reverse("workplans:workplan-detail", args=[work_plan.pk]))
 
 
@@ -394,6 +409,7 @@ def workplan_finalise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
+@official_view
 def recap_export(request: HttpRequest) -> HttpResponse:
     """Agreed amounts by kabupaten/kota x scheme and counts by status, over the user's scope (a few rows only)."""
     raw = request.GET.get("year", "").strip()
@@ -407,6 +423,7 @@ def recap_export(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
+@official_view
 def workplan_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The Renja table of a work plan the user may see (404 otherwise); a big one goes to the background worker."""
     work_plan = policy.get_work_plan_for_user(request.user, pk)

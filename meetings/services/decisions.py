@@ -25,6 +25,7 @@ from programs.services import ProposalMove, proposal_decide, proposal_move_bulk
 from programs.summary import summary_apply, summary_snapshot
 from programs.workflow import Event
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff, snapshot
+from rakornis.i18n import official_text
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
 
@@ -194,6 +195,12 @@ def _funding_text(funding: dict[FundingScheme, Decimal]) -> dict[str, str]:
     return {scheme.code: audit_value(amount) for scheme, amount in ordered}
 
 
+def _decided_note(decision: Decision, meeting: Meeting, reason: str) -> str:
+    """The proposal's audit note for a decision, stored in Indonesian whatever the secretary reads."""
+    outcome = official_text(Decision.Outcome(decision.outcome).label)
+    return f"{outcome} dalam {meeting}" + (f": {reason}" if reason else "")
+
+
 def decision_record(
     *,
     meeting: Meeting,
@@ -288,7 +295,7 @@ def decision_record_item(
     proposal_changes: dict[str, list[Any]] = {}
     if old_funding != new_funding or created:
         proposal_changes["agreed_funding"] = [old_funding or None, new_funding or None]
-    note = f"{decision.get_outcome_display()} dalam {meeting}" + (f": {reason}" if reason else "")
+    note = _decided_note(decision, meeting, reason)
     proposal_decide(
         proposal=proposal,
         user=user,
@@ -380,7 +387,7 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
                 user=user, obj=decision, action=AuditEntry.Action.CREATED, changes=changes, note=f"Rapat: {meeting}"
             )
         )
-        note = f"{decision.get_outcome_display()} dalam {meeting}" + (f": {result.reason}" if result.reason else "")
+        note = _decided_note(decision, meeting, result.reason)
         moves.append(
             ProposalMove(
                 result.proposal,

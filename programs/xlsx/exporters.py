@@ -19,6 +19,7 @@ from programs.models import FundingScheme, Proposal, ProposalDocument, ProposalF
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import stamp, text
 from programs.xlsx.render import SheetSpec, render_workbook, write_workbook
+from rakornis.i18n import official_text
 
 # Rows fetched per query while streaming; the funding lines of each chunk come in one more query.
 CHUNK_SIZE = 2000
@@ -56,9 +57,9 @@ def proposal_export_rows(proposals: QuerySet[Proposal], schemes: Sequence[Fundin
     fields = cols.interchange_fields(schemes)
     scheme_ids = {scheme.pk: scheme.code for scheme in schemes}
     scheme_codes = [f.key.removeprefix(cols.SCHEME_PREFIX) for f in fields if f.key.startswith(cols.SCHEME_PREFIX)]
-    statuses = dict(Proposal.Status.choices)
-    priorities = dict(Proposal.Priority.choices)
-    origins = dict(Proposal.Origin.choices)
+    statuses = {value: official_text(label) for value, label in Proposal.Status.choices}
+    priorities = {value: official_text(label) for value, label in Proposal.Priority.choices}
+    origins = {value: official_text(label) for value, label in Proposal.Origin.choices}
     if not proposals.ordered:
         proposals = proposals.order_by("fiscal_year", "region__code", "number")
     rows = proposals.values_list(*PROPOSAL_VALUES, named=True).iterator(chunk_size=CHUNK_SIZE)

@@ -10,13 +10,14 @@ from agencies.models import Agency, Region
 from programs.models import FundingScheme, Nomenclature, Proposal
 from programs.xlsx import columns as cols
 from programs.xlsx.render import Column, ListValidation, SheetSpec, render_workbook
+from rakornis.i18n import official_text
 from rakornis.policy import regencies_for
 
 REFERENCE_SHEET = "Referensi"
 # Rows of the Usulan sheet that carry the drop-downs.
 TEMPLATE_ROWS = 2000
 
-GOVERNMENT_LEVELS = dict(Nomenclature.GovernmentLevel.choices)
+GOVERNMENT_LEVELS = {value: official_text(label) for value, label in Nomenclature.GovernmentLevel.choices}
 
 
 def _blocks(blocks: list[list[list[Any]]], widths: list[int]) -> Iterator[list[Any]]:
@@ -52,7 +53,7 @@ def proposal_template_workbook(*, user) -> bytes:
     )
     schemes = cols.ordered_schemes(FundingScheme.objects.all())
     regency_names = {region.code: region.name for region in regencies}
-    level_labels = dict(Region.Level.choices)
+    level_labels = {value: official_text(label) for value, label in Region.Level.choices}
 
     blocks = [
         [[region.code, region.name] for region in regencies],
@@ -100,8 +101,8 @@ def proposal_template_workbook(*, user) -> bytes:
     position = {field.key: index for index, field in enumerate(fields)}
     validations = [
         ListValidation(position[cols.UNIT.key], cols.COMMON_UNITS, strict=False, message="Pilih atau ketik satuan."),
-        ListValidation(position[cols.PRIORITY.key], [label for _, label in Proposal.Priority.choices]),
-        ListValidation(position[cols.ORIGIN.key], [label for _, label in Proposal.Origin.choices]),
+        ListValidation(position[cols.PRIORITY.key], [official_text(label) for _, label in Proposal.Priority.choices]),
+        ListValidation(position[cols.ORIGIN.key], [official_text(label) for _, label in Proposal.Origin.choices]),
         ListValidation(position[cols.OUT_OF_CATALOGUE.key], [cols.YES_LABEL, cols.NO_LABEL]),
         # A cell may name several kinds (`DED; RAB`), which a drop-down cannot pick: the list is a suggestion.
         ListValidation(

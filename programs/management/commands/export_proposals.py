@@ -10,11 +10,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from agencies.models import Region
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal
 from programs.xlsx.exporters import proposal_export_workbook
+from rakornis.i18n import official_text
 
 
 def _status(text: str) -> str:
     for value, label in Proposal.Status.choices:
-        if text.strip().casefold() in (value, label.casefold()):
+        if text.strip().casefold() in (value, official_text(label).casefold()):
             return value
     choices = ", ".join(Proposal.Status.values)
     raise CommandError(f"Status {text!r} tidak dikenal; pilih salah satu: {choices}")

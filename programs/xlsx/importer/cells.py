@@ -8,11 +8,17 @@ same rules and messages as the forms; its `NumberError` is a cell error like `Ce
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal, ProposalDocument, document_kinds
 from programs.xlsx import columns as cols
+from rakornis.i18n import official_text
 from rakornis.numbers import NumberError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django_stubs_ext import StrOrPromise
 
 _ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,8 +102,8 @@ def parse_yes_no(value: Any) -> bool:
     raise CellError(f"isi {cols.YES_LABEL} atau {cols.NO_LABEL} (bukan {clean_line(value)!r})")
 
 
-def _choice_lookup(choices: list[tuple[Any, str]], extra: dict[str, Any]) -> dict[str, Any]:
-    lookup = {casefold_key(str(label)): value for value, label in choices}
+def _choice_lookup(choices: Sequence[tuple[Any, StrOrPromise]], extra: dict[str, Any]) -> dict[str, Any]:
+    lookup = {casefold_key(official_text(label)): value for value, label in choices}
     lookup |= {casefold_key(str(value)): value for value, _ in choices}
     lookup |= extra
     return lookup
@@ -105,7 +111,7 @@ def _choice_lookup(choices: list[tuple[Any, str]], extra: dict[str, Any]) -> dic
 
 PRIORITIES = _choice_lookup(
     Proposal.Priority.choices,
-    {f"{value} - {label}".casefold(): value for value, label in Proposal.Priority.choices}
+    {f"{value} - {official_text(label)}".casefold(): value for value, label in Proposal.Priority.choices}
     | {"prioritas 1": 1, "prioritas 2": 2, "prioritas 3": 3},
 )
 ORIGINS = _choice_lookup(
@@ -132,7 +138,7 @@ def parse_origin(value: Any) -> str:
         return Proposal.Origin.MUSRENBANG
     choice = ORIGINS.get(casefold_key(text))
     if choice is None:
-        labels = ", ".join(label for _, label in Proposal.Origin.choices)
+        labels = ", ".join(official_text(label) for _, label in Proposal.Origin.choices)
         raise CellError(f"{text!r} bukan sumber usulan yang dikenal; isi salah satu dari: {labels}")
     return choice
 
@@ -162,7 +168,7 @@ def _document_key(text: str) -> str:
 def _document_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for code, label in ProposalDocument.Kind.choices:
-        full = str(label)  # the application's own label, e.g. `DED (gambar rencana)`
+        full = official_text(label)  # the application's own label, e.g. `DED (gambar rencana)`, in any language
         for text in (code, cols.DOCUMENT_NAMES[code], full, re.sub(r"\s*\([^()]*\)$", "", full)):
             lookup.setdefault(_document_key(text), code)
     return lookup
