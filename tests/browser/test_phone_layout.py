@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import Decision
+from meetings.models import Decision, Desk
+from programs.models import Indicator, IndicatorSubActivity, IndicatorTarget
 from tests.browser.conftest import screenshot
 from tests.factories import (
     AttendanceFactory,
@@ -21,6 +22,8 @@ from tests.factories import (
     DecisionFundingFactory,
     FundingSchemeFactory,
     MeetingFactory,
+    province,
+    sub_activity,
     verified_proposal,
 )
 
@@ -76,6 +79,15 @@ def test_pages_fit_a_phone(phone, live_server, meeting, secretary, pupr_kalsel):
     secretary.first_name, secretary.last_name = "Nurul", "Hidayah Rahmawati Kusumaningrum"
     secretary.save()
     closed = MeetingFactory(organiser=pupr_kalsel, closed_at=timezone.now(), closed_by=secretary)
+    # A desk whose indicator has a target: its gap table (Wilayah, Tahun, Target, Realisasi, Selisih) made the page
+    # 420 px wide before it scrolled inside its card.
+    house = sub_activity("1.04.02.2.01.0014", "Rehabilitasi Rumah Tidak Layak Huni")
+    desk = Desk.objects.create(meeting=meeting, name="Desk Perkim", sector=house.parent.parent.parent)
+    rtlh = Indicator.objects.create(code="RTLH", name="RTLH tertangani", unit="unit", sector=desk.sector)
+    IndicatorSubActivity.objects.create(indicator=rtlh, sub_activity=house)
+    IndicatorTarget.objects.create(
+        indicator=rtlh, region=province(), year=2027, target=Decimal(237973), realisation=Decimal(2804)
+    )
     pages = {
         "home": reverse("home"),
         "proposal-list": reverse("programs:proposal-list"),
@@ -83,6 +95,7 @@ def test_pages_fit_a_phone(phone, live_server, meeting, secretary, pupr_kalsel):
         "meeting-detail": reverse("meetings:meeting-detail", args=[meeting.pk]),
         "meeting-minutes": reverse("meetings:meeting-minutes", args=[meeting.pk]),
         "closed-meeting": reverse("meetings:meeting-detail", args=[closed.pk]),  # "Ditutup ... oleh <name>"
+        "desk": reverse("meetings:desk-detail", args=[meeting.pk, desk.pk]),
     }
     wide = {}
     for name, url in pages.items():
