@@ -294,7 +294,7 @@ def test_the_import_page_and_its_preview_in_english(client, operator_banjar, ban
     url = reverse("programs:proposal-import")
     shows(client.get(url).text, "Import proposals from Excel", "Check file", "Download template (.xlsx)")
     good = client.post(url, {"file": SimpleUploadedFile("usulan.xlsx", usulan_xlsx([row]))}, follow=True).text
-    shows(good, "new proposals", "unchanged", "Save 1 proposals", "What changed", "New")
+    shows(good, "new proposals", "unchanged", "Save 1 proposal", "What changed", "New")
     assert ">usulan baru<" not in good and "Peningkatan Jalan Martapura" in good
     bad = usulan_xlsx([{**row, "Kode Sub Kegiatan": "1.03.10.2.01.9999"}])
     text = client.post(url, {"file": SimpleUploadedFile("usulan.xlsx", bad)}, follow=True).text
