@@ -152,6 +152,8 @@ def test_the_dashboard_in_english(client, verifier, banjar, pupr_banjar):
     # The funnel's stages (rakornis/dashboard.py) and the charts' series names, taken from the column headings.
     shows(text, "All proposals", "Submitted to the province", "Passed verification")
     assert 'data-series="proposed">Proposed amount<' in text
+    # The axis abbreviations: Indonesian "M" (miliar) is an English "B"; "jt" (juta) an "M".
+    assert 'data-unit-billion="B"' in text and 'data-unit-million="M"' in text
     for indonesian in ("Dasbor TA 2027", ">Pagu usulan<", ">Tahap<", ">Semua usulan<", ">Diajukan ke provinsi<"):
         assert indonesian not in text, indonesian
 
@@ -160,7 +162,7 @@ def test_the_dashboard_stays_indonesian_by_default(client, verifier, banjar, pup
     funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.SUBMITTED)
     client.force_login(verifier)
     text = client.get(reverse("dashboard")).text
-    assert "Dasbor TA 2027" in text
+    assert "Dasbor TA 2027" in text and 'data-unit-billion="M"' in text and 'data-unit-million="jt"' in text
     shows(text, "Pagu usulan", "Tahap", "Diajukan ke provinsi")
     assert "Proposed amount" not in text
 

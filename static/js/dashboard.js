@@ -20,11 +20,13 @@
   const count = new Intl.NumberFormat("id-ID");
   // Rupiah on the axis in short form (miliar/juta), in the tooltip in full, as the tables write them.
   function rupiah(value) { return "Rp " + count.format(value); }
+  // The abbreviations come from the page (`data-unit-*`), in its language: Indonesian "M" (miliar) is a billion.
+  const units = (document.getElementById("dashboard-figures") || {dataset: {}}).dataset;
   function shortRupiah(value) {
     const abs = Math.abs(value);
-    if (abs >= 1e12) return count.format(Math.round(value / 1e11) / 10) + " T";
-    if (abs >= 1e9) return count.format(Math.round(value / 1e8) / 10) + " M";
-    if (abs >= 1e6) return count.format(Math.round(value / 1e5) / 10) + " jt";
+    if (abs >= 1e12) return count.format(Math.round(value / 1e11) / 10) + " " + (units.unitTrillion || "T");
+    if (abs >= 1e9) return count.format(Math.round(value / 1e8) / 10) + " " + (units.unitBillion || "M");
+    if (abs >= 1e6) return count.format(Math.round(value / 1e5) / 10) + " " + (units.unitMillion || "jt");
     return count.format(value);
   }
   const BLUE = "#0d6efd", GREEN = "#198754", GREY = "#6c757d", ORANGE = "#fd7e14", CYAN = "#0dcaf0";
