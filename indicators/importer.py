@@ -106,7 +106,7 @@ class IndicatorParse:
                     "indicator": row.entry.indicator.code,
                     "region": f"{row.entry.region.code} {row.entry.region.name}",
                     "year": row.entry.year,
-                    "figure": Figure(row.entry.figure).label,
+                    "figure": str(Figure(row.entry.figure).label),  # a session value: plain text
                     "old": "" if row.old is None else format_number(row.old, trim=True),
                     "value": format_number(row.entry.value, trim=True),
                     "source": str(

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from agencies.models import Region
 from programs.models import Indicator, IndicatorDenominator, IndicatorSource, IndicatorTarget
@@ -57,14 +58,19 @@ def indicator_source_get(*, source: SourceInput) -> IndicatorSource:
 
 def _check_region(region: Region) -> None:
     if region.level not in FIGURE_LEVELS:
-        raise IndicatorEntryError(f"{region.name}: capaian indikator dicatat per provinsi atau kabupaten/kota.")
+        raise IndicatorEntryError(
+            gettext("%(name)s: capaian indikator dicatat per provinsi atau kabupaten/kota.") % {"name": region.name}
+        )
 
 
 def _figure_write(*, user: Any, entry: FigureInput) -> tuple[IndicatorTarget, bool]:
     """Record one figure inside the caller's transaction; returns the row and whether anything changed."""
     if not policy.may_enter_indicator_figure(user, entry.figure, entry.region.code):
         label = Figure(entry.figure).label.lower()
-        raise PermissionDenied(f"Peran Anda tidak mengizinkan mengisi {label} indikator di {entry.region.name}.")
+        raise PermissionDenied(
+            gettext("Peran Anda tidak mengizinkan mengisi %(label)s indikator di %(name)s.")
+            % {"label": label, "name": entry.region.name}
+        )
     _check_region(entry.region)
     source = indicator_source_get(source=entry.source)
     row, created = IndicatorTarget.objects.select_for_update().get_or_create(
@@ -111,10 +117,12 @@ def indicator_denominator_set(
     """Set what the indicator counts against in `region` (RTLH recorded, the slum area of an SK); a new SK
     replaces the old figure, which the audit entry keeps."""
     if not policy.may(user, policy.Action.SET_INDICATOR_TARGET, region.code):
-        raise PermissionDenied(f"Peran Anda tidak mengizinkan mengubah penyebut indikator di {region.name}.")
+        raise PermissionDenied(
+            gettext("Peran Anda tidak mengizinkan mengubah penyebut indikator di %(name)s.") % {"name": region.name}
+        )
     _check_region(region)
     if value <= 0:
-        raise IndicatorEntryError("Penyebut harus lebih dari nol.")
+        raise IndicatorEntryError(gettext("Penyebut harus lebih dari nol."))
     with transaction.atomic():
         row = (
             IndicatorDenominator.objects.select_for_update()

@@ -15,6 +15,7 @@ from meetings.models import (
     DeskIndicatorAgreement,
     Meeting,
     MeetingBasis,
+    MeetingDecisionSummary,
 )
 from programs.summary import ids_of_meeting, summary_apply, summary_snapshot
 from rakornis.admin_scope import (
@@ -333,3 +334,18 @@ class DecisionFundingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     ordering = ["-decision_id", "-scheme_id"]  # the (decision, scheme) unique index, newest decisions first
     meeting = lookup_column("decision__meeting", "rapat")
     amount_rupiah = rupiah_column("amount", "pagu disepakati")
+
+
+@admin.register(MeetingDecisionSummary)
+class MeetingDecisionSummaryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Read-only: derived rows, written by `meetings.summary` with every write of decisions and checked by
+    `manage.py summary_check`; an edit here would make the meeting page and the Berita Acara disagree with the
+    decisions. Scoped by the kabupaten/kota of the row, as the decisions are."""
+
+    list_display = ["meeting", "region", "outcome", "desk", "origin", "scheme_name", "decision_count", "total"]
+    list_filter = ["outcome", "origin", ("meeting", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["meeting__title", "region__name", "desk__name", "scheme__code"]
+    list_select_related = ["meeting", "region", "desk", "scheme"]
+    ordering = ["-meeting__starts_at", "region__code", "outcome", "desk__name", "origin", "scheme__order"]
+    scheme_name = lookup_column("scheme__short_name", "skema", ordering="scheme__order")
+    total = rupiah_column("amount", "pagu")

@@ -13,3 +13,5 @@ class MeetingsConfig(AppConfig):
 
         register_runner(ExcelJob.Kind.MEETING_MINUTES, run_meeting_minutes)
         register_runner(ExcelJob.Kind.MEETING_ANNEX, run_meeting_annex)
+        # A deleted desk's rows of the decision summary move to "outside any desk" (`meetings.summary`).
+        import meetings.summary  # noqa: F401

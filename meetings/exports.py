@@ -81,11 +81,19 @@ def _sum_row(label: str, totals: RegencyDecisions | DecisionSummary, count: int,
 CHUNK_SIZE = 1000
 
 
-def meeting_annex_sheets(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None) -> list[SheetSpec]:
+def meeting_annex_sheets(
+    *, meeting: Meeting, decisions: QuerySet[Decision] | None = None, user: Any = None
+) -> list[SheetSpec]:
     """The meeting's decisions (narrowed to `decisions`, e.g. `Decision.objects.for_user(user)`), grouped by
     kabupaten/kota with subtotals; agreed amounts count only for decisions agreed with or without changes. The
-    rows are a generator: the decisions are read while the workbook is written."""
-    schemes = meeting_decision_totals(meeting, decisions=decisions).schemes
+    rows are a generator: the decisions are read while the workbook is written.
+
+    The scheme columns come from the meeting's decision summary, of what `user` sees, when `user` is given (or
+    nothing narrows the decisions); from the decisions themselves otherwise (`meeting_decision_totals`)."""
+    if user is not None or decisions is None:
+        schemes = meeting_decision_totals(meeting, user=user).schemes
+    else:
+        schemes = meeting_decision_totals(meeting, decisions=decisions).schemes
     columns = [
         *COLUMNS,
         *(Column(f"Disepakati {scheme.short_name}", Kind.MONEY, 17) for scheme in schemes),
@@ -133,8 +141,8 @@ def meeting_annex_sheets(*, meeting: Meeting, decisions: QuerySet[Decision] | No
     ]
 
 
-def meeting_annex_workbook(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None) -> bytes:
-    return render_workbook(meeting_annex_sheets(meeting=meeting, decisions=decisions))
+def meeting_annex_workbook(*, meeting: Meeting, decisions: QuerySet[Decision] | None = None, user: Any = None) -> bytes:
+    return render_workbook(meeting_annex_sheets(meeting=meeting, decisions=decisions, user=user))
 
 
 def minutes_context(

@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.core.files import File
@@ -67,13 +68,16 @@ def _stylesheet() -> SafeString:
     return mark_safe("<style>\n" + "\n".join(parts) + "\n</style>")
 
 
-def minutes_document(meeting: Meeting, *, decisions, totals: MeetingTotals, progress=None) -> Iterator[str]:
+def minutes_document(
+    meeting: Meeting, *, decisions, totals: MeetingTotals, user: Any = None, progress=None
+) -> Iterator[str]:
     """The full Berita Acara as HTML, in pieces: the document (bases, recaps, clause, signatures), then Lampiran I:
     each kabupaten/kota's decisions (desk by desk when the meeting has desks) in chunks of CHUNK_SIZE rows, then the
     recap by kabupaten/kota x source and Lampiran II, the attendance. `progress(done)` is called every
-    PROGRESS_EVERY decisions."""
+    PROGRESS_EVERY decisions. The recaps by desk and origin are those of what `user` sees (every decision without),
+    from the meeting's decision summary: `decisions` is to be `Decision.objects.for_user(user)`."""
     attendances = list(meeting.attendances.select_related("agency"))
-    sections = minutes_sections(meeting, totals=totals, decisions=decisions)
+    sections = minutes_sections(meeting, totals=totals, user=user)
     breakdown: MeetingBreakdown = sections["breakdown"]
     by_desk = bool(breakdown.desks)
     context = {
@@ -141,7 +145,7 @@ def minutes_document(meeting: Meeting, *, decisions, totals: MeetingTotals, prog
 def run_meeting_minutes(job: ExcelJob) -> None:
     meeting = _meeting(job)
     decisions = Decision.objects.for_user(job.user)
-    totals = meeting_decision_totals(meeting, decisions=decisions)
+    totals = meeting_decision_totals(meeting, user=job.user)
     ExcelJob.objects.filter(pk=job.pk).update(rows_total=totals.count)
 
     def progress(done: int) -> None:
@@ -150,7 +154,9 @@ def run_meeting_minutes(job: ExcelJob) -> None:
     with tempfile.TemporaryDirectory() as directory, translation.override("id"):
         path = Path(directory) / "berita-acara.html"
         with path.open("w", encoding="utf-8") as target:
-            for piece in minutes_document(meeting, decisions=decisions, totals=totals, progress=progress):
+            for piece in minutes_document(
+                meeting, decisions=decisions, totals=totals, user=job.user, progress=progress
+            ):
                 target.write(piece)
         with path.open("rb") as handle:
             job.file.save(f"{secrets.token_urlsafe(12)}.html", File(handle), save=False)
@@ -164,6 +170,6 @@ def run_meeting_annex(job: ExcelJob) -> None:
     total = decisions.filter(meeting=meeting).count()
     ExcelJob.objects.filter(pk=job.pk).update(rows_total=total)
     with translation.override("id"):
-        write_sheets(job, meeting_annex_sheets(meeting=meeting, decisions=decisions))
+        write_sheets(job, meeting_annex_sheets(meeting=meeting, decisions=decisions, user=job.user))
     job.rows_total = job.rows_done = total
     job.summary = f"Lampiran Berita Acara {meeting.title}: {total:,} keputusan.".replace(",", ".")

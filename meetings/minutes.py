@@ -1,7 +1,8 @@
 """What the Berita Acara reads beyond the decision table of `meetings.selectors`, as offices write the document:
 
 - `meeting_decision_breakdown`: decisions counted and agreed amounts totalled by desk and by the proposals' origin
-  (Musrenbang, Pokir DPRD, Renja PD, Forum PD), two aggregates bounded by desks x origins x outcomes x schemes;
+  (Musrenbang, Pokir DPRD, Renja PD, Forum PD), from the meeting's decision summary (`meetings.summary`), rows
+  bounded by desks x origins x outcomes x schemes;
 - `minutes_decisions` / `desk_sections`: the decisions desk by desk (a meeting with desks, as Kalteng's
   Rakortekrenbang), each desk's by kabupaten/kota with the subtotals of `meetings.selectors.summarise_decisions`;
 - `minutes_signatories` / `meeting_signatories`: who signs: the chair once, then one block per party present.
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from meetings.models import Attendance, Decision, DecisionFunding, Desk, Meeting
+from meetings.models import Attendance, Decision, DecisionFunding, Desk, Meeting, MeetingDecisionSummary
 from meetings.selectors import ZERO, DecisionSummary, MeetingTotals, meeting_decisions, summarise_decisions
 from programs.models import FundingScheme, Proposal
 from rakornis.i18n import official_text
@@ -58,43 +59,55 @@ class MeetingBreakdown:
 
 
 def meeting_decision_breakdown(
-    meeting: Meeting, *, schemes: list[FundingScheme], decisions: QuerySet[Decision] | None = None
+    meeting: Meeting, *, schemes: list[FundingScheme], user: Any = None, decisions: QuerySet[Decision] | None = None
 ) -> MeetingBreakdown:
     """Counts and agreed amounts (in the columns of `schemes`, those of `meeting_decision_totals`) by desk and by
-    the proposals' origin: two GROUP BY queries whose rows are bounded by desks x origins x outcomes (x schemes),
-    never by the decisions."""
-    scoped = (decisions if decisions is not None else Decision.objects.all()).filter(meeting=meeting)
-    counts = scoped.order_by().values("desk_id", "desk__name", "proposal__origin", "outcome").annotate(n=Count("pk"))
-    amounts = (
-        DecisionFunding.objects.filter(decision__in=scoped.filter(outcome__in=Decision.COUNTED_OUTCOMES).values("pk"))
-        .order_by()
-        .values("decision__desk_id", "decision__proposal__origin", "scheme_id")
-        .annotate(amount=Sum("amount"))
-    )
+    the proposals' origin, in rows bounded by desks x origins x outcomes (x schemes), never by the decisions.
+
+    As `meeting_decision_totals`: one query on the meeting's decision summary, narrowed to what `user` sees (the
+    summary's kabupaten/kota is the decisions' scope); two GROUP BY queries over the decisions only for a
+    `decisions` narrowing the summary cannot express."""
+    counts: list[tuple[int | None, str | None, str, str, int]]
+    amounts: list[tuple[int | None, str, int, Decimal]]
+    if decisions is not None:
+        counts, amounts = _breakdown_of_decisions(meeting, decisions)
+    else:
+        rows = MeetingDecisionSummary.objects.filter(meeting=meeting)
+        if user is not None:
+            rows = rows.for_user(user)
+        grouped = (
+            rows.order_by()
+            .values_list("desk_id", "desk__name", "origin", "outcome", "scheme_id")
+            .annotate(n=Sum("decision_count"), amount=Sum("amount"))
+        )
+        counts, amounts = [], []
+        for desk_id, desk_name, origin_value, outcome, scheme_id, n, amount in grouped:
+            if scheme_id is None:
+                counts.append((desk_id, desk_name, origin_value, outcome, n))
+            elif outcome in Decision.COUNTED_OUTCOMES and n:
+                amounts.append((desk_id, origin_value, scheme_id, amount))
     column = {scheme.pk: index for index, scheme in enumerate(schemes)}
     origin_labels = {value: official_text(label) for value, label in Proposal.Origin.choices}
     desks: dict[int | None, BreakdownTotal] = {}
     origins: dict[str, BreakdownTotal] = {}
-    for row in counts:
+    for desk_id, desk_name, origin_value, outcome, n in counts:
         desk = desks.setdefault(
-            row["desk_id"],
-            BreakdownTotal(row["desk_id"], row["desk__name"] or NO_DESK_LABEL, amounts=[ZERO] * len(schemes)),
+            desk_id, BreakdownTotal(desk_id, desk_name or NO_DESK_LABEL, amounts=[ZERO] * len(schemes))
         )
-        origin_value = row["proposal__origin"]
         origin = origins.setdefault(
             origin_value,
             BreakdownTotal(origin_value, origin_labels.get(origin_value, origin_value), amounts=[ZERO] * len(schemes)),
         )
         for counted in (desk, origin):
-            counted.count += row["n"]
-            if row["outcome"] in Decision.COUNTED_OUTCOMES:
-                counted.counted += row["n"]
-    for line in amounts:
-        index = column.get(line["scheme_id"])
-        for summed in (desks.get(line["decision__desk_id"]), origins.get(line["decision__proposal__origin"])):
+            counted.count += n
+            if outcome in Decision.COUNTED_OUTCOMES:
+                counted.counted += n
+    for desk_id, origin_value, scheme_id, amount in amounts:
+        index = column.get(scheme_id)
+        for summed in (desks.get(desk_id), origins.get(origin_value)):
             if summed is not None and index is not None:
-                summed.amounts[index] += line["amount"]
-                summed.total += line["amount"]
+                summed.amounts[index] += amount
+                summed.total += amount
     origin_order = {value: index for index, value in enumerate(Proposal.Origin.values)}
     return MeetingBreakdown(
         desks=sorted(desks.values(), key=lambda d: (d.key is None, d.label))
@@ -102,6 +115,24 @@ def meeting_decision_breakdown(
         else [],
         origins=sorted(origins.values(), key=lambda o: origin_order.get(o.key, len(origin_order))),
     )
+
+
+def _breakdown_of_decisions(
+    meeting: Meeting, decisions: QuerySet[Decision]
+) -> tuple[list[tuple[int | None, str | None, str, str, int]], list[tuple[int | None, str, int, Decimal]]]:
+    """(desk, desk name, origin, outcome, count) and (desk, origin, scheme, agreed amount) of any narrowing of the
+    meeting's decisions: two GROUP BY queries over them."""
+    scoped = decisions.filter(meeting=meeting)
+    counts = (
+        scoped.order_by().values_list("desk_id", "desk__name", "proposal__origin", "outcome").annotate(n=Count("pk"))
+    )
+    amounts = (
+        DecisionFunding.objects.filter(decision__in=scoped.filter(outcome__in=Decision.COUNTED_OUTCOMES).values("pk"))
+        .order_by()
+        .values_list("decision__desk_id", "decision__proposal__origin", "scheme_id")
+        .annotate(amount=Sum("amount"))
+    )
+    return list(counts), list(amounts)
 
 
 # The decisions desk by desk -----------------------------------------------------------------------------------------
@@ -209,15 +240,15 @@ def meeting_signatories(meeting: Meeting, *, limit: int = SIGNATORY_LIMIT) -> Si
 
 
 def minutes_sections(
-    meeting: Meeting, *, totals: MeetingTotals, decisions: QuerySet[Decision] | None = None
+    meeting: Meeting, *, totals: MeetingTotals, user: Any = None, decisions: QuerySet[Decision] | None = None
 ) -> dict[str, Any]:
-    """The parts around the decision table: the bases, the recaps by origin and desk, the budget clause. Three
-    queries, whatever the meeting."""
+    """The parts around the decision table: the bases, the recaps by origin and desk (of what `user` sees, or of
+    `decisions`: `meeting_decision_breakdown`), the budget clause. Two queries, whatever the meeting."""
     from meetings.services.meetings import MAX_BASES  # the services import the models this module reads
 
     return {
         "bases": list(meeting.bases.all()[:MAX_BASES]),
-        "breakdown": meeting_decision_breakdown(meeting, schemes=totals.schemes, decisions=decisions),
+        "breakdown": meeting_decision_breakdown(meeting, schemes=totals.schemes, user=user, decisions=decisions),
         "budget_clause": BUDGET_CLAUSE,
     }
 

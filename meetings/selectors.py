@@ -5,8 +5,9 @@ one meeting grouped and totalled.
   (`workplans.services`), the recap (`workplans.exports`) and anything else that totals what the meetings agreed;
 - `meeting_decision_summary`: a small meeting's decisions by kabupaten/kota with subtotals per funding scheme, all in
   memory (the meeting page and the Berita Acara when they show every decision);
-- `meeting_decision_totals`: the same counts and amounts by outcome, by kabupaten/kota and by scheme from two
-  aggregate queries, whatever the number of decisions (the summaries on the pages of a big meeting);
+- `meeting_decision_totals`: the same counts and amounts by outcome, by kabupaten/kota and by scheme from the
+  meeting's decision summary (`meetings.summary`), one query whatever the number of decisions (the totals on the
+  pages of a big meeting, the decision list's counts);
 - `stream_decision_rows`: every decision of a meeting in table order, read in chunks with running subtotals, for the
   documents the worker writes (the full Berita Acara, its Excel annex: `meetings.jobs`, `meetings.exports`).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -23,7 +25,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Str
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from agencies.models import Region
-from meetings.models import Decision, DecisionFunding, Meeting
+from meetings.models import Decision, DecisionFunding, Meeting, MeetingDecisionSummary
 from programs.models import FundingScheme, Proposal, ProposalFunding
 
 if TYPE_CHECKING:
@@ -274,11 +276,11 @@ class MeetingTotals:
     def scheme_totals(self) -> list[tuple[FundingScheme, Decimal]]:
         return list(zip(self.schemes, self.totals, strict=True))
 
-    def count_of(self, *, outcome: str = "", region_id: int | None = None) -> int | None:
-        """How many decisions an outcome or a kabupaten/kota has (the whole count without either); None for both,
-        which these totals do not cross."""
+    def count_of(self, *, outcome: str = "", region_id: int | None = None) -> int:
+        """How many decisions an outcome, a kabupaten/kota or both have (the whole count without either): the
+        decision list's paginator count, without a COUNT of the decisions."""
         if outcome and region_id is not None:
-            return None
+            return next((r.outcomes.get(outcome, 0) for r in self.regencies if r.region_id == region_id), 0)
         if outcome:
             return next((o.count for o in self.outcomes if o.outcome == outcome), 0)
         if region_id is not None:
@@ -286,66 +288,100 @@ class MeetingTotals:
         return self.count
 
 
-def meeting_decision_totals(meeting: Meeting, *, decisions: QuerySet[Decision] | None = None) -> MeetingTotals:
+# The columns of a funding scheme that the totals show, read with the rows that group by it.
+SCHEME_VALUES = ("scheme_id", "scheme__code", "scheme__name", "scheme__short_name", "scheme__order")
+
+
+def _scheme_of(row: dict[str, Any], prefix: str = "scheme") -> FundingScheme:
+    return FundingScheme(
+        pk=row[f"{prefix}_id"],
+        code=row[f"{prefix}__code"],
+        name=row[f"{prefix}__name"],
+        short_name=row[f"{prefix}__short_name"],
+        order=row[f"{prefix}__order"],
+    )
+
+
+def meeting_decision_totals(
+    meeting: Meeting, *, user: Any = None, decisions: QuerySet[Decision] | None = None
+) -> MeetingTotals:
     """Counts by kabupaten/kota x outcome and agreed amounts by kabupaten/kota x outcome x scheme of the meeting's
-    decisions (of `decisions` when given): two GROUP BY queries whose rows are bounded by the regions, outcomes and
-    schemes, never by the decisions. The same figures as `summarise_decisions` over every decision."""
-    scoped = (decisions if decisions is not None else Decision.objects.all()).filter(meeting=meeting)
+    decisions: the same figures as `summarise_decisions` over every decision, in rows bounded by the regions,
+    outcomes and schemes, never by the decisions.
+
+    Read from the meeting's decision summary (`MeetingDecisionSummary`, kept by `meetings.summary`) in one query,
+    narrowed to what `user` sees when given: `Decision.objects.for_user(user)` keeps the decisions on proposals of
+    the user's kabupaten/kota, and the summary is keyed by the proposal's kabupaten/kota, so
+    `MeetingDecisionSummary.objects.for_user(user)` is the same scope by the same policy rule. Only with
+    `decisions` (a narrowing the summary's keys cannot express, e.g. a search) are the decisions themselves grouped:
+    two GROUP BY queries over them and their funding lines (seconds for a meeting of 300,000 decisions).
+    """
+    if decisions is not None:
+        return _totals_of_decisions(meeting, decisions)
+    rows = MeetingDecisionSummary.objects.filter(meeting=meeting)
+    if user is not None:
+        rows = rows.for_user(user)
+    grouped = (
+        rows.order_by()
+        .values("region_id", "region__code", "region__name", "outcome", *SCHEME_VALUES)
+        .annotate(n=Sum("decision_count"), amount=Sum("amount"))
+    )
+    counts: list[tuple[int, str, str, str, int]] = []
+    amounts: list[tuple[int, str, FundingScheme, Decimal]] = []
+    for row in grouped:
+        if row["scheme_id"] is None:
+            counts.append((row["region_id"], row["region__code"], row["region__name"], row["outcome"], row["n"]))
+        elif row["outcome"] in Decision.COUNTED_OUTCOMES and row["n"]:
+            amounts.append((row["region_id"], row["outcome"], _scheme_of(row), row["amount"]))
+    return _meeting_totals(counts, amounts)
+
+
+def _totals_of_decisions(meeting: Meeting, decisions: QuerySet[Decision]) -> MeetingTotals:
+    """`meeting_decision_totals` of any narrowing of the decisions: two GROUP BY queries over them."""
+    scoped = decisions.filter(meeting=meeting)
     counts = (
         scoped.order_by()
-        .values("proposal__region_id", "proposal__region__code", "proposal__region__name", "outcome")
+        .values_list("proposal__region_id", "proposal__region__code", "proposal__region__name", "outcome")
         .annotate(n=Count("pk"))
     )
     amounts = (
         DecisionFunding.objects.filter(decision__in=scoped.filter(outcome__in=Decision.COUNTED_OUTCOMES).values("pk"))
         .order_by()
-        .values(
-            "decision__proposal__region_id",
-            "decision__outcome",
-            "scheme_id",
-            "scheme__code",
-            "scheme__name",
-            "scheme__short_name",
-            "scheme__order",
-        )
+        .values("decision__proposal__region_id", "decision__outcome", *SCHEME_VALUES)
         .annotate(amount=Sum("amount"))
     )
+    return _meeting_totals(
+        list(counts),
+        [
+            (row["decision__proposal__region_id"], row["decision__outcome"], _scheme_of(row), row["amount"])
+            for row in amounts
+        ],
+    )
+
+
+def _meeting_totals(
+    counts: Iterable[tuple[int, str, str, str, int]], amounts: list[tuple[int, str, FundingScheme, Decimal]]
+) -> MeetingTotals:
+    """The totals from (region id, code, name, outcome, count) and (region id, outcome, scheme, agreed amount)."""
     regencies: dict[int, RegencyTotal] = {}
     by_outcome: dict[str, int] = {}
-    for row in counts:
-        regency = regencies.setdefault(
-            row["proposal__region_id"],
-            RegencyTotal(row["proposal__region_id"], row["proposal__region__code"], row["proposal__region__name"]),
-        )
-        regency.count += row["n"]
-        regency.outcomes[row["outcome"]] = row["n"]
-        if row["outcome"] in Decision.COUNTED_OUTCOMES:
-            regency.counted += row["n"]
-        by_outcome[row["outcome"]] = by_outcome.get(row["outcome"], 0) + row["n"]
-    amount_rows = list(amounts)
-    schemes = sorted(
-        {
-            row["scheme_id"]: FundingScheme(
-                pk=row["scheme_id"],
-                code=row["scheme__code"],
-                name=row["scheme__name"],
-                short_name=row["scheme__short_name"],
-                order=row["scheme__order"],
-            )
-            for row in amount_rows
-        }.values(),
-        key=lambda s: (s.order, s.code),
-    )
+    for region_id, code, name, outcome, count in counts:
+        regency = regencies.setdefault(region_id, RegencyTotal(region_id, code, name))
+        regency.count += count
+        regency.outcomes[outcome] = regency.outcomes.get(outcome, 0) + count
+        if outcome in Decision.COUNTED_OUTCOMES:
+            regency.counted += count
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+    schemes = sorted({scheme.pk: scheme for _, _, scheme, _ in amounts}.values(), key=lambda s: (s.order, s.code))
     column = {scheme.pk: index for index, scheme in enumerate(schemes)}
     agreed_by_outcome: dict[str, Decimal] = {}
     for regency in regencies.values():
         regency.amounts = [ZERO] * len(schemes)
-    for line in amount_rows:
-        regency = regencies[line["decision__proposal__region_id"]]
-        regency.amounts[column[line["scheme_id"]]] += line["amount"]
-        regency.total += line["amount"]
-        outcome = line["decision__outcome"]
-        agreed_by_outcome[outcome] = agreed_by_outcome.get(outcome, ZERO) + line["amount"]
+    for region_id, outcome, scheme, amount in amounts:
+        regency = regencies[region_id]
+        regency.amounts[column[scheme.pk]] += amount
+        regency.total += amount
+        agreed_by_outcome[outcome] = agreed_by_outcome.get(outcome, ZERO) + amount
     ordered = sorted(regencies.values(), key=lambda r: r.code)
     totals = [sum((r.amounts[i] for r in ordered), ZERO) for i in range(len(schemes))]
     return MeetingTotals(

@@ -261,7 +261,7 @@ class MeetingDetailView(LoginRequiredMixin, DetailView):
             count=counts["agenda_count"],
         )
         decisions = Decision.objects.for_user(user)
-        totals = meeting_decision_totals(meeting, decisions=decisions)
+        totals = meeting_decision_totals(meeting, user=user)
         agenda_pager = _pager(agenda, request, "agenda_hal", "agenda")
         for item in agenda_pager["page"]:
             item.funding = funding_pairs(item.funding_text)
@@ -300,12 +300,9 @@ def _decision_page(
         shown = shown.filter(outcome=outcome)
     if region is not None:
         shown = shown.filter(proposal__region_id=region.region_id)
+    # The count from the totals (the meeting's decision summary, the same scope), never a COUNT of the decisions.
     count = totals.count_of(outcome=outcome, region_id=region.region_id if region else None)
-    paginator = (
-        Paginator(shown, DECISIONS_PER_PAGE)
-        if count is None
-        else CountedPaginator(shown, DECISIONS_PER_PAGE, count=count)
-    )
+    paginator = CountedPaginator(shown, DECISIONS_PER_PAGE, count=count)
     pager = _pager(paginator, request, "hal", "kesepakatan")
     page = pager["page"]
     summary: DecisionSummary = summarise_decisions(list(page.object_list), schemes=totals.schemes)
@@ -653,7 +650,7 @@ def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse
     """The Berita Acara as an A4 page. Its decision table is shown whole up to MINUTES_DECISION_LIMIT decisions;
     above, the page shows the totals by kabupaten/kota and offers the full document from the worker."""
     decisions = Decision.objects.for_user(request.user)
-    totals = meeting_decision_totals(meeting, decisions=decisions)
+    totals = meeting_decision_totals(meeting, user=request.user)
     attendances = list(meeting.attendances.select_related("agency")[: MINUTES_ATTENDANCE_LIMIT + 1])
     complete_attendance = len(attendances) <= MINUTES_ATTENDANCE_LIMIT
     attendance_count = len(attendances) if complete_attendance else meeting.attendances.count()
@@ -671,7 +668,7 @@ def meeting_minutes_view(request: HttpRequest, meeting: Meeting) -> HttpResponse
         decision_limit=MINUTES_DECISION_LIMIT,
         attendance_limit=MINUTES_ATTENDANCE_LIMIT,
         complete_attendance=complete_attendance,
-        **minutes_sections(meeting, totals=totals, decisions=decisions),
+        **minutes_sections(meeting, totals=totals, user=request.user),
     )
     if totals.count <= MINUTES_DECISION_LIMIT:
         context.update(minutes_table(meeting, totals=totals, breakdown=context["breakdown"], decisions=decisions))
@@ -714,4 +711,4 @@ def meeting_annex_export_view(request: HttpRequest, meeting: Meeting) -> HttpRes
             filename=filename,
         )
         return redirect(job)
-    return xlsx_response(meeting_annex_workbook(meeting=meeting, decisions=decisions), filename)
+    return xlsx_response(meeting_annex_workbook(meeting=meeting, decisions=decisions, user=request.user), filename)

@@ -237,9 +237,10 @@ def summary_apply(before: Contributions, after: Contributions) -> None:
 
 @contextmanager
 def summary_deferred() -> Iterator[None]:
-    """Inside the block the services skip the summary; when the block ends normally it is rebuilt whole
-    (`summary_rebuild`). For one transaction that writes a large part of the database (the demo seed), where one
-    rebuild costs less than a snapshot per batch. Nested blocks join the outermost one."""
+    """Inside the block the services skip the summary and the meetings' decision summary; when the block ends
+    normally both are rebuilt whole (`summary_rebuild`, `meetings.summary.meeting_summary_rebuild`). For one
+    transaction that writes a large part of the database (the demo seed), where one rebuild costs less than a
+    snapshot per batch. Nested blocks join the outermost one."""
     if _deferring():
         yield
         return
@@ -249,6 +250,10 @@ def summary_deferred() -> Iterator[None]:
     finally:
         _deferred.active = False
     summary_rebuild()
+    # The meetings' decision summary skips its snapshots in the block too (`meetings.summary`): rebuilt the same way.
+    from meetings.summary import meeting_summary_rebuild  # it imports this module: import when asked
+
+    meeting_summary_rebuild()
 
 
 def summary_rebuild() -> None:

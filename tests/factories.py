@@ -12,6 +12,7 @@ from factory.django import DjangoModelFactory
 
 from agencies.models import Agency, Region, StaffRole
 from meetings.models import AgendaItem, Attendance, Decision, DecisionFunding, Meeting
+from meetings.summary import meeting_summary_rebuild
 from programs.models import FundingScheme, Nomenclature, Proposal, ProposalFunding
 from programs.summary import summary_rebuild
 
@@ -120,15 +121,17 @@ def sub_activity(code: str = "1.03.10.2.01.0053", name: str = "Pembangunan Jalan
 
 
 class SummarisedFactory:
-    """Rows the proposal summary adds up (proposals, their lines, decisions and theirs), written here around the
-    services: the summary is rebuilt after each, as the services keep it. A test that changes such rows with
-    `.update()` calls `programs.summary.summary_rebuild()` itself."""
+    """Rows the proposal summary and the meetings' decision summary add up (proposals, their lines, decisions and
+    theirs), written here around the services: both summaries are rebuilt after each, as the services keep them. A
+    test that changes such rows with `.update()` calls `programs.summary.summary_rebuild()` (and
+    `meetings.summary.meeting_summary_rebuild()`) itself."""
 
     @classmethod
     def _after_postgeneration(cls, instance, create, results=None):
         super()._after_postgeneration(instance, create, results)
         if create:
             summary_rebuild()
+            meeting_summary_rebuild()
 
 
 class ProposalFactory(SummarisedFactory, ModelFactory[Proposal]):

@@ -29,6 +29,7 @@ from meetings.models import (
     DeskIndicatorAgreement,
     Meeting,
     MeetingBasis,
+    MeetingDecisionSummary,
 )
 from programs.models import (
     ExcelJob,
@@ -392,8 +393,9 @@ NO_ADD = {
     ProposalDocument,
     ProposalCheck,
     ProposalCheckItem,
-    # Derived by the summary, written on the proposal's and the desk's pages, by the notifier, by their owner.
+    # Derived by the summaries, written on the proposal's and the desk's pages, by the notifier, by their owner.
     ProposalSummary,
+    MeetingDecisionSummary,
     ProposalComment,
     Notification,
     NotificationPreference,

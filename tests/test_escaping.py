@@ -36,6 +36,7 @@ from django.utils.html import escape, escapejs
 
 from agencies.models import Agency, Region, StaffRole
 from meetings.models import AgendaItem, Attendance, Decision, Desk, DeskIndicatorAgreement, Meeting, MeetingBasis
+from meetings.summary import meeting_summary_rebuild
 from programs.models import (
     ExcelJob,
     FundingScheme,
@@ -289,6 +290,7 @@ class PayloadScene(Scene):
             **texts(IMG),
         )
         Decision.objects.filter(proposal=proposal).update(reason=f"Disesuaikan {ALL}", desk=self.desk)
+        meeting_summary_rebuild(self.meeting)  # the desk set around the services: its recap row shows its name
         AgendaItem.objects.create(meeting=self.meeting, proposal=proposal)
         return proposal
 

@@ -210,3 +210,22 @@ def test_the_list_filters_are_english(client, operator_banjar, submitted):
     text = client.get(reverse("programs:proposal-list")).text
     assert "Sort by" in text and "Largest amount" in text and "Possible overlap" in text
     assert "Urutkan" not in text
+
+
+def test_a_meetings_refusal_is_english_and_records_nothing(client, secretary, pupr_kalsel, banjar, pupr_banjar):
+    meeting = MeetingFactory(
+        organiser=pupr_kalsel,
+        starts_at=datetime(2026, 1, 29, 9, tzinfo=WITA),
+        ends_at=datetime(2026, 1, 29, 16, tzinfo=WITA),
+    )
+    submitted = funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.SUBMITTED)
+    client.force_login(secretary)
+    url = reverse("meetings:decision-record", args=[meeting.pk, submitted.pk])
+    data = {"version": submitted.version, "outcome": "agreed"}
+    english(client)
+    response = client.post(url, data, follow=True)
+    assert f"Proposal {submitted.number} is submitted; only verified proposals can be decided." in response.text
+    assert "hanya usulan terverifikasi" not in response.text
+    assert not AuditEntry.objects.for_object(submitted).exists()
+    client.post(reverse("set_language"), {"language": "id", "next": "/"})
+    assert "hanya usulan terverifikasi" in client.post(url, data, follow=True).text

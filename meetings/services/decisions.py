@@ -3,6 +3,9 @@
 `decision_record` (the decision form) and `decision_record_bulk` (`seed_demo`, a batch of first decisions) run the
 same check (`_check`) with the same messages, write the same Decision, DecisionFunding and audit rows, and move the
 proposals on through `programs.services` (`proposal_decide` / `proposal_move_bulk`), the one writer of a status.
+Both add their difference to the proposal summary (`programs.summary`) and to the meeting's decision summary
+(`meetings.summary`) in the same transaction: one snapshot before and one after per call (per 500 proposals), not
+per decision.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.db import transaction
 from agencies.models import Agency
 from meetings.models import Decision, DecisionFunding, Desk, Meeting
 from meetings.services.meetings import MeetingError, locked_open_meeting
+from meetings.summary import meeting_summary_apply, meeting_summary_snapshot
 from programs import workflow
 from programs.models import FundingScheme, Notification, Proposal
 from programs.notifications import notify
@@ -96,14 +100,18 @@ def _check(
         return refusal
     if proposal.fiscal_year != meeting.fiscal_year:
         year = meeting.fiscal_year
-        return f"Usulan {proposal.number} untuk TA {proposal.fiscal_year}, rapat ini merencanakan TA {year}."
+        return gettext("Usulan %(number)s untuk TA %(fiscal_year)s, rapat ini merencanakan TA %(year)s.") % {
+            "number": proposal.number,
+            "fiscal_year": proposal.fiscal_year,
+            "year": year,
+        }
     province = meeting.province_code
     if province is not None and not proposal.region.code.startswith(f"{province}."):
         return f"Usulan {proposal.number} bukan dari provinsi penyelenggara rapat."
     if item.desk is not None and item.desk.meeting_id != meeting.pk:
-        return "Desk itu bukan bagian dari rapat ini."
+        return gettext("Desk itu bukan bagian dari rapat ini.")
     if item.outcome not in Decision.Outcome.values:
-        return "Pilih salah satu keputusan."
+        return gettext("Pilih salah satu keputusan.")
     reason = item.reason.strip()
     proposed = {line.scheme: line.amount for line in proposal.funding_lines.all()}
     funding: dict[FundingScheme, Decimal] = {}
@@ -115,30 +123,35 @@ def _check(
         funding = {scheme: amount for scheme, amount in given.items() if amount}
         volume = item.agreed_volume if item.agreed_volume is not None else proposal.volume
         if funding == {s: a for s, a in proposed.items() if a} and volume == proposal.volume:
-            return (
-                "Pagu dan volume sama dengan usulan: pilih \u201cDisepakati\u201d, "
-                "atau ubah pagu per skema atau volumenya."
+            return gettext(
+                "Pagu dan volume sama dengan usulan: pilih “Disepakati”, atau ubah pagu per skema atau volumenya."
             )
         if not funding:
-            return "Isi pagu yang disepakati pada sedikitnya satu skema pendanaan."
+            return gettext("Isi pagu yang disepakati pada sedikitnya satu skema pendanaan.")
     merged_into = None
     if item.outcome == Decision.Outcome.MERGED:
         if item.merged_into is None:
-            return "Pilih usulan tujuan penggabungan."
+            return gettext("Pilih usulan tujuan penggabungan.")
         if item.merged_into.pk == proposal.pk:
-            return "Usulan tidak dapat digabung ke dirinya sendiri."
+            return gettext("Usulan tidak dapat digabung ke dirinya sendiri.")
         merged_into = targets.get(item.merged_into.pk)
         if merged_into is None or (province is not None and not merged_into.region.code.startswith(f"{province}.")):
-            return "Usulan tujuan penggabungan tidak ditemukan di wilayah Anda."
+            return gettext("Usulan tujuan penggabungan tidak ditemukan di wilayah Anda.")
         if merged_into.fiscal_year != proposal.fiscal_year:
-            return f"Usulan tujuan {merged_into.number} bukan untuk TA {proposal.fiscal_year}."
+            return gettext("Usulan tujuan %(number)s bukan untuk TA %(fiscal_year)s.") % {
+                "number": merged_into.number,
+                "fiscal_year": proposal.fiscal_year,
+            }
         # A target decided in the same batch counts with the status that decision gives it.
         status = status_after.get(merged_into.pk, merged_into.status)
         if status in (Proposal.Status.MERGED, Proposal.Status.REJECTED):
             label = Proposal.Status(status).label.lower()
-            return f"Usulan tujuan {merged_into.number} sudah {label}; pilih usulan lain."
+            return gettext("Usulan tujuan %(number)s sudah %(label)s; pilih usulan lain.") % {
+                "number": merged_into.number,
+                "label": label,
+            }
     if item.outcome in Decision.REASON_REQUIRED_OUTCOMES and not reason:
-        return "Alasan wajib diisi untuk usulan yang ditangguhkan atau ditolak."
+        return gettext("Alasan wajib diisi untuk usulan yang ditangguhkan atau ditolak.")
     executing = None
     if item.outcome in Decision.COUNTED_OUTCOMES:
         executing = item.executing_agency or default_executing_agency(
@@ -175,14 +188,16 @@ def _desk_of(item: DecisionInput, proposal: Proposal, desks: dict[str, Desk], cu
 def decision_refusal(*, meeting: Meeting, proposal: Proposal, decision: Decision | None) -> str | None:
     """Why no decision can be recorded on `proposal` at `meeting` now, or None when one can."""
     if meeting.is_closed:
-        return "Rapat ini sudah ditutup; kesepakatannya tidak dapat diubah lagi."
+        return gettext("Rapat ini sudah ditutup; kesepakatannya tidak dapat diubah lagi.")
     if decision is None and not workflow.allows(Event.DECIDE, proposal.status):
-        return (
-            f"Usulan {proposal.number} berstatus {proposal.get_status_display().lower()}; hanya usulan "
-            "terverifikasi yang dapat diputuskan."
-        )
+        return gettext("Usulan %(number)s berstatus %(status)s; hanya usulan terverifikasi yang dapat diputuskan.") % {
+            "number": proposal.number,
+            "status": proposal.get_status_display().lower(),
+        }
     if decision is not None and proposal.status != decision.proposal_status:
-        return f"Usulan {proposal.number} sudah berubah status sejak diputuskan dalam rapat ini."
+        return gettext("Usulan %(number)s sudah berubah status sejak diputuskan dalam rapat ini.") % {
+            "number": proposal.number
+        }
     return None
 
 
@@ -244,8 +259,11 @@ def decision_record_item(
     )
     if expected_version is not None and proposal.version != expected_version:
         raise DecisionConflict(
-            f"Usulan {proposal.number} baru saja diubah oleh pengguna lain. Periksa keputusan yang tercatat, lalu "
-            "simpan lagi bila masih perlu."
+            gettext(
+                "Usulan %(number)s baru saja diubah oleh pengguna lain. Periksa keputusan yang "
+                "tercatat, lalu simpan lagi bila masih perlu."
+            )
+            % {"number": proposal.number}
         )
     checked = _check(
         meeting=meeting,
@@ -259,6 +277,7 @@ def decision_record_item(
         raise MeetingError(checked)
     agreed_funding, volume, reason = checked.funding, checked.volume, checked.reason
     summary_before = summary_snapshot([proposal.pk])
+    meeting_before = meeting_summary_snapshot(meeting, [proposal.pk])
 
     old_funding = _funding_text({line.scheme: line.amount for line in decision.funding_lines.all()}) if decision else {}
     before = _decision_snapshot(decision) if decision else {}
@@ -278,6 +297,7 @@ def decision_record_item(
         [DecisionFunding(decision=decision, scheme=scheme, amount=amount) for scheme, amount in agreed_funding.items()]
     )
     new_funding = _funding_text(agreed_funding)
+    meeting_summary_apply(meeting_before, meeting_summary_snapshot(meeting, [proposal.pk]))
 
     decision_changes = diff(before, _decision_snapshot(decision))
     if old_funding != new_funding:
@@ -336,7 +356,10 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
     for item in items:
         proposal = proposals.get(item.proposal.pk)
         if proposal is None or proposal.pk in decided or proposal.pk in repeated:
-            problems.append(f"Usulan {item.proposal.number} tidak dapat diputuskan sekali lagi dalam rapat ini.")
+            problems.append(
+                gettext("Usulan %(number)s tidak dapat diputuskan sekali lagi dalam rapat ini.")
+                % {"number": item.proposal.number}
+            )
             continue
         result = _check(
             meeting=meeting, item=item, proposal=proposal, decision=None, targets=targets, status_after=status_after
@@ -375,6 +398,8 @@ def decision_record_bulk(*, meeting: Meeting, items: Sequence[DecisionInput], us
         batch_size=BATCH_SIZE,
     )
     summary_apply(summary_before, summary_snapshot(result.proposal.pk for _, result in checked))
+    # First decisions only (`decided` refused above): nothing of theirs was in the meeting's summary before.
+    meeting_summary_apply({}, meeting_summary_snapshot(meeting, (result.proposal.pk for _, result in checked)))
     entries = []
     moves = []
     for decision, (_, result) in zip(decisions, checked, strict=True):

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
+from django.utils.translation import gettext
 
 from meetings.models import AgendaItem, Attendance, Decision, Desk, DeskIndicatorAgreement
 from meetings.services.meetings import MeetingError, locked_open_meeting
@@ -132,10 +133,13 @@ def desk_agreement_set(
     chosen = {sub.pk: sub for sub in sub_activities}
     prefix = _sector_prefix(desk)
     if prefix is None:
-        raise MeetingError("Desk ini belum memiliki bidang urusan; lengkapi dahulu di admin.")
+        raise MeetingError(gettext("Desk ini belum memiliki bidang urusan; lengkapi dahulu di admin."))
     for sub in chosen.values():
         if sub.level != Nomenclature.Level.SUB_ACTIVITY or not sub.code.startswith(prefix):
-            raise MeetingError(f"Sub kegiatan {sub.code} bukan bagian dari bidang urusan {desk.sector}.")
+            raise MeetingError(
+                gettext("Sub kegiatan %(code)s bukan bagian dari bidang urusan %(sector)s.")
+                % {"code": sub.code, "sector": desk.sector}
+            )
     current = {
         agreement.sub_activity_id: agreement
         for agreement in DeskIndicatorAgreement.objects.select_for_update()

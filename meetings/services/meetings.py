@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agencies.models import Agency
 from meetings.models import AgendaItem, Attendance, Decision, Meeting, MeetingBasis
@@ -31,7 +32,9 @@ class MeetingError(Exception):
 def locked_open_meeting(meeting: Meeting) -> Meeting:
     locked = Meeting.objects.select_for_update(of=("self",)).select_related("organiser__region").get(pk=meeting.pk)
     if locked.is_closed:
-        raise MeetingError("Rapat ini sudah ditutup; daftar hadir, agenda dan kesepakatannya tidak dapat diubah lagi.")
+        raise MeetingError(
+            gettext("Rapat ini sudah ditutup; daftar hadir, agenda dan kesepakatannya tidak dapat diubah lagi.")
+        )
     return locked
 
 
@@ -179,7 +182,8 @@ def agenda_remove(*, meeting: Meeting, item: AgendaItem, user: Actor) -> None:
     )
     if Decision.objects.filter(meeting=meeting, proposal=item.proposal).exists():
         raise MeetingError(
-            f"Usulan {item.proposal.number} sudah diputuskan dalam rapat ini; tidak dapat dihapus dari agenda."
+            gettext("Usulan %(number)s sudah diputuskan dalam rapat ini; tidak dapat dihapus dari agenda.")
+            % {"number": item.proposal.number}
         )
     audit_log(
         user=user,
@@ -208,7 +212,10 @@ def basis_add(*, meeting: Meeting, text: str, user: Actor) -> MeetingBasis:
     meeting = locked_open_meeting(meeting)
     orders = list(meeting.bases.order_by("-order").values_list("order", flat=True)[:MAX_BASES])
     if len(orders) >= MAX_BASES:
-        raise MeetingError(f"Sebuah rapat memuat paling banyak {MAX_BASES} dasar; hapus atau gabungkan yang ada.")
+        raise MeetingError(
+            gettext("Sebuah rapat memuat paling banyak %(limit)s dasar; hapus atau gabungkan yang ada.")
+            % {"limit": MAX_BASES}
+        )
     basis = MeetingBasis(meeting=meeting, text=text.strip(), order=(orders[0] if orders else 0) + 1)
     basis.full_clean(exclude=["meeting"])
     basis.save()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from programs import workflow
 from programs.models import Proposal, ProposalDocument
@@ -94,7 +95,11 @@ def _lock_editable(proposal: Proposal) -> None:
     if not workflow.allows(Event.EDIT, status):
         label = Proposal.Status(status).label
         raise TransitionError(
-            f"Usulan berstatus {label}: dokumen hanya dapat ditambah atau dihapus selama usulan Draf atau Dikembalikan."
+            gettext(
+                "Usulan berstatus %(label)s: dokumen hanya dapat ditambah atau dihapus selama "
+                "usulan Draf atau Dikembalikan."
+            )
+            % {"label": label}
         )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from programs import workflow
 from programs.models import Notification, Proposal, ProposalCheck, ProposalFunding
@@ -89,9 +90,9 @@ def _move_problem(event: Event, move: ProposalMove, status: str, funded: bool) -
     except TransitionError as exc:
         return str(exc)
     if event == Event.SUBMIT and not funded:
-        return "Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0."
+        return gettext("Usulan belum dapat diajukan: isi minimal satu sumber dana dengan pagu lebih dari Rp 0.")
     if event == Event.RETURN and not move.note.strip():
-        return "Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki."
+        return gettext("Catatan pengembalian wajib diisi: tuliskan apa yang harus diperbaiki.")
     if event == Event.VERIFY:
         return unmet_without_note(move.checklist, move.note)
     return None
@@ -120,7 +121,7 @@ def proposal_move_bulk(*, user: Actor, event: Event, moves: Sequence[ProposalMov
     for move in moves:
         pk = move.proposal.pk
         if pk not in locked or pk in seen:
-            refusal.problems.append((move.proposal.number, "usulan tidak ditemukan atau disebut dua kali"))
+            refusal.problems.append((move.proposal.number, gettext("usulan tidak ditemukan atau disebut dua kali")))
         elif problem := _move_problem(event, move, locked[pk][0], pk in funded):
             refusal.problems.append((locked[pk][2], problem))
         seen.add(pk)
@@ -180,17 +181,23 @@ def proposal_carry_over_many(*, proposals: Sequence[Proposal], user: Actor) -> l
     for proposal in proposals:
         original = locked.get(proposal.pk)
         if original is None or proposal.pk in seen:
-            refusal.problems.append((proposal.number, "usulan tidak ditemukan atau disebut dua kali"))
+            refusal.problems.append((proposal.number, gettext("usulan tidak ditemukan atau disebut dua kali")))
         elif not workflow.allows(Event.CARRY_OVER, original.status):
             refusal.problems.append(
                 (
                     original.number,
-                    f"Usulan {original.number} berstatus {original.get_status_display()}; "
-                    "hanya usulan Ditangguhkan yang dapat dilanjutkan ke tahun berikutnya.",
+                    gettext(
+                        "Usulan %(number)s berstatus %(status)s; hanya usulan Ditangguhkan yang dapat dilanjutkan "
+                        "ke tahun berikutnya."
+                    )
+                    % {"number": original.number, "status": original.get_status_display()},
                 )
             )
         elif original.pk in earlier:
-            message = f"Usulan {original.number} sudah dilanjutkan menjadi {earlier[original.pk]}."
+            message = gettext("Usulan %(number)s sudah dilanjutkan menjadi %(copy)s.") % {
+                "number": original.number,
+                "copy": earlier[original.pk],
+            }
             refusal.problems.append((original.number, message))
         seen.add(proposal.pk)
     if refusal.problems:

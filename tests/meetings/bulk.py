@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from meetings.models import Decision, DecisionFunding, Meeting
+from meetings.summary import meeting_summary_rebuild
 from programs.models import FundingScheme, Proposal, ProposalFunding
 from tests.factories import ProposalFactory
 
@@ -23,7 +24,8 @@ AGREED = Decimal(800_000_000)
 
 def decide_many(meeting: Meeting, regions_agencies: list, scheme: FundingScheme, count: int, prefix: str = "B"):
     """`count` proposals spread over the (region, agency) pairs, each proposed at PROPOSED and decided at `meeting`
-    by OUTCOMES in turn; the agreed ones at AGREED on `scheme`. Returns the decisions."""
+    by OUTCOMES in turn; the agreed ones at AGREED on `scheme`; the meeting's decision summary rebuilt. Returns the
+    decisions."""
     template = ProposalFactory.build()  # a sub kegiatan and the factory's defaults, built once
     proposals = []
     for index in range(count):
@@ -65,4 +67,5 @@ def decide_many(meeting: Meeting, regions_agencies: list, scheme: FundingScheme,
         [DecisionFunding(decision=d, scheme=scheme, amount=AGREED) for d in decisions if d.is_counted],
         batch_size=500,
     )
+    meeting_summary_rebuild(meeting)  # written around the services, which keep it
     return decisions

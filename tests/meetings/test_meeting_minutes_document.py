@@ -12,6 +12,7 @@ from django.urls import reverse
 from meetings.jobs import run_meeting_minutes
 from meetings.minutes import BUDGET_CLAUSE, minutes_signatories
 from meetings.models import Attendance, Decision, Desk, MeetingBasis
+from meetings.summary import meeting_summary_rebuild
 from programs.models import ExcelJob, Proposal
 from tests.factories import (
     AgencyFactory,
@@ -185,6 +186,7 @@ def desks(meeting, decided):
     one, two, three = decided
     Decision.objects.filter(pk__in=[one.pk, three.pk]).update(desk=roads)
     Decision.objects.filter(pk=two.pk).update(desk=water)
+    meeting_summary_rebuild(meeting)  # the desks set around the services, which keep the summary
     return roads, water
 
 
