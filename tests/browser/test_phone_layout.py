@@ -12,9 +12,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from meetings.models import Decision, Desk
-from programs.models import Indicator, IndicatorSubActivity, IndicatorTarget
+from programs.models import Indicator, IndicatorSubActivity, IndicatorTarget, Notification
 from tests.browser.conftest import screenshot
 from tests.factories import (
     AttendanceFactory,
@@ -154,12 +155,26 @@ def test_the_proposal_form_fits_a_phone(phone, live_server, meeting, operator_ba
     assert width(phone) <= PHONE["width"]
 
 
-def test_the_header_keeps_to_one_line_at_1366_and_signs_out_from_the_account_menu(new_page, live_server, secretary):
+def test_the_header_keeps_to_one_line_at_1366_and_signs_out_from_the_account_menu(
+    new_page, live_server, secretary, operator_banjar
+):
     page = new_page(secretary.username)
     page.goto(f"{live_server.url}{reverse('programs:proposal-list')}")
     assert page.locator("nav.navbar").bounding_box()["height"] < 70  # one line: brand, links, year, account
     assert page.get_by_role("link", name="Rapat", exact=True).is_visible()
     assert not page.get_by_role("button", name="Menu").is_visible()
+    # An operator with a long name and a two-digit unread count (the walk's operator.banjar): still one line.
+    operator_banjar.first_name, operator_banjar.last_name = "Muhammad Rizky", "Ramadhan"
+    operator_banjar.save()
+    Notification.objects.bulk_create(
+        Notification(recipient=operator_banjar, kind=Notification.Kind.COMMENTED, text=f"Komentar {n}")
+        for n in range(67)
+    )
+    operator = new_page(operator_banjar.username)
+    operator.goto(f"{live_server.url}{reverse('programs:proposal-list')}")
+    expect(operator.locator("#notification-badge")).to_contain_text("67")
+    assert operator.locator("nav.navbar").bounding_box()["height"] < 70
+    assert operator.locator("#user-menu").get_attribute("title") == "Muhammad Rizky Ramadhan"
     page.click("#user-menu")
     page.click("#sign-out")
     page.wait_for_url(f"{live_server.url}/masuk/**")
