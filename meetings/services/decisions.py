@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from agencies.models import Agency
 from meetings.models import Decision, DecisionFunding, Desk, Meeting
@@ -107,7 +108,7 @@ def _check(
         }
     province = meeting.province_code
     if province is not None and not proposal.region.code.startswith(f"{province}."):
-        return f"Usulan {proposal.number} bukan dari provinsi penyelenggara rapat."
+        return gettext("Usulan %(number)s bukan dari provinsi penyelenggara rapat.") % {"number": proposal.number}
     if item.desk is not None and item.desk.meeting_id != meeting.pk:
         return gettext("Desk itu bukan bagian dari rapat ini.")
     if item.outcome not in Decision.Outcome.values:
