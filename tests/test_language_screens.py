@@ -66,6 +66,7 @@ def test_the_meeting_page_in_english(client, secretary, meeting):
         "No decisions recorded yet.",
     )
     assert "Remove Ir. Ahmad Fauzi from the attendance list?" in text
+    assert "1 proposal on the agenda is still undecided." in text  # the close button's question, in the singular
     for indonesian in (">Penyelenggara<", ">Tutup rapat<", "Agenda: usulan menunggu keputusan", ">Catat keputusan<"):
         assert indonesian not in text, indonesian
     # What people typed stays as typed, dates stay Indonesian.
