@@ -240,3 +240,35 @@ def test_the_check_command_finds_a_missing_row(decided):
         call_command("summary_check", stdout=io.StringIO())
     meeting_summary_rebuild(decided)
     call_command("summary_check", stdout=io.StringIO())
+
+
+# The decision list's pages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["", Decision.Outcome.AGREED])
+def test_the_pages_list_every_decision_once_in_table_order(
+    client, monkeypatch, meeting, schemes, secretary, banjar, pupr_banjar, tapin, pupr_tapin, outcome
+):
+    """Pages inside one kabupaten/kota and pages across two are sliced from the summary's counts: together they are
+    the table, in its order (kabupaten/kota code, proposal number), each decision once."""
+    from meetings import views
+    from tests.meetings.bulk import decide_many
+
+    monkeypatch.setattr(views, "DECISIONS_PER_PAGE", 4)
+    decide_many(meeting, [(banjar, pupr_banjar), (tapin, pupr_tapin), (tapin, pupr_tapin)], schemes["BKP"], 23)
+    expected = list(
+        Decision.objects.filter(meeting=meeting, **({"outcome": outcome} if outcome else {}))
+        .order_by("proposal__region__code", "proposal__number", "pk")
+        .values_list("proposal__number", flat=True)
+    )
+    client.force_login(secretary)
+    url = reverse("meetings:meeting-detail", args=[meeting.pk])
+    client.get(url)  # the first request after signing in also saves the session
+    listed, queries = [], set()
+    for page in range(1, len(expected) // 4 + 2):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"hal": page, "keputusan": outcome})
+        queries.add(len(captured))
+        listed += [decision.proposal.number for decision in response.context["decisions"]["page"].object_list]
+    assert listed == expected
+    assert len(queries) == 1  # a page inside one kabupaten/kota and one across two: the same queries
