@@ -9,7 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -283,12 +283,20 @@ class DecisionForm(forms.Form):
             "version",
             # In a live meeting the secretary walks the agenda: Enter (the first button) saves and opens the next
             # item awaiting a decision; Alt+N / Alt+S (the access keys) press either button from anywhere.
+            # The application's own texts in the reader's language, escaped by format_html (crispy renders the string
+            # as a template, so a text never holds template syntax: these are constants).
             HTML(
-                '<div class="d-flex flex-wrap gap-2">'
-                '<button type="submit" name="berikutnya" value="1" class="btn btn-primary" accesskey="n" '
-                'title="Simpan, lalu buka usulan berikutnya di agenda (Enter, Alt+N)">Simpan dan berikutnya</button>'
-                '<button type="submit" name="simpan" value="1" class="btn btn-outline-primary" accesskey="s" '
-                'title="Simpan, lalu kembali ke agenda (Alt+S)">Simpan keputusan</button></div>'
+                format_html(
+                    '<div class="d-flex flex-wrap gap-2">'
+                    '<button type="submit" name="berikutnya" value="1" class="btn btn-primary" accesskey="n" '
+                    'title="{}">{}</button>'
+                    '<button type="submit" name="simpan" value="1" class="btn btn-outline-primary" accesskey="s" '
+                    'title="{}">{}</button></div>',
+                    gettext("Simpan, lalu buka usulan berikutnya di agenda (Enter, Alt+N)"),
+                    gettext("Simpan dan berikutnya"),
+                    gettext("Simpan, lalu kembali ke agenda (Alt+S)"),
+                    gettext("Simpan keputusan"),
+                )
             ),
         )
 

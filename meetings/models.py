@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, RegionScopedQuerySet
@@ -45,7 +46,8 @@ def validate_meeting_time(value: datetime) -> None:
         earliest, latest = earliest.replace(tzinfo=None), latest.replace(tzinfo=None)
     if not earliest <= value < latest:
         raise ValidationError(
-            f"Tanggal rapat harus antara 1 Januari {MIN_FISCAL_YEAR} dan 31 Desember {MAX_FISCAL_YEAR}.",
+            gettext("Tanggal rapat harus antara 1 Januari %(first)s dan 31 Desember %(last)s.")
+            % {"first": MIN_FISCAL_YEAR, "last": MAX_FISCAL_YEAR},
             code="meeting_date_range",
         )
 
@@ -222,7 +224,7 @@ class MeetingBasis(models.Model):
 def validate_nip(value: str) -> None:
     """A civil servant's NIP: 18 digits (birth date, appointment month, sex, sequence)."""
     if value and not (len(value) == NIP_LENGTH and value.isascii() and value.isdigit()):
-        raise ValidationError("NIP terdiri atas 18 angka, mis. 19680512 199303 1 007.", code="nip")
+        raise ValidationError(gettext("NIP terdiri atas 18 angka, mis. 19680512 199303 1 007."), code="nip")
 
 
 class Attendance(models.Model):

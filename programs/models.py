@@ -12,6 +12,7 @@ from django.db.models import F, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Region, RegionScopedQuerySet
@@ -38,7 +39,9 @@ CELL_TEXT_MAX = 32_767
 def validate_amount(value: Decimal | None) -> None:
     """At most MAX_AMOUNT, said in rupiah (Django's own message counts digits)."""
     if value is not None and value > MAX_AMOUNT:
-        raise ValidationError("Pagu paling banyak Rp 999.999.999.999.999.999 (18 angka).", code="amount_too_big")
+        raise ValidationError(
+            gettext("Pagu paling banyak Rp 999.999.999.999.999.999 (18 angka)."), code="amount_too_big"
+        )
 
 
 def money_field(verbose_name: StrOrPromise, **kwargs) -> models.DecimalField:

@@ -229,3 +229,22 @@ def test_a_meetings_refusal_is_english_and_records_nothing(client, secretary, pu
     assert not AuditEntry.objects.for_object(submitted).exists()
     client.post(reverse("set_language"), {"language": "id", "next": "/"})
     assert "hanya usulan terverifikasi" in client.post(url, data, follow=True).text
+
+
+def test_the_decision_forms_buttons_and_labels_are_english(client, secretary, pupr_kalsel, banjar, pupr_banjar):
+    FundingSchemeFactory(code="APBD_KAB")
+    meeting = MeetingFactory(
+        organiser=pupr_kalsel,
+        starts_at=datetime(2026, 1, 29, 9, tzinfo=WITA),
+        ends_at=datetime(2026, 1, 29, 16, tzinfo=WITA),
+    )
+    proposal = verified_proposal(banjar, pupr_banjar, {"APBD_KAB": 1_500_000_000})
+    url = reverse("meetings:decision-record", args=[meeting.pk, proposal.pk])
+    client.force_login(secretary)
+    assert ">Simpan dan berikutnya<" in client.get(url).text
+    english(client)
+    text = client.get(url).text
+    assert ">Save and next<" in text and ">Save decision<" in text
+    assert 'title="Save, then go back to the agenda (Alt+S)"' in text
+    assert "Proposed: Rp 1.500.000.000" in text
+    assert ">Simpan dan berikutnya<" not in text
