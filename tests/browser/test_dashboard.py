@@ -76,3 +76,23 @@ def test_the_operators_dashboard_is_banjar_alone(new_page, live_server, operator
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, f"dashboard_operator_{'390' if phone else '1366'}")
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [1366, 1200, 992])
+def test_a_provinces_rupiah_figures_stay_inside_their_cards(new_page, live_server, viewer, banjar, pupr_banjar, width):
+    """Rp 1.456.913.000.000 (the demo's proposals) ran 15 px past its card at 1366 px in the size of .fs-5."""
+    from programs.models import Proposal
+    from tests.factories import FundingSchemeFactory, funded_proposal
+
+    FundingSchemeFactory(code="APBD_KAB")
+    funded_proposal(
+        region=banjar, agency=pupr_banjar, amount=1_456_913_000_000, fiscal_year=2027, status=Proposal.Status.SUBMITTED
+    )
+    page, _errors = open_dashboard(new_page, live_server, viewer)
+    page.set_viewport_size({"width": width, "height": 900})
+    assert page.locator("#figure-proposed").inner_text() == "Rp 1.456.913.000.000"
+    overflow = page.evaluate(
+        "() => ['figure-proposed', 'figure-agreed'].map(id => document.getElementById(id))"
+        ".map(e => e.scrollWidth - e.clientWidth)"
+    )
+    assert overflow == [0, 0]
