@@ -20,7 +20,7 @@ from programs.models import FundingScheme, Proposal, ProposalFunding, ProposalNu
 from programs.summary import summary_apply, summary_of_new, summary_snapshot
 from programs.workflow import Event, TransitionError
 from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_value, diff
-from rakornis.bulk import bulk_insert, bulk_insert_rows
+from rakornis.bulk import bulk_insert, bulk_insert_rows, instances
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
 
@@ -230,16 +230,19 @@ def proposal_create_bulk(
     audit entries, in a few INSERTs whatever their number."""
     workflow.check(Event.CREATE, None)
     created_by = person(user)
-    proposals = [
-        Proposal(
-            **{name: item.data[name] for name in PROPOSAL_FIELDS if name in item.data},
-            **item.extra,
-            status=Proposal.Status.DRAFT,
-            created_by=created_by,
-            creation_token=item.creation_token,
-        )
-        for item in inputs
-    ]
+    proposals = instances(
+        Proposal,
+        (
+            {
+                **{name: item.data[name] for name in PROPOSAL_FIELDS if name in item.data},
+                **item.extra,
+                "status": Proposal.Status.DRAFT,
+                "created_by": created_by,
+                "creation_token": item.creation_token,
+            }
+            for item in inputs
+        ),
+    )
     amounts = [_amounts(item.funding) for item in inputs]
     for proposal, lines in zip(proposals, amounts, strict=True):
         proposal.total_amount = sum(lines.values(), Decimal(0))
@@ -395,6 +398,8 @@ def proposal_update_bulk(
 ) -> list[Proposal]:
     """Apply several changes, all or nothing: any proposal changed by someone else since it was loaded, or no longer
     editable, refuses the whole batch with every problem named (`BulkRefusal`)."""
+    if not updates:  # an import of new proposals only: not even the read of the schemes
+        return []
     locked = {
         p.pk: p
         for p in Proposal.objects.select_for_update(of=("self",))
