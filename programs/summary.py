@@ -403,36 +403,59 @@ class ListTotals:
     computed: bool = True
     only_scheme: str | None = None  # a scheme filter's code: the totals are that scheme's lines alone
     bound: int = FILTERED_TOTALS_BOUND
+    # How many proposals the filter selects, when the summary tells (its columns alone): the list's paginator takes
+    # it instead of counting up to 10,001 rows of an index on each page.
+    count: int | None = None
 
     @property
     def total(self) -> Decimal:
         return sum(self.by_scheme.values(), ZERO)
 
 
-def proposal_list_totals(*, filterset: Any, proposals: QuerySet[Proposal], user: Any) -> ListTotals:
+def proposal_list_totals(
+    *, filterset: Any, proposals: QuerySet[Proposal], user: Any, counted: int | None = None
+) -> ListTotals:
     """The totals per scheme of what the proposal list shows (`programs.filters.filter_proposals`).
 
-    From the summary when every filter used is one of its columns (year, kabupaten/kota, agency, status or the
-    "proposed" group, scheme): one grouped query whatever the number of proposals. With a scheme filter they are that
-    scheme's amounts (what the proposals shown ask from it). Otherwise from the filtered proposals' funding lines,
-    once a count capped at `FILTERED_TOTALS_BOUND` + 1 says there are few enough.
+    From the summary when every filter used is one of its columns (`summary_list_totals`). Otherwise from the
+    filtered proposals' funding lines, once a count capped at `FILTERED_TOTALS_BOUND` + 1 says there are few enough:
+    `counted`, when the caller has counted `proposals` already (exactly up to at least that bound: the list's
+    paginator), else a count of its own.
     """
-    if filterset.is_bound and not filterset.is_valid():
-        return ListTotals({})
-    data = filterset.form.cleaned_data if filterset.is_bound else {}
-    used = {name for name, value in data.items() if name != "sort" and value not in (None, "", [])}
-    if used <= SUMMARY_FILTERS:
-        return _summary_list_totals(data, user)
-    if proposals.order_by().values("pk")[: FILTERED_TOTALS_BOUND + 1].count() > FILTERED_TOTALS_BOUND:
+    from_summary = summary_list_totals(filterset=filterset, user=user)
+    if from_summary is not None:
+        return from_summary
+    if counted is None:
+        counted = proposals.order_by().values("pk")[: FILTERED_TOTALS_BOUND + 1].count()
+    if counted > FILTERED_TOTALS_BOUND:
         return ListTotals({}, computed=False, bound=FILTERED_TOTALS_BOUND)
     lines = ProposalFunding.objects.filter(proposal__in=proposals.order_by().values("pk")).order_by()
     return ListTotals(dict(lines.values_list("scheme").annotate(total=Sum("amount"))))
 
 
+def summary_list_totals(*, filterset: Any, user: Any) -> ListTotals | None:
+    """The list's totals and the number of proposals it selects (`count`) from the summary, or None when a filter is
+    not one of its columns (a search, a program, the overlap flag).
+
+    With the filters year, kabupaten/kota, agency, status (or the "proposed" group) and scheme alone: one grouped
+    query whatever the number of proposals. With a scheme filter the totals are that scheme's amounts (what the
+    proposals shown ask from it) and the count the proposals with a line of it (one line per scheme). An invalid
+    filter selects nothing (`filter_proposals`): no totals, a count of 0, no query.
+    """
+    if filterset.is_bound and not filterset.is_valid():
+        return ListTotals({}, count=0)
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    used = {name for name, value in data.items() if name != "sort" and value not in (None, "", [])}
+    if not used <= SUMMARY_FILTERS:
+        return None
+    return _summary_list_totals(data, user)
+
+
 def _summary_list_totals(data: dict[str, Any], user: Any) -> ListTotals:
     from programs.filters import PROPOSED  # the filters import the models this module reads: import when asked
 
-    rows = ProposalSummary.objects.for_user(user).per_scheme()
+    # The rows per scheme (the totals) and, without a scheme filter, the rows over all schemes (the count).
+    rows = ProposalSummary.objects.for_user(user)
     if data.get("fiscal_year"):
         rows = rows.filter(fiscal_year=int(data["fiscal_year"]))
     if data.get("region"):
@@ -446,4 +469,8 @@ def _summary_list_totals(data: dict[str, Any], user: Any) -> ListTotals:
     if code:
         rows = rows.filter(scheme__code=code)
     totals = rows.order_by().values_list("scheme_id").annotate(n=Sum("proposal_count"), total=Sum("proposed_amount"))
-    return ListTotals({scheme_id: total for scheme_id, count, total in totals if count}, only_scheme=code)
+    by_scheme = {scheme_id: total for scheme_id, count, total in totals if count}
+    counts = {scheme_id: count for scheme_id, count, total in totals}
+    selected = sum(counts.values()) if code else counts.get(None, 0)
+    by_scheme.pop(None, None)
+    return ListTotals(by_scheme, only_scheme=code, count=selected)

@@ -39,7 +39,7 @@ from programs.forms import (
 from programs.history import STATUS_ACTIONS, history_rows
 from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.services.readiness import readiness_checklist
-from programs.summary import proposal_list_totals
+from programs.summary import FILTERED_TOTALS_BOUND, proposal_list_totals, summary_list_totals
 from programs.verification import latest_check, return_notes
 from rakornis import fiscal_year
 from rakornis.formatting import format_rupiah
@@ -74,13 +74,18 @@ class ProposalListView(LoginRequiredMixin, ListView):
         # The schemes once per request: the filter's choices, the rows' scheme names, the totals per scheme.
         self.schemes = list(FundingScheme.objects.all())
         self.filterset, proposals = filter_proposals(self.query, user=self.request.user, schemes=self.schemes)
+        # The totals and the count from the proposal summary when the filters are its columns (one grouped query);
+        # None otherwise, and the page counts its rows and adds up their lines (bounded).
+        self.summary_totals = summary_list_totals(filterset=self.filterset, user=self.request.user)
         return proposals
 
     def paginate_queryset(self, queryset, page_size):
-        """A page of the filtered proposals (`rakornis.pagination`): the count stops at 10,001, the page's ids come
-        from the filter and order alone, and only those 50 rows are read with their joins, overlap flag and schemes.
-        A page that does not exist (a typo, deeper than the deepest page) shows the first with a warning."""
-        paginator = BoundedPaginator(queryset, page_size)
+        """A page of the filtered proposals (`rakornis.pagination`): the count comes from the summary or stops at
+        10,001, the page's ids come from the filter and order alone, and only those 50 rows are read with their
+        joins, overlap flag and schemes. A page that does not exist (a typo, deeper than the deepest page) shows the
+        first with a warning."""
+        known = self.summary_totals.count if self.summary_totals is not None else None
+        paginator = BoundedPaginator(queryset, page_size, known_count=known)
         try:
             page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
         except InvalidPage as exc:
@@ -111,15 +116,24 @@ class ProposalListView(LoginRequiredMixin, ListView):
         )
         order = {scheme.pk: index for index, scheme in enumerate(self.schemes)}
         names = {scheme.pk: scheme.short_name for scheme in self.schemes}
+        # Each status's label translated once per page: `get_status_display` rebuilds the choices for every call.
+        labels = {value: str(label) for value, label in Proposal.Status.choices}
         for row in rows:
             drawn = sorted((int(pk) for pk in (row.scheme_ids or "").split(",") if pk), key=order.__getitem__)
             row.scheme_names = ", ".join(names[pk] for pk in drawn)
+            row.status_label = labels.get(row.status, row.status)
         return rows
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        # From the proposal summary when the filters are its columns, else bounded (programs.summary).
-        totals = proposal_list_totals(filterset=self.filterset, proposals=self.object_list, user=self.request.user)
+        # From the proposal summary when the filters are its columns, else bounded by the page's own count (exact up
+        # to its bound, which lies above the totals' bound).
+        paginator = context["paginator"]
+        exact_enough = paginator.count_is_exact or paginator.count_bound >= FILTERED_TOTALS_BOUND
+        counted = paginator.count if exact_enough else None
+        totals = self.summary_totals or proposal_list_totals(
+            filterset=self.filterset, proposals=self.object_list, user=self.request.user, counted=counted
+        )
         schemes = self.schemes
         query = self.query.copy()
         query.pop("page", None)

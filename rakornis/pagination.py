@@ -35,9 +35,17 @@ class BoundedPaginator(Paginator):
     count_bound = COUNT_BOUND
     max_pages = MAX_PAGES
 
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+        """`known_count`: the number of rows when the caller already knows it (the proposal list reads it from the
+        proposal summary with its totals), so that no row is counted; it is bounded like a counted one."""
+        super().__init__(*args, **kwargs)
+        self.known_count = known_count
+
     @cached_property
     def count(self) -> int:
         """The number of rows, or `count_bound + 1` when there are more than `count_bound`."""
+        if self.known_count is not None:
+            return min(self.known_count, self.count_bound + 1)
         rows = cast(QuerySet, self.object_list)
         return rows.order_by().values("pk")[: self.count_bound + 1].count()
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from programs import services
 from programs.models import FundingScheme, Proposal, ProposalFunding
+from programs.summary import summary_rebuild
 from rakornis.pagination import BoundedPaginator
 from tests.factories import (
     AgencyFactory,
@@ -165,6 +166,8 @@ def bulk_proposals(count: int, *, region, agency, year: int = 2027, first: int =
     ProposalFunding.objects.bulk_create(
         ProposalFunding(proposal=proposal, scheme=scheme, amount=proposal.total_amount) for proposal in proposals
     )
+    # bulk_create passes by the services that keep the proposal summary, which the list counts from: add them up.
+    summary_rebuild()
 
 
 def test_pagination(client, verifier, banjar, pupr_banjar):
