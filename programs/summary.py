@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 
 from meetings.models import Decision, DecisionFunding, Meeting
 from programs.models import Proposal, ProposalFunding, ProposalSummary
@@ -361,8 +361,6 @@ class Totals:
 def summary_totals(rows: QuerySet[ProposalSummary], *, statuses: Iterable[str] | None = None) -> Totals:
     """`rows` (e.g. `ProposalSummary.objects.for_user(user).for_year(2027)`) added up in one query over at most
     statuses x schemes groups. `proposed` adds the statuses `statuses` (default `Proposal.PROPOSED_STATUSES`)."""
-    counted = set(Proposal.PROPOSED_STATUSES if statuses is None else statuses)
-    totals = Totals(by_status={}, proposed={}, agreed={}, agreed_count=0)
     grouped = (
         rows.order_by()
         .values_list("status", "scheme_id")
@@ -373,6 +371,41 @@ def summary_totals(rows: QuerySet[ProposalSummary], *, statuses: Iterable[str] |
             agreed=Sum("agreed_amount"),
         )
     )
+    return _add_up(grouped, statuses=statuses)
+
+
+def summary_totals_and_waiting(
+    rows: QuerySet[ProposalSummary], *, year: int, waiting: Iterable[str]
+) -> tuple[Totals, dict[str, int]]:
+    """`summary_totals` of `rows` in `year`, and how many proposals of the other years are in each status of
+    `waiting` (work that a page of the year would otherwise hide): one grouped query for both (the home page)."""
+    waiting = list(waiting)
+    grouped = (
+        rows.filter(Q(fiscal_year=year) | Q(scheme__isnull=True, status__in=waiting))
+        .annotate(this_year=Case(When(fiscal_year=year, then=Value(True)), default=Value(False)))
+        .order_by()
+        .values_list("this_year", "status", "scheme_id")
+        .annotate(
+            n=Sum("proposal_count"),
+            proposed=Sum("proposed_amount"),
+            n_agreed=Sum("agreed_count"),
+            agreed=Sum("agreed_amount"),
+        )
+    )
+    of_year: list[tuple[Any, ...]] = []
+    elsewhere: dict[str, int] = {}
+    for this_year, *row in grouped:
+        if this_year:
+            of_year.append(tuple(row))
+        elif row[2]:
+            elsewhere[row[0]] = elsewhere.get(row[0], 0) + row[2]
+    return _add_up(of_year, statuses=None), elsewhere
+
+
+def _add_up(grouped: Iterable[Any], *, statuses: Iterable[str] | None) -> Totals:
+    """Totals from summary rows grouped by (status, scheme id): count, proposed, agreed count, agreed amount."""
+    counted = set(Proposal.PROPOSED_STATUSES if statuses is None else statuses)
+    totals = Totals(by_status={}, proposed={}, agreed={}, agreed_count=0)
     for status, scheme, count, proposed, agreed_count, agreed in grouped:
         if scheme is None:
             totals.by_status[status] = totals.by_status.get(status, 0) + count

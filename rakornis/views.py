@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Sum, Value, When
+from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,8 +12,8 @@ from django.views.decorators.http import require_safe
 from agencies.models import StaffRole
 from meetings.models import Meeting, MeetingQuerySet
 from programs.models import FundingScheme, Proposal, ProposalSummary
-from programs.summary import summary_totals
-from programs.verification import return_notes
+from programs.summary import summary_totals_and_waiting
+from programs.verification import with_last_return_note
 from rakornis.dashboard import dashboard as dashboard_of
 from rakornis.fiscal_year import planning_year
 from rakornis.policy import Action, may_anywhere
@@ -60,8 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = Proposal.objects.for_user(user)
     proposals = scope.for_year(year)
     # The counts and amounts from the summary (programs.summary): a few hundred rows, whatever the proposals.
-    summarised = ProposalSummary.objects.for_user(user)
-    totals = summary_totals(summarised.for_year(year))
+    # Work waiting in other fiscal years is counted in the same query, so that a queue filtered to the planning year
+    # hides nothing silently.
+    waiting = (Proposal.Status.DRAFT, Proposal.Status.RETURNED, Proposal.Status.SUBMITTED)
+    totals, elsewhere = summary_totals_and_waiting(ProposalSummary.objects.for_user(user), year=year, waiting=waiting)
     by_status = [(value, label, totals.by_status.get(value, 0)) for value, label in Proposal.Status.choices]
     proposed, agreed = totals.proposed, totals.agreed
     by_scheme = [
@@ -70,18 +72,6 @@ def home(request: HttpRequest) -> HttpResponse:
         if scheme.pk in proposed or scheme.pk in agreed
     ]
     listed = proposals.select_related("region").with_total().order_by("-updated_at")
-    # Work waiting in other fiscal years, so that a queue filtered to the planning year hides nothing silently.
-    waiting = (Proposal.Status.DRAFT, Proposal.Status.RETURNED, Proposal.Status.SUBMITTED)
-    elsewhere = {
-        status: count
-        for status, count in summarised.totals()
-        .exclude(fiscal_year=year)
-        .filter(status__in=waiting)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Sum("proposal_count"))
-        if count
-    }
     context = {
         "year": year,
         "year_label": str(year),
@@ -99,12 +89,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if may_anywhere(user, Action.EDIT):
         context["my_drafts"] = listed.filter(status=Proposal.Status.DRAFT)[:HOME_LIST_LIMIT]
-        returned = list(listed.filter(status=Proposal.Status.RETURNED)[:HOME_LIST_LIMIT])
         # Each with the verifier's last note, so the operator sees what to fix without opening it.
-        notes = return_notes(returned)
-        for proposal in returned:
-            proposal.return_note = notes.get(proposal.pk)
-        context["my_returned"] = returned
+        context["my_returned"] = with_last_return_note(listed.filter(status=Proposal.Status.RETURNED))[:HOME_LIST_LIMIT]
         context["my_outcomes"] = listed.exclude(status__in=[Proposal.Status.DRAFT, Proposal.Status.RETURNED])[
             :HOME_LIST_LIMIT
         ]
