@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -100,7 +101,8 @@ class RegionSlices:
     without sorting the meeting: the counts per kabupaten/kota (from the decision summary, in code order) say which
     ones a page spans. A page inside one kabupaten/kota (every page but a few, at 324,914 decisions) reads its rows
     by the proposal index of that kabupaten/kota (`programs_proposal_region`: region, fiscal year, number) and
-    stops after them; a page across several sorts those kabupaten/kota's decisions only. One query either way.
+    stops after them; a page across several reads each one's slice so and joins them (UNION ALL; SQLite, which
+    cannot, sorts those kabupaten/kota's decisions). One query either way.
 
     `rows` is `meeting_decisions(...)` of `narrowed` (the decisions filtered as the page is: scope, outcome,
     kabupaten/kota), `counts` (region id, decisions of `narrowed` there) in the table's order."""
@@ -124,12 +126,18 @@ class RegionSlices:
             before += count
         if not spans:
             return self.rows.none()
-        if len(spans) == 1:
-            region_id, low, high = spans[0]
-            within = self.narrowed.filter(proposal__region_id=region_id).order_by(
-                "-proposal__fiscal_year", "proposal__number", "pk"
-            )
-            return self.rows.filter(pk__in=within[low:high].values("pk"))
+        parts = [
+            self.narrowed.filter(proposal__region_id=region_id)
+            .order_by("-proposal__fiscal_year", "proposal__number", "pk")[low:high]
+            .values("pk")
+            for region_id, low, high in spans
+        ]
+        if len(parts) == 1:
+            return self.rows.filter(pk__in=parts[0])
+        if connection.features.supports_slicing_ordering_in_compound:
+            # PostgreSQL: the slices of each kabupaten/kota, UNION ALL, one index walk each.
+            return self.rows.filter(pk__in=parts[0].union(*parts[1:], all=True))
+        # SQLite cannot slice inside a UNION: the spanned kabupaten/kota are sorted (a small database's).
         first = spans[0][1]
         return self.rows.filter(proposal__region_id__in=[span[0] for span in spans])[first : first + stop - start]
 
