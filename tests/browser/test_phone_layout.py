@@ -175,6 +175,12 @@ def test_the_header_keeps_to_one_line_at_1366_and_signs_out_from_the_account_men
     expect(operator.locator("#notification-badge")).to_contain_text("67")
     assert operator.locator("nav.navbar").bounding_box()["height"] < 70
     assert operator.locator("#user-menu").get_attribute("title") == "Muhammad Rizky Ramadhan"
+    # In English too ("Work plans", "Planning year", "Notifications" are longer): the year's label is then read by
+    # screen readers only, below 1400 px.
+    operator.select_option("#language-switch", "en")
+    expect(operator.get_by_role("link", name="Proposals", exact=True)).to_be_visible()
+    assert operator.locator("nav.navbar").bounding_box()["height"] < 70
+    expect(operator.get_by_label("Planning year")).to_be_visible()
     page.click("#user-menu")
     page.click("#sign-out")
     page.wait_for_url(f"{live_server.url}/masuk/**")
