@@ -49,6 +49,10 @@ def _raw_text(value: Any) -> str:
 
 def clean_line(value: Any) -> str:
     """One-line text: spaces and non-breaking spaces collapsed, ends trimmed."""
+    if type(value) is str and value.isprintable() and "_x" not in value:
+        # Most cells: nothing to unescape or drop (control characters, line breaks and non-breaking spaces are not
+        # printable), so only the spaces are collapsed, as below.
+        return " ".join(value.split())
     return " ".join(_raw_text(value).replace("\u00a0", " ").split())
 
 

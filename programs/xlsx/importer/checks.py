@@ -3,6 +3,7 @@ proposes, where exactly, and its money. The lookups they need are read once per 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class Header:
         return {key: values[col] if col < len(values) else None for key, col in self.positions.items()}
 
 
+@functools.cache
 def _max_length(name: str) -> int:
     field = Proposal._meta.get_field(name)
     assert isinstance(field, CharField) and field.max_length is not None
@@ -65,11 +67,12 @@ def _max_length(name: str) -> int:
 
 
 _REGENCY_PREFIX_RE = re.compile(r"^(kabupaten|kab\.?|kota)\s+")
+_KAB_RE = re.compile(r"^kab\.?\s+")
 
 
 def _regency_name_matches(typed: str, region: Region) -> bool:
     def full(text: str) -> str:
-        return re.sub(r"^kab\.?\s+", "kabupaten ", casefold_key(text))
+        return _KAB_RE.sub("kabupaten ", casefold_key(text))
 
     stored = full(region.name)
     given = full(typed)
