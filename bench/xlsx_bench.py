@@ -308,8 +308,9 @@ def export_benchmark(count: int, directory: str) -> None:
 # 4. The import --------------------------------------------------------------------------------------------------------
 
 
-def import_workbook(count: int, path: str) -> None:
-    """A workbook of `count` new proposals in the interchange format, as a planner's file would be."""
+def import_workbook(count: int, path: str, shared_strings: bool = False) -> None:
+    """A workbook of `count` new proposals in the interchange format, as a planner's file would be: its texts as
+    inline strings (xlsxwriter's constant-memory mode, as many exporters write), or shared as Excel saves them."""
     import xlsxwriter
 
     regions = list(Region.objects.regencies().filter(code__startswith="63."))
@@ -325,7 +326,7 @@ def import_workbook(count: int, path: str) -> None:
         "Pagu APBD Kab/Kota", "Pagu Bantuan Keuangan Provinsi", "Total Pagu", "Prioritas", "Sumber Usulan",
         "Keterangan",
     ]  # fmt: skip
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": not shared_strings})
     sheet = workbook.add_worksheet("Usulan")
     sheet.write_row(0, 0, ["DAFTAR USULAN TA 2031"])
     sheet.write_row(2, 0, header)
@@ -371,10 +372,11 @@ def app_parse_and_apply(path: str) -> dict:
     return {"parse": parsed, "apply": applied, "created": len(summary.created)}
 
 
-def import_benchmark(count: int, directory: str) -> None:
-    print(f"\n4. Import of a {count:,}-row workbook of new proposals")
+def import_benchmark(count: int, directory: str, shared_strings: bool = False) -> None:
+    kind = "shared strings" if shared_strings else "inline strings"
+    print(f"\n4. Import of a {count:,}-row workbook of new proposals ({kind})")
     path = os.path.join(directory, "import.xlsx")
-    import_workbook(count, path)
+    import_workbook(count, path, shared_strings)
     bare_s, bare_peak, _ = measured(lambda: bare_read(path))
     line("bare openpyxl read-only iter_rows", count, bare_s, bare_peak)
     parse_s, parse_peak, _ = measured(lambda: app_parse(path))
@@ -391,6 +393,7 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=25)
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["writers", "export", "import"])
+    parser.add_argument("--shared-strings", action="store_true", help="import a workbook with shared strings, as Excel")
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -403,7 +406,7 @@ def main() -> None:
         if "export" not in options.skip:
             export_benchmark(options.proposals, directory)
         if "import" not in options.skip:
-            import_benchmark(options.import_rows, directory)
+            import_benchmark(options.import_rows, directory, options.shared_strings)
 
 
 if __name__ == "__main__":
