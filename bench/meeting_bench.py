@@ -190,7 +190,7 @@ def main() -> None:
         meeting = build(args.decisions)
     count = Decision.objects.filter(meeting=meeting).count()
     tapin = Region.objects.get(code="63.05")
-    pages = [
+    pages: list[tuple[str, str, dict[str, Any]]] = [
         ("meeting page", reverse("meetings:meeting-detail", args=[meeting.pk]), {}),
         ("meeting page, page 100", reverse("meetings:meeting-detail", args=[meeting.pk]), {"hal": 100}),
         (
