@@ -163,3 +163,20 @@ def test_the_header_asks_the_database_once(client, viewer):
     alias = f"p{fiscal_year.default_year() + 1}"
     probes = [query["sql"] for query in captured.captured_queries if alias in query["sql"]]
     assert len(probes) == 1
+
+
+def test_the_header_years_are_probed_again_only_after_a_minute(client, operator_banjar, banjar, monkeypatch):
+    """The offered years are kept in the session: a second page spends no query on them, and a proposal of a new year
+    shows in the switcher once the minute has passed."""
+    default = fiscal_year.default_year()
+    client.force_login(operator_banjar)
+    assert str(default - 2) not in header_options(client.get(reverse("home")))
+    ProposalFactory(region=banjar, fiscal_year=default - 2)
+    alias = f"p{default + 1}"
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("home"))
+    assert str(default - 2) not in header_options(response)
+    assert not [query for query in captured.captured_queries if alias in query["sql"]]
+    later = fiscal_year.time.time() + fiscal_year.YEAR_OPTIONS_REFRESH_SECONDS + 1
+    monkeypatch.setattr(fiscal_year.time, "time", lambda: later)
+    assert str(default - 2) in header_options(client.get(reverse("home")))
