@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 from rakornis.formatting import format_rupiah
 from rakornis.numbers import format_number
@@ -21,3 +22,27 @@ def number(value: Decimal | int | None) -> str:
     if value is None or value == "":
         return "—"
     return format_number(value, trim=True)
+
+
+# A proposal status's badge colour (Bootstrap's text-bg-*): the one mapping, for every page that shows a status.
+STATUS_BADGE_CLASSES = {
+    "draft": "text-bg-secondary",
+    "submitted": "text-bg-primary",
+    "returned": "text-bg-warning",
+    "verified": "text-bg-info",
+    "agreed": "text-bg-success",
+    "agreed_with_changes": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "deferred": "text-bg-warning",
+}
+
+
+@register.simple_tag
+def status_badge(proposal) -> str:
+    """The status badge of a proposal: its colour by status, its label (`status_label` when the page set it once for
+    all its rows, else the translated display). A tag rather than an included template: the list shows it twice per
+    row, and fifty rows of includes cost about 15 ms of a 50 ms page."""
+    label = getattr(proposal, "status_label", None) or proposal.get_status_display()
+    return format_html(
+        '<span class="badge {}">{}</span>', STATUS_BADGE_CLASSES.get(proposal.status, "text-bg-dark"), label
+    )
