@@ -7,7 +7,10 @@ class RakornisConfig(AppConfig):
     verbose_name = "Rakornis"
 
     def ready(self) -> None:
-        from rakornis import checks  # noqa: F401 (registers the project's system checks)
+        from rakornis import (
+            checks,  # noqa: F401 (registers the project's system checks)
+            fiscal_year,  # noqa: F401 (the header's years, probed at sign-in)
+        )
         from rakornis.sqlite_sum import install_exact_sum
 
         connection_created.connect(install_exact_sum, dispatch_uid="rakornis_exact_sum")

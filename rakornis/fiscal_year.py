@@ -28,7 +28,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import Exists
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -219,6 +221,19 @@ YEAR_OPTIONS_REFRESH_SECONDS = 60
 YEAR_OPTIONS_SESSION_KEY = "planning_year_options"
 
 
+def _remember_year_options(session: Any, user: Any) -> set[int]:
+    years = set(year_options(user))
+    session[YEAR_OPTIONS_SESSION_KEY] = [sorted(years, reverse=True), default_year(), int(time.time())]
+    return years
+
+
+@receiver(user_logged_in)
+def _year_options_at_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Probed when the session starts (the sign-in saves the session anyway), so the first page writes nothing."""
+    if request is not None and hasattr(request, "session"):
+        _remember_year_options(request.session, user)
+
+
 def _remembered_year_options(request: HttpRequest, user: Any, year: int) -> list[int]:
     default = default_year()
     kept = request.session.get(YEAR_OPTIONS_SESSION_KEY)
@@ -231,6 +246,5 @@ def _remembered_year_options(request: HttpRequest, user: Any, year: int) -> list
     ):
         years = {int(y) for y in kept[0]}
     else:
-        years = set(year_options(user))
-        request.session[YEAR_OPTIONS_SESSION_KEY] = [sorted(years, reverse=True), default, int(time.time())]
+        years = _remember_year_options(request.session, user)
     return sorted(years | {year}, reverse=True)

@@ -155,8 +155,9 @@ def test_the_header_offers_the_years_with_proposals_or_meetings_the_user_sees(
 
 
 def test_the_header_asks_the_database_once(client, viewer):
-    client.force_login(viewer)
+    """At sign-in (which writes the session anyway), so the pages after it spend nothing on the years."""
     with CaptureQueriesContext(connection) as captured:
+        client.force_login(viewer)
         response = client.get(reverse("home"))
     assert "planning-year" in response.text
     # All the EXISTS probes of the offered years are in one query.
@@ -169,8 +170,10 @@ def test_the_header_years_are_probed_again_only_after_a_minute(client, operator_
     """The offered years are kept in the session: a second page spends no query on them, and a proposal of a new year
     shows in the switcher once the minute has passed."""
     default = fiscal_year.default_year()
-    client.force_login(operator_banjar)
-    assert str(default - 2) not in header_options(client.get(reverse("home")))
+    with CaptureQueriesContext(connection) as captured:
+        client.force_login(operator_banjar)
+        assert str(default - 2) not in header_options(client.get(reverse("home")))
+    assert [query for query in captured.captured_queries if f"p{default + 1}" in query["sql"]]
     ProposalFactory(region=banjar, fiscal_year=default - 2)
     alias = f"p{default + 1}"
     with CaptureQueriesContext(connection) as captured:
