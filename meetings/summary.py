@@ -34,7 +34,7 @@ from django.dispatch import receiver
 
 from meetings.models import Decision, DecisionFunding, Desk, Meeting, MeetingDecisionSummary
 from programs.models import Proposal
-from programs.summary import _deferring
+from programs.summary import Difference, _deferring, row_differences
 
 # A row's identity: meeting, kabupaten/kota, outcome, desk (None: outside any desk), origin, scheme (None: the row
 # over all schemes).
@@ -210,18 +210,8 @@ def meeting_summary_expected() -> dict[RowKey, Values]:
     return dict(rows)
 
 
-@dataclass(frozen=True)
-class Difference:
-    row: RowKey
-    stored: Values | None
-    expected: Values | None
-
-
 def meeting_summary_differences() -> list[Difference]:
     """Every row where the stored summary and a recomputation disagree (missing, extra or other values)."""
-    stored, expected = meeting_summary_stored(), meeting_summary_expected()
-    return [
-        Difference(row, stored.get(row), expected.get(row))
-        for row in sorted(stored.keys() | expected.keys(), key=lambda row: tuple(str(part) for part in row))
-        if stored.get(row) != expected.get(row)
-    ]
+    return row_differences(
+        meeting_summary_stored(), meeting_summary_expected(), order=lambda row: tuple(str(part) for part in row)
+    )

@@ -325,19 +325,26 @@ def summary_expected() -> dict[RowKey, Values]:
 
 @dataclass(frozen=True)
 class Difference:
-    row: RowKey
-    stored: Values | None
-    expected: Values | None
+    """A row of a summary (this one or the meetings' decision summary) whose stored values differ from a
+    recomputation: `stored` or `expected` is None when the row is missing on that side."""
+
+    row: tuple[Any, ...]
+    stored: Any
+    expected: Any
+
+
+def row_differences(stored: Mapping[Any, Any], expected: Mapping[Any, Any], *, order: Any) -> list[Difference]:
+    """Every row where `stored` and `expected` disagree (missing, extra or other values), sorted by `order`."""
+    return [
+        Difference(row, stored.get(row), expected.get(row))
+        for row in sorted(stored.keys() | expected.keys(), key=order)
+        if stored.get(row) != expected.get(row)
+    ]
 
 
 def summary_differences() -> list[Difference]:
     """Every row where the stored summary and a recomputation disagree (missing, extra or other values)."""
-    stored, expected = summary_stored(), summary_expected()
-    return [
-        Difference(row, stored.get(row), expected.get(row))
-        for row in sorted(stored.keys() | expected.keys(), key=lambda row: (*row[:4], row[4] or 0))
-        if stored.get(row) != expected.get(row)
-    ]
+    return row_differences(summary_stored(), summary_expected(), order=lambda row: (*row[:4], row[4] or 0))
 
 
 # Reads ---------------------------------------------------------------------------------------------------------------
