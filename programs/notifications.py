@@ -23,7 +23,6 @@ path on the site (`site_link`). Only the people the policy tells get an email, a
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from django.utils.text import Truncator
 from programs.models import Notification, NotificationPreference, Proposal, ProposalComment
 from rakornis import policy
 from rakornis.i18n import official_text
+from rakornis.session_cache import remember, remembered
 from rakornis.types import Actor, person
 
 logger = logging.getLogger(__name__)
@@ -286,9 +286,7 @@ def unread_count(user: Any) -> int:
 
 
 def _remember_unread(session: Any, user: Any) -> int:
-    count = unread_count(user)
-    session[SESSION_KEY] = [count, int(time.time())]
-    return count
+    return remember(session, SESSION_KEY, unread_count(user))
 
 
 @receiver(user_logged_in)
@@ -311,11 +309,9 @@ def context(request: Any) -> dict[str, Any]:
         return {}
 
     def badge() -> dict[str, Any]:
-        kept = request.session.get(SESSION_KEY)
-        if isinstance(kept, list) and len(kept) == 2 and time.time() - kept[1] < UNREAD_REFRESH_SECONDS:
-            count = int(kept[0])
-        else:
-            count = _remember_unread(request.session, user)
+        count = int(
+            remembered(request.session, SESSION_KEY, lambda: unread_count(user), seconds=UNREAD_REFRESH_SECONDS)
+        )
         return {"count": count, "label": f"{UNREAD_CAP - 1}+" if count >= UNREAD_CAP else str(count)}
 
     return {"unread_notifications": SimpleLazyObject(badge)}

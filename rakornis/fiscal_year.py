@@ -19,7 +19,6 @@ is almost always a typing slip (2207 for 2027). A year already saved stays accep
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -41,6 +40,7 @@ from django.views.decorators.http import require_POST
 
 from meetings.models import Meeting
 from programs.models import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR, Proposal
+from rakornis.session_cache import remember, remembered
 
 SESSION_KEY = "planning_year"
 # The years the header offers: around the default, those with proposals or meetings the user sees.
@@ -221,10 +221,8 @@ YEAR_OPTIONS_REFRESH_SECONDS = 60
 YEAR_OPTIONS_SESSION_KEY = "planning_year_options"
 
 
-def _remember_year_options(session: Any, user: Any) -> set[int]:
-    years = set(year_options(user))
-    session[YEAR_OPTIONS_SESSION_KEY] = [sorted(years, reverse=True), default_year(), int(time.time())]
-    return years
+def _remember_year_options(session: Any, user: Any) -> list[int]:
+    return remember(session, YEAR_OPTIONS_SESSION_KEY, year_options(user), stamp=default_year())
 
 
 @receiver(user_logged_in)
@@ -235,16 +233,14 @@ def _year_options_at_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any
 
 
 def _remembered_year_options(request: HttpRequest, user: Any, year: int) -> list[int]:
-    default = default_year()
-    kept = request.session.get(YEAR_OPTIONS_SESSION_KEY)
-    if (
-        isinstance(kept, list)
-        and len(kept) == 3
-        and kept[1] == default
-        and isinstance(kept[0], list)
-        and time.time() - kept[2] < YEAR_OPTIONS_REFRESH_SECONDS
-    ):
-        years = {int(y) for y in kept[0]}
-    else:
-        years = _remember_year_options(request.session, user)
+    years = {
+        int(kept)
+        for kept in remembered(
+            request.session,
+            YEAR_OPTIONS_SESSION_KEY,
+            lambda: year_options(user),
+            seconds=YEAR_OPTIONS_REFRESH_SECONDS,
+            stamp=default_year(),
+        )
+    }
     return sorted(years | {year}, reverse=True)

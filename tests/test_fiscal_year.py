@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rakornis import fiscal_year
+from rakornis import fiscal_year, session_cache
 from tests.factories import MeetingFactory, ProposalFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +180,6 @@ def test_the_header_years_are_probed_again_only_after_a_minute(client, operator_
         response = client.get(reverse("home"))
     assert str(default - 2) not in header_options(response)
     assert not [query for query in captured.captured_queries if alias in query["sql"]]
-    later = fiscal_year.time.time() + fiscal_year.YEAR_OPTIONS_REFRESH_SECONDS + 1
-    monkeypatch.setattr(fiscal_year.time, "time", lambda: later)
+    later = session_cache.time.time() + fiscal_year.YEAR_OPTIONS_REFRESH_SECONDS + 1
+    monkeypatch.setattr(session_cache.time, "time", lambda: later)
     assert str(default - 2) in header_options(client.get(reverse("home")))
