@@ -79,23 +79,25 @@ TYPED_YEARS_BEFORE = 5
 TYPED_YEARS_AFTER = 5
 
 
-def typed_window() -> tuple[int, int]:
-    """The first and last fiscal year a form or an import accepts: five years either side of the default."""
-    default = default_year()
+def typed_window(default: int | None = None) -> tuple[int, int]:
+    """The first and last fiscal year a form or an import accepts: five years either side of the default (`default`
+    when the caller has read it already: an import reads it once per file, not once per row)."""
+    default = default_year() if default is None else default
     return max(default - TYPED_YEARS_BEFORE, MIN_FISCAL_YEAR), min(default + TYPED_YEARS_AFTER, MAX_FISCAL_YEAR)
 
 
-def typed_year_problem(year: int, *, saved: int | None = None) -> str | None:
+def typed_year_problem(year: int, *, saved: int | None = None, default: int | None = None) -> str | None:
     """Why `year`, typed in a form or an import file, is refused (a sentence without its final stop), or None.
-    `saved` is the year the row already has: keeping it is always allowed."""
+    `saved` is the year the row already has: keeping it is always allowed. `default` as for `typed_window`."""
     if year == saved:
         return None
-    first, last = typed_window()
+    default = default_year() if default is None else default
+    first, last = typed_window(default)
     if first <= year <= last:
         return None
     return (
         f"tahun anggaran {year} di luar rentang TA {first}\u2013{last} "
-        f"(lima tahun sebelum dan sesudah tahun perencanaan TA {default_year()})"
+        f"(lima tahun sebelum dan sesudah tahun perencanaan TA {default})"
     )
 
 

@@ -58,6 +58,8 @@ def clean_line(value: Any) -> str:
 
 def clean_block(value: Any) -> str:
     """Text that may have line breaks (notes): each line trimmed, blank lines at the ends dropped."""
+    if value is None:
+        return ""
     lines = [" ".join(line.replace("\u00a0", " ").split()) for line in _raw_text(value).split("\n")]
     return "\n".join(lines).strip("\n")
 
@@ -147,13 +149,18 @@ def parse_origin(value: Any) -> str:
     return choice
 
 
+_YEAR_RE = re.compile(r"\d{4}")
+
+
 def parse_year(value: Any) -> int | None:
+    if type(value) is int and MIN_FISCAL_YEAR <= value <= MAX_FISCAL_YEAR:
+        return value  # as most files have it: what the rest of this function would return
     if value is None or (isinstance(value, str) and not clean_line(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = clean_line(value) if not isinstance(value, int) or isinstance(value, bool) else str(value)
-    if not re.fullmatch(r"\d{4}", text):
+    if not _YEAR_RE.fullmatch(text):
         raise CellError(f"isi tahun empat angka, misalnya 2027 (bukan {text!r})")
     year = int(text)
     if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:

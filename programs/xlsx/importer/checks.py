@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,10 @@ class Header:
     row: int
     positions: dict[str, int]  # field key -> column index
     fields: dict[str, cols.Field]
+    scheme_keys: list[str] = field(init=False)  # the `Pagu ...` columns' keys, in the file's order
+
+    def __post_init__(self) -> None:
+        self.scheme_keys = [key for key in self.positions if key.startswith(cols.SCHEME_PREFIX)]
 
     def has(self, key: str) -> bool:
         return key in self.positions
@@ -61,9 +65,9 @@ class Header:
 
 @functools.cache
 def _max_length(name: str) -> int:
-    field = Proposal._meta.get_field(name)
-    assert isinstance(field, CharField) and field.max_length is not None
-    return field.max_length
+    model_field = Proposal._meta.get_field(name)
+    assert isinstance(model_field, CharField) and model_field.max_length is not None
+    return model_field.max_length
 
 
 _REGENCY_PREFIX_RE = re.compile(r"^(kabupaten|kab\.?|kota)\s+")
@@ -71,6 +75,9 @@ _KAB_RE = re.compile(r"^kab\.?\s+")
 
 
 def _regency_name_matches(typed: str, region: Region) -> bool:
+    if typed == region.name:  # as the export writes it
+        return True
+
     def full(text: str) -> str:
         return _KAB_RE.sub("kabupaten ", casefold_key(text))
 
@@ -161,7 +168,7 @@ class RowCheck:
         self.region: Region | None = None
 
     def has(self, field_: cols.Field) -> bool:
-        return self.header.has(field_.key)
+        return field_.key in self.header.positions
 
     def label(self, key: str) -> str:
         return self.header.fields[key].label if key in self.header.fields else key
@@ -207,7 +214,9 @@ class RowCheck:
                 self.problem(cols.NUMBER, f"usulan {number} tidak ditemukan di wilayah Anda")
         self.year = self.required(cols.FISCAL_YEAR, parse_year)
         saved_year = self.existing.fiscal_year if self.existing is not None else None
-        if self.year is not None and (problem := fiscal_year.typed_year_problem(self.year, saved=saved_year)):
+        if self.year is not None and (
+            problem := fiscal_year.typed_year_problem(self.year, saved=saved_year, default=self.plan.default_year)
+        ):
             self.problem(cols.FISCAL_YEAR, problem)
         code = self.required(cols.REGION_CODE, parse_region_code)
         region = self.lookups.regencies.get(code) if code else None
@@ -349,9 +358,7 @@ class RowCheck:
         before = len(self.problems)
         file_sum = Decimal(0)
         schemes: dict[str, FundingScheme] = self.plan.schemes_by_code
-        for key in self.header.positions:
-            if not key.startswith(cols.SCHEME_PREFIX):
-                continue
+        for key in self.header.scheme_keys:
             amount = self.read(key, parse_amount) or Decimal(0)
             scheme = schemes.get(key.removeprefix(cols.SCHEME_PREFIX))
             if scheme is None:

@@ -18,7 +18,7 @@ from programs.xlsx.importer.cells import clean_block, clean_line, is_blank
 from programs.xlsx.importer.checks import Header, Lookups, RowCheck
 from programs.xlsx.importer.reading import Budget
 from programs.xlsx.importer.result import FIELD_LABELS, ImportIssue, ImportResult, ImportRow, RowAction
-from rakornis import policy
+from rakornis import fiscal_year, policy
 from rakornis.actions import Action
 from rakornis.audit import audit_value
 
@@ -39,6 +39,8 @@ class Plan:
         self.schemes_by_code = {scheme.code: scheme for scheme in self.schemes}
         self.create_codes = None if user is None else policy.action_codes(user, Action.CREATE)
         self.edit_codes = None if user is None else policy.action_codes(user, Action.EDIT)
+        # The planning year the rows' years are checked against, read once for the file.
+        self.default_year = fiscal_year.default_year()
 
     def error(self, row: int | None, column: str, message: str) -> None:
         self.result.errors.append(ImportIssue(row, column, message))
@@ -84,7 +86,7 @@ class Plan:
             if field_ is cols.SUB_ACTIVITY and header.has(cols.OUT_OF_CATALOGUE.key):
                 continue  # then only rows inside the nomenclature need it; checked per row
             self.error(header.row, field_.label, "kolom wajib tidak ditemukan di baris judul kolom")
-        if not any(key.startswith(cols.SCHEME_PREFIX) for key in header.positions):
+        if not header.scheme_keys:
             labels = ", ".join(label for label, _ in cols.SCHEME_COLUMNS[:3])
             self.error(header.row, "Pagu", f"tidak ada satu pun kolom Pagu (mis. {labels}, ...)")
 
