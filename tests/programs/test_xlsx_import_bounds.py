@@ -4,8 +4,10 @@ The files are built byte by byte with zipfile, as an attacker would."""
 
 import io
 import zipfile
+from datetime import datetime
 
 import pytest
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from programs.models import Proposal
 from programs.xlsx.importer import proposal_import_parse, reading
@@ -165,6 +167,52 @@ def test_the_shared_strings_reader_reads_what_openpyxl_reads():
         "<si><t>a_x005F_b</t></si></sst>".encode()
     )
     assert reading._StringsBound(budget).read(source) == ["Jalan", "Jembatan", "a_b"]
+
+
+def test_the_sheet_reader_reads_what_openpyxl_reads():
+    """Cells of every kind, with and without their addresses: the values openpyxl's own sheet parser gives, but for
+    an error value and a formula without a saved value, which the import tells from a blank."""
+    rich = "<r><rPr><b/></rPr><t>Jem</t></r><r><t>batan</t></r>"
+    sheet = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1"><v>42</v></c>'
+        '<c r="D1"><v>2.5</v></c><c r="E1"><v>1E3</v></c><c r="F1" s="1"><v>45000</v></c>'
+        '<c r="G1" t="b"><v>1</v></c><c r="H1" t="e"><v>#N/A</v></c><c r="I1" t="str"><v>teks</v></c>'
+        '<c r="J1" t="n"><v>7</v></c><c r="L1" s="0"><v>8</v></c></row>'
+        f'<row><c t="inlineStr"><is><t>Jalan</t></is></c><c t="inlineStr"><is>{rich}</is></c>'
+        '<c><f>SUM(C1)</f><v>42</v></c><c><f>SUM(C1)</f></c><c s="1"/><c t="s"><v></v></c><c><v>-3.5</v></c></row>'
+        '<row r="5.0"><c r="A5"><v>1</v></c><c r="C5" t="s"><v>0</v></c></row>'
+    )
+    content = workbook_zip(
+        sheet=sheet,
+        shared=f"<si><t>Jalan</t></si><si>{rich}</si>",
+        styles='<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>',
+    )
+    budget = reading.Budget()
+    workbook = reading.open_workbook(io.BytesIO(content), budget)
+    sheet_ = reading.pick_sheet(workbook)
+    ours = list(reading.sheet_rows(workbook, sheet_, budget))
+    with workbook._archive.open(sheet_._worksheet_path) as stream:
+        parser = WorkSheetParser(
+            stream,
+            sheet_._shared_strings,
+            data_only=True,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        theirs = []
+        for number, cells in parser.parse():
+            values = [None] * cells[-1]["column"]
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            theirs.append((number, values))
+
+    assert ours[0][1][7] == reading.ErrorValue("#N/A")
+    assert ours[1][1][3] is reading.UNSAVED_FORMULA
+    assert ours[1][1][5] is None  # a shared string without its index: a blank, as openpyxl reads it
+    ours[0][1][7], ours[1][1][3] = "#N/A", None
+    assert ours == theirs
+    assert ours[0][1][:6] == ["Jalan", "Jembatan", 42, 2.5, 1000.0, datetime(2023, 3, 15)]
+    assert [number for number, _ in ours] == [1, 2, 5]
 
 
 def test_a_styles_part_of_too_many_elements_is_refused_before_openpyxl_parses_it(operator_banjar):

@@ -30,7 +30,7 @@ from django.conf import settings
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
@@ -115,15 +115,42 @@ class ErrorValue:
 
 
 class _ValueParser(WorkSheetParser):
-    """openpyxl's read-only sheet parser, telling a formula without a saved value and an error value from a blank.
+    """openpyxl's read-only sheet parser, telling a formula without a saved value and an error value from a blank,
+    and giving each row as (row number, [(column, value), ...]).
 
     With `data_only=True` openpyxl gives None for both a blank cell and a formula whose result was never saved;
-    the spec makes the second a row error.
+    the spec makes the second a row error. Most cells of a file (a number, a shared or a plain inline string) are
+    read in `_cell` as openpyxl reads them, without its dictionary per cell and `Text` object per inline string;
+    the rest (dates, booleans, errors, rich text, formulas without a value) go openpyxl's way, in `parse_cell`.
+    openpyxl's row dimensions, which the import never reads, are not kept.
     """
 
+    def parse_row(self, row):
+        number = row.get("r")
+        self.row_counter = self.row_counter + 1 if number is None else _row_number(number)
+        self.col_counter = 0
+        return self.row_counter, [self._cell(element) for element in row]
+
+    def _cell(self, element) -> tuple[int, Any]:
+        data_type = element.get("t")
+        value: Any = None
+        if data_type is None or data_type == "s":
+            text = element.findtext(VALUE_TAG)
+            if text and (data_type == "s" or int(element.get("s") or 0) not in self.date_formats):
+                value = self.shared_strings[int(text)] if data_type == "s" else _number(text)
+        elif data_type == "inlineStr":
+            value = _plain_text(element.find(INLINE_STRING))
+        if value is None:
+            cell = self.parse_cell(element)
+            return cell["column"], cell["value"]
+        coordinate = element.get("r")
+        if coordinate:
+            self.col_counter = coordinate_to_tuple(coordinate)[1]
+        else:
+            self.col_counter += 1
+        return self.col_counter, value
+
     def parse_cell(self, element):
-        if element.get("t") == "inlineStr" and (text := _plain_text(element.find(INLINE_STRING))) is not None:
-            return self._inline_cell(element, text)
         cell = super().parse_cell(element)
         if cell["value"] is None:
             if element.find(FORMULA_TAG) is not None:
@@ -132,18 +159,21 @@ class _ValueParser(WorkSheetParser):
             cell["value"] = ErrorValue(str(cell["value"]))
         return cell
 
-    def _inline_cell(self, element, text: str) -> dict[str, Any]:
-        """openpyxl's cell for a plain inline string (what xlsxwriter and many exporters write), without building
-        its `Text` object for every cell: the same row, column and value, at a fifth of the cost."""
-        coordinate = element.get("r")
-        if coordinate:
-            row, column = coordinate_to_tuple(coordinate)
-            self.col_counter = column
-        else:
-            self.col_counter += 1
-            row, column = self.row_counter, self.col_counter
-        style_id = element.get("s", 0)
-        return {"row": row, "column": column, "value": text, "data_type": "s", "style_id": int(style_id or 0)}
+
+def _number(text: str) -> int | float:
+    """A number cell's value as openpyxl reads it (its `_cast_number`)."""
+    return float(text) if "." in text or "E" in text or "e" in text else int(text)
+
+
+def _row_number(text: str) -> int:
+    """A row's `r` as openpyxl reads it: `12`, or `12.0` as some writers put it."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise ValueError(f"{text} is not a valid row number") from None
+        return int(number)
 
 
 _TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
@@ -429,9 +459,9 @@ def sheet_rows(
                     progress(rows_read)
                 if not cells:
                     continue
-                values: list[Any] = [None] * cells[-1]["column"]
-                for cell in cells:
-                    values[cell["column"] - 1] = cell["value"]
+                values: list[Any] = [None] * cells[-1][0]
+                for column, value in cells:
+                    values[column - 1] = value
                 yield number, values
     except FileRejected:
         raise
