@@ -1,4 +1,5 @@
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
 from django.utils.html import format_html
@@ -43,6 +44,11 @@ def status_badge(proposal) -> str:
     all its rows, else the translated display). A tag rather than an included template: the list shows it twice per
     row, and fifty rows of includes cost about 15 ms of a 50 ms page."""
     label = getattr(proposal, "status_label", None) or proposal.get_status_display()
-    return format_html(
-        '<span class="badge {}">{}</span>', STATUS_BADGE_CLASSES.get(proposal.status, "text-bg-dark"), label
-    )
+    return _badge(STATUS_BADGE_CLASSES.get(proposal.status, "text-bg-dark"), str(label))
+
+
+@lru_cache(maxsize=256)
+def _badge(css_class: str, label: str) -> str:
+    # A handful of (colour, translated label) pairs: the list's hundred badges are a dictionary lookup each, not a
+    # format_html (a quarter of a millisecond per ten). The label is a status's name, never what a user typed.
+    return format_html('<span class="badge {}">{}</span>', css_class, label)
