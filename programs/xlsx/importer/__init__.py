@@ -45,6 +45,7 @@ from programs.xlsx.importer.result import (
     ProposalImportError,
     RowAction,
 )
+from rakornis.collector import collector_paused
 from rakornis.formatting import format_thousands
 from rakornis.numbers import parse_amount, parse_coordinate, parse_number, parse_volume
 
@@ -70,6 +71,7 @@ __all__ = [
 _IGNORED_FOR_BLANK = {cols.NO.key, cols.TOTAL.key, cols.STATUS.key, cols.SUB_ACTIVITY_NAME.key}
 
 
+@collector_paused()
 def proposal_import_parse(
     *, file: Any, user: Any = None, progress: Callable[[int], None] | None = None
 ) -> ImportResult:

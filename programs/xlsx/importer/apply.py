@@ -10,9 +10,11 @@ from django.db import transaction
 from programs.services import BulkRefusal, ProposalInput, ProposalUpdate, proposal_create_bulk, proposal_update_bulk
 from programs.xlsx import columns as cols
 from programs.xlsx.importer.result import ImportIssue, ImportResult, ImportSummary, ProposalImportError
+from rakornis.collector import collector_paused
 from rakornis.models import AuditEntry
 
 
+@collector_paused()
 @transaction.atomic
 def proposal_import_apply(*, result: ImportResult, user: Any) -> ImportSummary:
     """Write a parse result: every update and every new proposal with its number, funding lines and audit entry, or
