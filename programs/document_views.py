@@ -24,7 +24,7 @@ from programs.services.documents import (
     document_max_bytes,
     size_label,
 )
-from programs.verification import declared_document_rows, document_rows, latest_check
+from programs.verification import declared_document_rows, document_rows, latest_check, with_last_check
 from rakornis.policy import Action, get_document_for_user, get_proposal_for_user, may_attach_document
 
 # A multipart body carries some form fields and boundaries beside the file.
@@ -140,8 +140,10 @@ def proposal_verification(request: HttpRequest, pk: int) -> HttpResponse:
     if decision not in (VERIFY, RETURN):
         decision = VERIFY
     action = Action.RETURN if decision == RETURN else Action.VERIFY
-    queryset = Proposal.objects.select_related("district", "village").prefetch_related(
-        Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme"))
+    queryset = (
+        with_last_check(Proposal.objects.all())
+        .select_related("district", "village")
+        .prefetch_related(Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme")))
     )
     proposal = get_proposal_for_user(request.user, pk, action, queryset=queryset)
     if proposal.status != Proposal.Status.SUBMITTED:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Proposal
+from programs.models import FundingScheme, Proposal
 from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
 
@@ -72,3 +72,19 @@ def history_rows(entries: Iterable[AuditEntry], scheme_names: dict[str, str]) ->
             }
         )
     return rows
+
+
+def history_scheme_names(entries: Iterable[AuditEntry], schemes: Iterable[FundingScheme]) -> dict[str, str]:
+    """The short names of the schemes that the entries' funding changes name, by code, for `history_rows`: taken from
+    `schemes` (those the page has read already, with the proposal's funding lines) and read only for the others (a
+    scheme the proposal no longer draws on), in one query."""
+    names = {scheme.code: scheme.short_name for scheme in schemes}
+    named: set[str] = set()
+    for entry in entries:
+        for value in (entry.changes or {}).get("funding") or ():  # [old, new], each {code: amount} or empty
+            if isinstance(value, dict):
+                named.update(value)
+    missing = named - names.keys()
+    if missing:
+        names |= dict(FundingScheme.objects.filter(code__in=missing).values_list("code", "short_name"))
+    return names

@@ -1238,6 +1238,8 @@ class ProposalCheck(models.Model):
     criteria = models.ManyToManyField(
         ReadinessCriterion, verbose_name=_("kriteria"), through="ProposalCheckItem", related_name="+"
     )
+    # Its items in the criteria's order, as `programs.verification.latest_check` reads them with it (not a field).
+    item_list: list[ProposalCheckItem]
 
     class Meta:
         verbose_name = _("pemeriksaan kesiapan")

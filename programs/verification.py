@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import CharField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
 
 from programs.models import Proposal, ProposalCheck, ProposalCheckItem, ProposalDocument, document_kinds
@@ -53,15 +53,39 @@ def document_kinds_present(proposal: Proposal) -> list[StrOrPromise]:
     return [label for value, label in ProposalDocument.Kind.choices if value in present]
 
 
+def _last_check_id(proposal: Any) -> Any:
+    """The id of the proposal's last readiness checklist, as a subquery."""
+    return ProposalCheck.objects.filter(proposal=proposal).order_by("-checked_at", "-pk").values("pk")[:1]
+
+
+def with_last_check(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """`proposals` with `last_check_id`, the id of each one's last readiness checklist (None if never checked), read
+    in the same query as the rows (one probe of the checks' proposal index per row), for `latest_check`."""
+    return proposals.annotate(last_check_id=Subquery(_last_check_id(OuterRef("pk"))))
+
+
+_UNREAD = object()
+
+
 def latest_check(proposal: Proposal) -> ProposalCheck | None:
-    """The last readiness checklist recorded for the proposal, with its items and who completed it."""
-    items = ProposalCheckItem.objects.select_related("criterion").order_by("criterion__order", "criterion_id")
-    return (
-        proposal.checks.select_related("checked_by")
-        .prefetch_related(Prefetch("items", queryset=items))
-        .order_by("-checked_at", "-pk")
-        .first()
+    """The last readiness checklist recorded for the proposal, with who completed it and its items (`item_list`, in
+    the criteria's order), read together in one query; none for a proposal read through `with_last_check` that was
+    never checked. A check recorded while no criterion was active has no items: its row is read on its own."""
+    check_id = getattr(proposal, "last_check_id", _UNREAD)
+    if check_id is None:
+        return None
+    last: Any = Subquery(_last_check_id(proposal.pk)) if check_id is _UNREAD else check_id
+    items = list(
+        ProposalCheckItem.objects.filter(proposal_check=last)
+        .select_related("proposal_check__checked_by", "criterion")
+        .order_by("criterion__order", "criterion_id")
     )
+    check = (
+        items[0].proposal_check if items else ProposalCheck.objects.select_related("checked_by").filter(pk=last).first()
+    )
+    if check is not None:
+        check.item_list = items
+    return check
 
 
 def with_last_return_note(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:

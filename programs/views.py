@@ -36,11 +36,11 @@ from programs.forms import (
     ReturnForm,
     funding_level_warning,
 )
-from programs.history import STATUS_ACTIONS, history_rows
+from programs.history import STATUS_ACTIONS, history_rows, history_scheme_names
 from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.services.readiness import readiness_checklist
 from programs.summary import FILTERED_TOTALS_BOUND, proposal_list_totals, summary_list_totals
-from programs.verification import latest_check, return_notes
+from programs.verification import latest_check, return_notes, with_last_check
 from rakornis import fiscal_year
 from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
@@ -53,6 +53,7 @@ from rakornis.policy import (
     may_anywhere,
     may_on_proposal,
     regencies_for,
+    sees_proposal,
 )
 
 BULK_CARRY_OVER_LIMIT = 500
@@ -188,8 +189,7 @@ def overlap_context(user, proposal: Proposal) -> dict[str, Any]:
     others = list(overlaps.overlapping(proposal)[: overlaps.LIMIT])
     if not others:
         return {}
-    linked = Proposal.objects.for_user(user).filter(pk__in=[p.pk for p in others]).values_list("pk", flat=True)
-    return {"overlaps": others, "overlap_visible": set(linked)}
+    return {"overlaps": others, "overlap_visible": {other.pk for other in others if sees_proposal(user, other)}}
 
 
 class ProposalFormMixin(LoginRequiredMixin):
@@ -370,9 +370,10 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "proposal"
 
     def get_object(self, queryset=None) -> Proposal:
-        # The same scope as `get_proposal_for_user` (404 outside it), with everything the page shows in one go.
+        # The same scope as `get_proposal_for_user` (404 outside it), with everything the page shows in one go, and
+        # whether it may overlap another proposal and its last readiness check's id (each read only if there is one).
         queryset = (
-            Proposal.objects.for_user(self.request.user)
+            with_last_check(overlaps.with_overlap_flag(Proposal.objects.for_user(self.request.user)))
             .select_related(
                 "region", "district", "village", "agency", "sub_activity", "carried_over_from", "created_by"
             )
@@ -405,23 +406,25 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             (decision for decision in both if decision.proposal_id != proposal.pk),  # merged into it
             key=lambda decision: decision.proposal.number,
         )
-        # Linked proposals of another kabupaten/kota are named only by number, and not linked.
-        linked = {d.merged_into_id for d in decisions if d.merged_into_id} | {d.proposal_id for d in merged_from}
-        linked |= {p.pk for p in proposal.carried_over_to.all()}
-        if proposal.carried_over_from_id:
-            linked.add(proposal.carried_over_from_id)
-        visible = (
-            set(Proposal.objects.for_user(user).filter(pk__in=linked).values_list("pk", flat=True)) if linked else set()
-        )
-        scheme_names = {scheme.code: scheme.short_name for scheme in FundingScheme.objects.all()}
+        # Linked proposals of another kabupaten/kota are named only by number, and not linked: all of them are read
+        # already, and the policy tells which the user sees without reading them again.
+        linked = [d.merged_into for d in decisions if d.merged_into_id] + [d.proposal for d in merged_from]
+        linked += list(proposal.carried_over_to.all())
+        if proposal.carried_over_from is not None:
+            linked.append(proposal.carried_over_from)
+        visible = {other.pk for other in linked if sees_proposal(user, other)}
         entries = list(AuditEntry.objects.for_object(proposal).select_related("user").order_by("at", "pk"))
-        history = history_rows(entries, scheme_names)
+        schemes = [line.scheme for line in lines] + [line.scheme for d in both for line in d.funding_lines.all()]
+        history = history_rows(entries, history_scheme_names(entries, schemes))
         actions = available_actions(user, proposal)
         warning = None
         if proposal.sub_activity is not None:
             warning = funding_level_warning(
                 proposal.sub_activity.government_level, {line.scheme.code for line in lines}
             )
+        return_note = None
+        if proposal.status == Proposal.Status.RETURNED:  # its last return, among the entries read above
+            return_note = next((e for e in reversed(entries) if e.action == AuditEntry.Action.RETURNED), None)
         context.update(
             lines=lines,
             total=sum((line.amount for line in lines), Decimal(0)),
@@ -435,10 +438,11 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             return_form=ReturnForm(),
             level_warning=warning,
             check=latest_check(proposal),
-            return_note=_return_note(proposal),
+            return_note=return_note,
             **documents_context(proposal, user),
         )
-        context.update(overlap_context(user, proposal))
+        if proposal.has_overlap:
+            context.update(overlap_context(user, proposal))
         return context
 
 

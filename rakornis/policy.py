@@ -246,6 +246,14 @@ def agencies_for(user: Any, action: Action | None = None) -> QuerySet[Agency]:
 # Proposals ------------------------------------------------------------------------------------------------------------
 
 
+def sees_proposal(user: Any, proposal: Proposal) -> bool:
+    """Whether `proposal`, already read, lies in what the user sees: the rule `Proposal.objects.for_user` filters by
+    (its kabupaten/kota among the scope's region ids, `visible`), answered without a query, for the proposals a page
+    links to (the ones it was carried over from or to, merged with, or may overlap)."""
+    ids = scope_region_ids(user)
+    return ids is None or proposal.region_id in ids
+
+
 def may_on_proposal(user: Any, action: Action, proposal: Proposal) -> bool:
     """Role and region only; `available_actions` adds the status."""
     return may(user, action, proposal.region.code)

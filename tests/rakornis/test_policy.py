@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from agencies.models import StaffRole
 from meetings.models import Meeting
+from programs.models import Proposal
 from rakornis import policy
 from rakornis.policy import Action
 from tests.factories import MeetingFactory, StaffRoleFactory, UserFactory, funded_proposal
@@ -71,6 +72,20 @@ def test_kabupaten_verifier_verifies_in_their_kabupaten_only(verifier_banjar, ba
     tapin_proposal = funded_proposal(region=tapin, agency=pupr_tapin, status="submitted")
     assert policy.available_actions(verifier_banjar, banjar_proposal) == {Action.VERIFY, Action.RETURN}
     assert policy.available_actions(verifier_banjar, tapin_proposal) == set()
+
+
+@pytest.mark.parametrize(
+    "persona", ["operator_banjar", "operator_tapin", "verifier", "verifier_banjar", "viewer", "superuser"]
+)
+def test_a_proposal_already_read_is_seen_as_the_scoped_query_sees_it(
+    request, persona, banjar, tapin, pupr_banjar, pupr_tapin
+):
+    """`sees_proposal` (the proposal's page asks it of the proposals it links to) says what `for_user` filters."""
+    user = request.getfixturevalue(persona)
+    proposals = [funded_proposal(region=banjar, agency=pupr_banjar), funded_proposal(region=tapin, agency=pupr_tapin)]
+    scoped = set(Proposal.objects.for_user(user).values_list("pk", flat=True))
+    assert {p.pk for p in proposals if policy.sees_proposal(user, p)} == scoped
+    assert scoped  # each persona sees one of them at least: the comparison is not between two empty sets
 
 
 def test_a_role_of_a_central_agency_without_region_grants_nothing(pupr_kalsel):
