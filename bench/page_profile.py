@@ -7,8 +7,9 @@ the wall clock).
         [--roles verifier,operator] [--queries]
 
 Reads only (sessions aside): signs the demo accounts in with force_login and GETs the pages of `bench/web_bench.py`
-(list variants, home, dashboard, recap). `--queries` prints each statement of the last request with its time, the
-slowest first, to pick the ones to EXPLAIN.
+(list variants, home, dashboard, recap) and a proposal's page (one of the operator's kabupaten/kota, which every demo
+role sees, with meeting decisions if one has them). `--queries` prints each statement of the last request with its
+time, the slowest first, to pick the ones to EXPLAIN.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from django.db import connection  # noqa: E402
 from django.template.backends.django import Template  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
+from agencies.models import StaffRole  # noqa: E402
 from programs.models import Proposal  # noqa: E402
 
 ROLES = {
@@ -68,6 +71,14 @@ def _timed_render(self: Any, *args: Any, **kwargs: Any) -> Any:
 Template.render = _timed_render  # type: ignore[method-assign]
 
 
+def detail_page() -> tuple[str, str, dict[str, str]] | None:
+    """A proposal's page that every demo role sees: of the operator's kabupaten/kota, decided in a meeting if any is."""
+    region = StaffRole.objects.filter(user__username=ROLES["operator"]).values_list("agency__region", flat=True).first()
+    proposals = Proposal.objects.filter(region=region).order_by("pk").values_list("pk", flat=True)
+    pk = proposals.filter(decisions__isnull=False).first() or proposals.first()
+    return ("proposal detail", reverse("programs:proposal-detail", args=[pk]), {}) if pk else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -80,10 +91,12 @@ def main() -> None:
     columns = ("min ms", "cpu ms", "total ms", "sql ms", "render ms", "other ms", "queries")
     print(f"{'page':18} {'role':10} " + " ".join(f"{column:>9}" for column in columns) + " KiB")
     users = get_user_model().objects
+    detail = detail_page()
+    pages = PAGES + ([detail] if detail else [])
     for role in args.roles.split(","):
         client = Client()
         client.force_login(users.get(username=ROLES[role]))
-        for label, path, params in PAGES:
+        for label, path, params in pages:
             if args.only not in label or (label.startswith("admin") and role != "admin"):
                 continue
             client.get(path, params)
