@@ -29,7 +29,7 @@ from typing import IO, Any, BinaryIO
 from django.conf import settings
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
@@ -145,7 +145,8 @@ class _ValueParser(WorkSheetParser):
             return cell["column"], cell["value"]
         coordinate = element.get("r")
         if coordinate:
-            self.col_counter = coordinate_to_tuple(coordinate)[1]
+            # The column of `AB12`: openpyxl's `coordinate_to_tuple` without its row, which the rows have already.
+            self.col_counter = column_index_from_string(coordinate.rstrip("0123456789"))
         else:
             self.col_counter += 1
         return self.col_counter, value
