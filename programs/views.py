@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
 from django.db import IntegrityError
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -186,7 +186,11 @@ def overlap_context(user, proposal: Proposal) -> dict[str, Any]:
     those the user sees are linked."""
     if proposal.sub_activity_id is None or not proposal.region_id or not proposal.fiscal_year:
         return {}
-    others = list(overlaps.overlapping(proposal)[: overlaps.LIMIT])
+    return overlap_notice(user, list(overlaps.overlapping(proposal)[: overlaps.LIMIT]))
+
+
+def overlap_notice(user, others: list[Proposal]) -> dict[str, Any]:
+    """`overlap_notice.html`'s context for the overlapping proposals `others`, already read."""
     if not others:
         return {}
     return {"overlaps": others, "overlap_visible": {other.pk for other in others if sees_proposal(user, other)}}
@@ -371,7 +375,8 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
 
     def get_object(self, queryset=None) -> Proposal:
         # The same scope as `get_proposal_for_user` (404 outside it), with everything the page shows in one go, and
-        # whether it may overlap another proposal and its last readiness check's id (each read only if there is one).
+        # whether it may overlap another proposal and its last readiness check's id (each read only if there is one);
+        # the proposals carried over from it are read with those it may overlap (`_copies_and_overlaps`).
         queryset = (
             with_last_check(overlaps.with_overlap_flag(Proposal.objects.for_user(self.request.user)))
             .select_related(
@@ -379,10 +384,24 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             )
             .prefetch_related(
                 Prefetch("funding_lines", queryset=ProposalFunding.objects.select_related("scheme")),
-                Prefetch("carried_over_to", queryset=Proposal.objects.order_by("fiscal_year", "number")),
             )
         )
         return get_object_or_404(queryset, pk=self.kwargs["pk"])
+
+    @staticmethod
+    def _copies_and_overlaps(proposal: Proposal) -> tuple[list[Proposal], list[Proposal]]:
+        """The proposals carried over from `proposal` (by year and number) and, if its overlap flag says there are
+        some, those it may overlap (the first `overlaps.LIMIT` by number, as `overlap_context` names them): one
+        query for both lists."""
+        wanted = Q(carried_over_from=proposal)
+        rows = Proposal.objects.select_related("agency").order_by("fiscal_year", "number")
+        if proposal.has_overlap:
+            first = overlaps.overlapping(proposal).values("pk")[: overlaps.LIMIT]
+            wanted |= Q(pk__in=first)
+            rows = rows.annotate(overlapping=ExpressionWrapper(Q(pk__in=first), output_field=BooleanField()))
+        rows = list(rows.filter(wanted))
+        copies = [row for row in rows if row.carried_over_from_id == proposal.pk]
+        return copies, sorted((row for row in rows if getattr(row, "overlapping", False)), key=lambda row: row.number)
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -409,14 +428,15 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
         # Linked proposals of another kabupaten/kota are named only by number, and not linked: all of them are read
         # already, and the policy tells which the user sees without reading them again.
         linked = [d.merged_into for d in decisions if d.merged_into_id] + [d.proposal for d in merged_from]
-        linked += list(proposal.carried_over_to.all())
+        copies, overlapping = self._copies_and_overlaps(proposal)
+        linked += copies
         if proposal.carried_over_from is not None:
             linked.append(proposal.carried_over_from)
         visible = {other.pk for other in linked if sees_proposal(user, other)}
         entries = list(AuditEntry.objects.for_object(proposal).select_related("user").order_by("at", "pk"))
         schemes = [line.scheme for line in lines] + [line.scheme for d in both for line in d.funding_lines.all()]
         history = history_rows(entries, history_scheme_names(entries, schemes))
-        actions = available_actions(user, proposal)
+        actions = available_actions(user, proposal, carried_over=bool(copies))
         warning = None
         if proposal.sub_activity is not None:
             warning = funding_level_warning(
@@ -431,6 +451,7 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             decisions=decisions,
             merged_from=merged_from,
             merged_into=[decision.merged_into for decision in decisions if decision.merged_into_id],
+            copies=copies,
             visible_ids=visible,
             timeline=[row for row in history if row["status"] or row["entry"].action in STATUS_ACTIONS],
             changes=[row for row in history if row["entry"].action == AuditEntry.Action.CHANGED and row["changes"]],
@@ -441,8 +462,7 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             return_note=return_note,
             **documents_context(proposal, user),
         )
-        if proposal.has_overlap:
-            context.update(overlap_context(user, proposal))
+        context.update(overlap_notice(user, overlapping))
         return context
 
 

@@ -259,16 +259,18 @@ def may_on_proposal(user: Any, action: Action, proposal: Proposal) -> bool:
     return may(user, action, proposal.region.code)
 
 
-def available_actions(user: Any, proposal: Proposal) -> set[Action]:
+def available_actions(user: Any, proposal: Proposal, *, carried_over: bool | None = None) -> set[Action]:
     """The actions the user may take on the proposal now: the state machine allows them in its status, and the
-    user's roles grant them in its kabupaten/kota."""
+    user's roles grant them in its kabupaten/kota. A proposal is carried over once: `carried_over` says whether it
+    has been, for a caller that has read its copies (None: they are read here, when that matters)."""
     actions = {
         action
         for action in PROPOSAL_ACTIONS
         if workflow.allows(action, proposal.status) and may_on_proposal(user, action, proposal)
     }
-    # `.all()` rather than `.exists()`: the detail page has prefetched the copies.
-    if Action.CARRY_OVER in actions and proposal.carried_over_to.all():
+    if carried_over is None:  # `.all()` rather than `.exists()`: a list of proposals may have prefetched them
+        carried_over = Action.CARRY_OVER in actions and bool(proposal.carried_over_to.all())
+    if carried_over:
         actions.discard(Action.CARRY_OVER)
     return actions
 

@@ -128,7 +128,7 @@ PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 def grow_the_page(proposal: Proposal, rows: int, *, operator, verifier, first: int) -> None:
     """`rows` more of each list a proposal's page shows: documents, thread messages, status changes in its history,
-    meeting decisions with their funding, and proposals merged into it."""
+    meeting decisions with their funding, proposals merged into it and proposals it may overlap (the same name)."""
     scheme = FundingSchemeFactory(code="BKP")
     for n in range(rows):
         document_attach(
@@ -142,16 +142,20 @@ def grow_the_page(proposal: Proposal, rows: int, *, operator, verifier, first: i
         DecisionFunding.objects.create(decision=decision, scheme=scheme, amount=Decimal(first + n))
         merged = funded_proposal(region=proposal.region, agency=proposal.agency, name=f"Usulan gabungan {first + n}")
         DecisionFactory(proposal=merged, outcome=Decision.Outcome.MERGED, merged_into=proposal)
+        funded_proposal(region=proposal.region, agency=proposal.agency, name=proposal.name.upper())
 
 
 def rich_proposal(region, agency, *, operator, verifier) -> Proposal:
     """A proposal with everything its page shows: two funding lines and a change of them in its history, documents,
-    a thread, decisions with their funding and proposals merged into it, a readiness check with its items and the
-    return it came with, the proposal it was carried over from and the one it was carried over to."""
+    a thread, decisions with their funding and proposals merged into it, proposals it may overlap, a readiness check
+    with its items and the return it came with, the proposal it was carried over from and the one it was carried
+    over to."""
     earlier = funded_proposal(region=region, agency=agency, fiscal_year=2026, status=Proposal.Status.DEFERRED)
     proposal = funded_proposal(region=region, agency=agency, carried_over_from=earlier, name="Jalan Lingkar Martapura")
     ProposalFundingFactory(proposal=proposal, scheme=FundingSchemeFactory(code="BKP"), amount=Decimal(500_000_000))
-    funded_proposal(region=region, agency=agency, fiscal_year=2028, carried_over_from=proposal)
+    funded_proposal(
+        region=region, agency=agency, fiscal_year=2028, carried_over_from=proposal, number="USL-2028-63.03-0001"
+    )
     schemes = {line.scheme: line.amount for line in proposal.funding_lines.all()}
     services.proposal_update(
         proposal=proposal,
@@ -195,7 +199,8 @@ def test_a_proposals_page_costs_the_same_queries_at_5_and_2000_rows_and_at_most_
     client.force_login(request.getfixturevalue(persona))
     add_proposals(5, region=banjar, agency=pupr_banjar, first=850_000)
     few = detail_queries(client, proposal)
-    assert "Lengkapi foto 0 %" in client.get(proposal.get_absolute_url()).text  # the page shows what it reads
+    text = client.get(proposal.get_absolute_url()).text  # the page shows what it reads
+    assert all(shown in text for shown in ("Lengkapi foto 0 %", "Kemungkinan tumpang tindih", "USL-2028", "Sidang 1"))
     add_proposals(1_500, region=banjar, agency=pupr_banjar, first=860_000)
     add_proposals(500, region=tapin, agency=pupr_tapin, first=870_000)
     Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.DRAFT)
