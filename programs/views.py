@@ -39,12 +39,12 @@ from programs.forms import (
 from programs.history import STATUS_ACTIONS, history_rows, history_scheme_names
 from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.services.readiness import readiness_checklist
-from programs.summary import FILTERED_TOTALS_BOUND, proposal_list_totals, summary_list_totals
+from programs.summary import FILTERED_TOTALS_BOUND, ListTotals, proposal_list_totals, summary_list_totals
 from programs.verification import latest_check, return_notes, with_last_check
 from rakornis import fiscal_year
 from rakornis.formatting import format_rupiah
 from rakornis.models import AuditEntry
-from rakornis.pagination import BoundedPaginator, ordering_of, page_ids
+from rakornis.pagination import SEARCH_COUNT_BOUND, SEARCH_MAX_PAGES, BoundedPaginator, ordering_of, page_ids
 from rakornis.policy import (
     Action,
     agencies_for,
@@ -86,7 +86,9 @@ class ProposalListView(LoginRequiredMixin, ListView):
         joins, overlap flag and schemes. A page that does not exist (a typo, deeper than the deepest page) shows the
         first with a warning."""
         known = self.summary_totals.count if self.summary_totals is not None else None
-        paginator = BoundedPaginator(queryset, page_size, known_count=known)
+        searched = bool(self.filterset.is_valid() and self.filterset.form.cleaned_data.get("q", "").strip())
+        bounds = {"count_bound": SEARCH_COUNT_BOUND, "max_pages": SEARCH_MAX_PAGES} if searched else {}
+        paginator = BoundedPaginator(queryset, page_size, known_count=known, **bounds)
         try:
             page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
         except InvalidPage as exc:
@@ -134,10 +136,13 @@ class ProposalListView(LoginRequiredMixin, ListView):
         # to its bound, which lies above the totals' bound).
         paginator = context["paginator"]
         exact_enough = paginator.count_is_exact or paginator.count_bound >= FILTERED_TOTALS_BOUND
-        counted = paginator.count if exact_enough else None
-        totals = self.summary_totals or proposal_list_totals(
-            filterset=self.filterset, proposals=self.object_list, user=self.request.user, counted=counted
-        )
+        if exact_enough:
+            totals = self.summary_totals or proposal_list_totals(
+                filterset=self.filterset, proposals=self.object_list, user=self.request.user, counted=paginator.count
+            )
+        else:
+            # A search's count stopped at its lower bound: more proposals than it counts are not added up either.
+            totals = ListTotals({}, computed=False, bound=paginator.count_bound)
         schemes = self.schemes
         query = self.query.copy()
         query.pop("page", None)

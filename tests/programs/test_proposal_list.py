@@ -220,6 +220,34 @@ def test_beyond_the_count_bound_it_says_more_than_and_pages_on(client, verifier,
     assert "Berikutnya ›" not in third.text
 
 
+def test_a_search_counts_to_its_own_lower_bound_and_adds_up_nothing_beyond(
+    client, verifier, banjar, pupr_banjar, monkeypatch
+):
+    """A word as common as "jalan" matches a third of the proposals: its count stops at SEARCH_COUNT_BOUND (lower
+    than the list's), its pages at SEARCH_MAX_PAGES, and its totals are not added up beyond that bound."""
+    monkeypatch.setattr("programs.views.SEARCH_COUNT_BOUND", 20)
+    monkeypatch.setattr("programs.views.SEARCH_MAX_PAGES", 2)
+    bulk_proposals(130, region=banjar, agency=pupr_banjar)
+    client.force_login(verifier)
+
+    searched = client.get(URL, {"q": "jalan"})
+    assert searched.text.split('id="proposal-count">', 1)[1].split("<", 1)[0] == "lebih dari 20"
+    assert "halaman dapat dibuka sampai halaman 2" in searched.text
+    assert "memilih lebih dari 20 usulan" in searched.text
+    assert searched.context["totals_computed"] is False
+    deepest = client.get(URL, {"q": "jalan", "page": 2})
+    assert deepest.context["page_obj"].number == 2
+    assert "Berikutnya ›" not in deepest.text  # rows follow, but the page after the deepest does not open
+    too_deep = client.get(URL, {"q": "jalan", "page": 3})
+    assert "Halaman paling jauh yang dapat dibuka adalah halaman 2" in too_deep.text
+
+    # Without a search the same 130 proposals are counted exactly, and a search that matches few is exact too.
+    listed = client.get(URL)
+    assert listed.text.split('id="proposal-count">', 1)[1].split("<", 1)[0] == "130"
+    few = client.get(URL, {"q": "Ruas 12"})  # Ruas 12 and Ruas 120-129
+    assert few.context["total_count"] == 11 and few.context["totals_computed"] is True
+
+
 def test_a_page_deeper_than_the_bound_shows_the_first_and_warns(client, verifier, banjar, pupr_banjar, monkeypatch):
     monkeypatch.setattr(BoundedPaginator, "count_bound", 20)
     monkeypatch.setattr(BoundedPaginator, "max_pages", 2)
