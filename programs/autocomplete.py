@@ -1,5 +1,6 @@
 """Search-as-you-type over the nomenclature: the JSON endpoints the proposal form's sub kegiatan field and the list's
-program/kegiatan filter ask (static/js/subactivity_autocomplete.js), and the form field that reads what was typed.
+program/kegiatan filter ask (static/js/subactivity_autocomplete.js), and the form field that reads what was typed;
+also the list's kabupaten/kota box for a scope of hundreds (`region_search`).
 
 A complete decree list holds some 25,000 codes: a <select> of them made the proposal form 1.7 MB and seconds to draw.
 The field is now a text box that takes a code (typed, or chosen from the suggestions), so the page works without
@@ -14,8 +15,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from programs.models import NOMENCLATURE_CODE_RE, Nomenclature, NomenclatureMapping
@@ -78,6 +81,27 @@ def program_search(request: HttpRequest) -> JsonResponse:
             "retired": not node.is_active,
         },
     )
+
+
+@require_GET
+@login_required
+def region_search(request: HttpRequest) -> JsonResponse:
+    """Kabupaten/kota of the user's scope (`policy.regencies_for`, the list filter's own choices) whose code starts
+    with `q` or whose name holds every word of it, at most 20 in code order: the list's kabupaten/kota box for a
+    scope too large for a drop-down (programs.filters.REGION_SELECT_LIMIT). A user without a scope finds nothing."""
+    query = _query(request)
+    if len(query) > MAX_QUERY_LENGTH:
+        message = gettext("Kata kunci paling banyak %(count)d karakter.") % {"count": MAX_QUERY_LENGTH}
+        return JsonResponse({"results": [], "error": message}, status=400)
+    if len(query) < MIN_QUERY_LENGTH:
+        return JsonResponse({"results": []})
+    by_name = Q()
+    for word in query.split():
+        by_name &= Q(name__icontains=word)
+    regencies = policy.regencies_for(request.user).filter(Q(code__startswith=query) | by_name).order_by("code")
+    found = list(regencies.values_list("code", "name")[: MAX_RESULTS + 1])
+    results = [{"code": code, "name": name} for code, name in found[:MAX_RESULTS]]
+    return JsonResponse({"results": results, "more": len(found) > MAX_RESULTS})
 
 
 def successors(node: Nomenclature) -> list[Nomenclature]:

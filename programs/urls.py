@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wilayah/<str:code>/", views.region_children, name="region-children"),
     path("sub-kegiatan/", autocomplete.sub_activity_search, name="sub-activity-search"),
     path("program-kegiatan/", autocomplete.program_search, name="program-search"),
+    path("kabupaten-kota/", autocomplete.region_search, name="region-search"),
     path("<int:pk>/", views.ProposalDetailView.as_view(), name="proposal-detail"),
     path("<int:pk>/ubah/", views.ProposalUpdateView.as_view(), name="proposal-update"),
     path("<int:pk>/ajukan/", views.proposal_event, {"action": Action.SUBMIT}, name="proposal-submit"),

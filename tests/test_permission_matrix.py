@@ -518,6 +518,8 @@ RULES: dict[str, list[Rule]] = {
     ],
     "programs:sub-activity-search": [Rule("GET", allowed=EVERYONE)],
     "programs:program-search": [Rule("GET", allowed=EVERYONE)],
+    # Everyone signed in may ask; what it answers is the asker's scope (tests/programs/test_region_filter.py).
+    "programs:region-search": [Rule("GET", allowed=EVERYONE)],
     # Renja: everyone reads the plans of their scope; planners create, sync and finalise them.
     "workplans:workplan-list": [Rule("GET", allowed=EVERYONE)],
     "workplans:workplan-create": [

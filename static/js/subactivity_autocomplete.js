@@ -1,8 +1,9 @@
-// Search-as-you-type for nomenclature code boxes (the proposal form's sub kegiatan, the list's program/kegiatan
-// filter): every <input data-autocomplete-url> asks its endpoint (programs/autocomplete.py) for at most 20 codes as
-// the user types, and shows them under the box as a listbox. Choosing one writes "code name" into the box (or only
-// the code, with data-autocomplete-fill="code"). Without this script the box still takes a typed code, which the
-// server checks. Text goes in with textContent only; no inline script or style (the site's CSP forbids both).
+// Search-as-you-type for code boxes (the proposal form's sub kegiatan, the list's program/kegiatan filter, and its
+// kabupaten/kota filter for a scope of hundreds): every <input data-autocomplete-url> asks its endpoint
+// (programs/autocomplete.py) for at most 20 codes as the user types, and shows them under the box as a listbox.
+// Choosing one writes "code name" into the box (or only the code, with data-autocomplete-fill="code"). Without this
+// script the box still takes a typed code, which the server checks. Text goes in with textContent only; no inline
+// script or style (the site's CSP forbids both).
 (function () {
   "use strict";
   var DELAY_MS = 150;
