@@ -16,9 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
-from agencies.models import Region
 from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import blank_zero, stamp, text
@@ -329,24 +328,32 @@ def stakeholder_workbook(work_plan: WorkPlan, proposals: QuerySet[Proposal]) -> 
 def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> list[SheetSpec]:
     """Agreed amounts by kabupaten/kota x scheme, and proposal counts by status, over `summary` (the caller's
     scope, e.g. `ProposalSummary.objects.for_user(user)`) of `fiscal_year`: one grouped query over the proposal
-    summary (`programs.summary`), which keeps the deciding decisions' agreed amounts and counts."""
+    summary (`programs.summary`), which keeps the deciding decisions' agreed amounts and counts.
+
+    The query reads a row per kabupaten/kota x status over all schemes and one per kabupaten/kota x scheme over the
+    statuses with an agreed amount (the summary's scheme rows without agreed decisions are left out, and a scheme
+    row's agreed amount is zero when its count is), with the kabupaten/kota's code and name: a few hundred rows, not
+    one per kabupaten/kota x status x scheme, and no query of its own for the kabupaten/kota."""
     schemes = cols.ordered_schemes(FundingScheme.objects.all())
     agreed: dict[int, dict[int, Decimal]] = defaultdict(dict)
     agreed_counts: dict[int, int] = defaultdict(int)
     statuses: dict[int, dict[str, int]] = defaultdict(dict)
+    names: dict[int, tuple[str, str]] = {}
     grouped = (
-        summary.filter(fiscal_year=fiscal_year)
-        .order_by()
-        .values_list("region_id", "status", "scheme_id")
+        summary.filter(Q(scheme__isnull=True) | Q(agreed_count__gt=0), fiscal_year=fiscal_year)
+        .order_by("region__code")
+        .annotate(total_status=Case(When(scheme__isnull=True, then=F("status")), default=Value("")))
+        .values_list("region_id", "region__code", "region__name", "total_status", "scheme_id")
         .annotate(n=Sum("proposal_count"), n_agreed=Sum("agreed_count"), total=Sum("agreed_amount"))
     )
-    for region_id, status, scheme_id, count, agreed_count, total in grouped:
+    for region_id, code, name, status, scheme_id, count, agreed_count, total in grouped:
+        names[region_id] = (code, name)
         if scheme_id is None:
             statuses[region_id][status] = count
             agreed_counts[region_id] += agreed_count
-        elif agreed_count:
-            agreed[region_id][scheme_id] = agreed[region_id].get(scheme_id, ZERO) + total
-    regions = Region.objects.filter(pk__in=set(agreed) | set(statuses)).order_by("code")
+        else:
+            agreed[region_id][scheme_id] = total
+    regions = [(code, name, pk) for pk, (code, name) in names.items()]  # by code, as the query read them
 
     money_columns = [
         Column("No", Kind.COUNT, 5, align="center"),
@@ -360,13 +367,13 @@ def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> lis
     def money_rows() -> Iterator[Row | list[Any]]:
         totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
         count_total = 0
-        for number, region in enumerate(regions, start=1):
-            amounts = [agreed[region.pk].get(scheme.pk, ZERO) for scheme in schemes]
+        for number, (code, name, pk) in enumerate(regions, start=1):
+            amounts = [agreed[pk].get(scheme.pk, ZERO) for scheme in schemes]
             for scheme, amount in zip(schemes, amounts, strict=True):
                 totals[scheme.pk] += amount
-            count = agreed_counts.get(region.pk, 0)
+            count = agreed_counts.get(pk, 0)
             count_total += count
-            yield [number, region.code, region.name, count, *map(blank_zero, amounts), sum(amounts, ZERO)]
+            yield [number, code, name, count, *map(blank_zero, amounts), sum(amounts, ZERO)]
         amounts = [totals[scheme.pk] for scheme in schemes]
         yield Row(["", "", "JUMLAH", count_total, *amounts, sum(amounts, ZERO)], Style.TOTAL)
 
@@ -381,11 +388,11 @@ def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> lis
 
     def status_rows() -> Iterator[Row | list[Any]]:
         totals: dict[str, int] = defaultdict(int)
-        for number, region in enumerate(regions, start=1):
-            counts = [statuses[region.pk].get(value, 0) for value, _ in status_choices]
+        for number, (code, name, pk) in enumerate(regions, start=1):
+            counts = [statuses[pk].get(value, 0) for value, _ in status_choices]
             for (value, _), count in zip(status_choices, counts, strict=True):
                 totals[value] += count
-            yield [number, region.code, region.name, *counts, sum(counts)]
+            yield [number, code, name, *counts, sum(counts)]
         counts = [totals[value] for value, _ in status_choices]
         yield Row(["", "", "JUMLAH", *counts, sum(counts)], Style.TOTAL)
 
@@ -410,4 +417,5 @@ def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> lis
 
 
 def recap_workbook(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> bytes:
-    return render_workbook(recap_sheets(fiscal_year=fiscal_year, summary=summary))
+    # A few rows per kabupaten/kota of one province: small enough to build in memory.
+    return render_workbook(recap_sheets(fiscal_year=fiscal_year, summary=summary), small=True)

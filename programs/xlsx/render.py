@@ -387,13 +387,19 @@ def _write_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, spec: SheetSp
         sheet.activate()
 
 
-def write_workbook(sheets: Iterable[SheetSpec], output: str | Path | BinaryIO) -> None:
-    """Render `sheets` into an .xlsx file at `output` (a path or a binary file object)."""
+def write_workbook(sheets: Iterable[SheetSpec], output: str | Path | BinaryIO, *, small: bool = False) -> None:
+    """Render `sheets` into an .xlsx file at `output` (a path or a binary file object).
+
+    `small` is for a workbook of a bounded few hundred cells (the recap): XlsxWriter then keeps every sheet in memory
+    (its `in_memory` mode, which turns constant memory off) instead of a temporary file per sheet and per part of the
+    package, which were a third of such a workbook's time. Text then goes to the shared-strings table instead of
+    inline strings; the cells, their values and formats are the same."""
     target = str(output) if isinstance(output, Path) else output
     workbook = xlsxwriter.Workbook(
         target,
         {
-            "constant_memory": True,
+            "constant_memory": not small,
+            "in_memory": small,
             # Strings stay strings: no formulas, URLs or numbers guessed from text.
             "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -410,8 +416,8 @@ def write_workbook(sheets: Iterable[SheetSpec], output: str | Path | BinaryIO) -
         workbook.close()
 
 
-def render_workbook(sheets: Iterable[SheetSpec]) -> bytes:
-    """The .xlsx file as bytes, for a view to wrap in a response."""
+def render_workbook(sheets: Iterable[SheetSpec], *, small: bool = False) -> bytes:
+    """The .xlsx file as bytes, for a view to wrap in a response (`small`: see `write_workbook`)."""
     buffer = io.BytesIO()
-    write_workbook(sheets, buffer)
+    write_workbook(sheets, buffer, small=small)
     return buffer.getvalue()

@@ -113,3 +113,58 @@ def test_several_sheets_and_a_file_path(tmp_path):
     write_workbook([spec([["a"]]), SheetSpec(name="Rekap: [2027]?", columns=[Column("x")], rows=[[1]])], path)
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["Data", "Rekap- -2027--"]
+
+
+def cells_and_looks(content: bytes) -> list[tuple]:
+    """Every cell's value, type, number format, font, fill, border, alignment and quote prefix, the merged ranges,
+    the frozen header, the filter, the widths and heights and the comments: what a reader of the file sees."""
+    found: list[tuple] = []
+    for sheet in read(content):
+        found.append((sheet.title, sorted(map(str, sheet.merged_cells.ranges)), sheet.freeze_panes))
+        found.append((sheet.auto_filter.ref, sheet.print_title_rows, sheet.page_setup.orientation))
+        found.append(tuple(sorted((key, dim.width) for key, dim in sheet.column_dimensions.items())))
+        found.append(tuple(sorted((key, dim.height) for key, dim in sheet.row_dimensions.items() if dim.height)))
+        for row in sheet.iter_rows():
+            for cell in row:
+                font, fill, align = cell.font, cell.fill, cell.alignment
+                found.append(
+                    (
+                        cell.coordinate,
+                        cell.value,
+                        cell.data_type,
+                        cell.number_format,
+                        (font.b, font.i, font.sz, font.name, font.color.rgb if font.color else None),
+                        (fill.fill_type, fill.fgColor.rgb, cell.border.top.style, cell.border.bottom.style),
+                        (align.horizontal, align.vertical, align.wrap_text, cell.quotePrefix),
+                        cell.comment.text if cell.comment else None,
+                    )
+                )
+    return found
+
+
+def test_a_small_workbook_in_memory_holds_the_same_cells_and_formats():
+    """`small` (the recap) only keeps the sheets in memory instead of temporary files: read back, the file is the
+    same, cell by cell and format by format."""
+    wrapped = [*COLUMNS, Column("Catatan", width=12, wrap=True), Column("No", Kind.COUNT, 5, align="center")]
+    rows = [
+        Row(["Program", Decimal(5), None, 2], Style.GROUP1),
+        ["Jalan", Decimal(999_999_999_999_999), Decimal("12.50"), 3, 2027, Decimal("-3.318612"), "satu dua tiga", 1],
+        ["=1+1", 10**18, None, 0, None, None, "baris\nkedua", 2],
+        ["", None, None, None, None, None, "", 3],
+        Row(["JUMLAH", Decimal(5), None, 5, None, None, "", 4], Style.TOTAL),
+    ]
+
+    def sheets() -> list[SheetSpec]:
+        return [
+            SheetSpec(
+                name="Rekap",
+                columns=wrapped,
+                rows=iter(rows),
+                title_lines=["Judul", "Keadaan 1 Januari 2027"],
+                header_groups=[("Pagu dan volume", 1, 2)],
+                number_row=True,
+            ),
+            SheetSpec(name="Status", columns=COLUMNS[:2], rows=[["a", 1], ["b", 0]], active=True),
+        ]
+
+    assert cells_and_looks(render_workbook(sheets(), small=True)) == cells_and_looks(render_workbook(sheets()))

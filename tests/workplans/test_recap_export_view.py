@@ -87,3 +87,22 @@ def test_without_a_year_the_recap_is_the_planning_years(client, verifier, agreed
     # The list without a year shows the planning year, and its recap button says which.
     page = client.get(reverse("programs:proposal-list")).content.decode()
     assert f'href="{URL}?year=2028"' in page and "Rekap TA 2028 (Excel)" in page
+
+
+def test_proposals_without_agreed_amounts_are_counted_by_status_and_add_no_pagu(
+    client, verifier, agreed, banjar, pupr_banjar
+):
+    """The recap reads the summary's scheme rows with agreed decisions only: a submitted proposal's funding line
+    (another scheme) puts nothing in the pagu sheet, and the proposal still counts in the status sheet."""
+    funded_proposal(region=banjar, agency=pupr_banjar, status=Proposal.Status.SUBMITTED, fiscal_year=2027, scheme="BKP")
+    client.force_login(verifier)
+    content = client.get(URL, {"year": "2027"}).content
+    banjar_pagu = money_table(content)["Kabupaten Banjar"]
+    assert banjar_pagu["Usulan Disepakati"] == 1
+    assert banjar_pagu["Jumlah"] == 1_000_000_000
+    assert 1_500_000_000 not in banjar_pagu.values()
+    rows = list(load_workbook(io.BytesIO(content), read_only=True)["Rekap Status"].iter_rows(values_only=True))
+    header = next(row for row in rows if row and row[0] == "No")
+    banjar_status = dict(zip(header, next(row for row in rows if row[2] == "Kabupaten Banjar"), strict=True))
+    assert banjar_status["Jumlah"] == 2
+    assert sorted(value for value in list(banjar_status.values())[3:-1] if value) == [1, 1]
