@@ -221,7 +221,14 @@ class ProposalFilter(django_filters.FilterSet):
             widget = form.fields[name].widget
             if "is-invalid" not in widget.attrs["class"]:
                 widget.attrs["class"] += " is-invalid"
-        return [(form[name], self.COLUMNS.get(name, self.NARROW)) for name in form.fields]
+        # The kabupaten/kota box is wide, as the program box: its suggestions ("63.11 Kabupaten Hulu Sungai Selatan")
+        # and its placeholder fit a narrow column only wrapped.
+        columns = (
+            {**self.COLUMNS, "region": self.WIDE}
+            if isinstance(form.fields["region"].widget, RegionCodeInput)
+            else self.COLUMNS
+        )
+        return [(form[name], columns.get(name, self.NARROW)) for name in form.fields]
 
     def _region_box_or_choices(self, form: forms.Form) -> None:
         """The kabupaten/kota filter a drop-down of the scope's kabupaten/kota, or the code box when the scope holds

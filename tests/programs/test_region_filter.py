@@ -79,6 +79,8 @@ def test_the_administrator_gets_a_code_box_with_suggestions_not_hundreds_of_opti
     assert "<option" not in response.text.split('name="region"', 1)[1].split("</div>", 1)[0]
     assert "Kabupaten Uji 07" not in response.text  # no option names any kabupaten/kota
     assert "js/subactivity_autocomplete.js" in response.text
+    # A wide column, as the program box's: the suggestions' names fit unwrapped.
+    assert re.search(r'<div class="col-12 col-md-6 col-xl-4 mb-0">\s*<div id="div_id_region"', response.text)
     assert numbers(response) == {p.number for p in proposals.values()}
 
 
@@ -126,6 +128,7 @@ def test_a_provincial_user_keeps_the_drop_down_of_their_kabupaten_kota(client, v
     response = client.get(LIST, {"region": "63.05"})
     control = region_control(response.text)
     assert control.startswith('<select name="region"')
+    assert re.search(r'<div class="col-6 col-md-3 col-xl-2 mb-0">\s*<div id="div_id_region"', response.text)
     options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', control)
     assert options == [
         ("", "", "Semua"),
