@@ -600,10 +600,15 @@ class Proposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.name}"
+        return self.title(self.number, self.name)
 
     def get_absolute_url(self) -> str:
         return reverse("programs:proposal-detail", args=[self.pk])
+
+    @staticmethod
+    def title(number: str, name: str) -> str:
+        """How a proposal is named (its str), also for rows written without an instance (audit entries)."""
+        return f"{number} {name}"
 
     @property
     def is_editable(self) -> bool:

@@ -15,6 +15,7 @@ them wrong.
 from __future__ import annotations
 
 import json
+import operator
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -100,6 +101,103 @@ def bulk_insert_rows(model: type[models.Model], attnames: Sequence[str], rows: I
         for row in rows
     )
     _copy(meta.db_table, _columns(given + rest), full)
+
+
+def bulk_insert_values(model: type[models.Model], values: Sequence[dict[str, Any]], *, with_ids: bool = True) -> None:
+    """Insert rows given as `{field name: value}` (related objects as instances, as `instances` takes them, or by
+    attname and key: `user_id`) without making model instances on PostgreSQL: what `bulk_insert(model,
+    instances(model, values))` writes, without the instances and reading their attributes back, which for a
+    10,000-proposal import cost more than the COPY. Every mapping must name the same fields. Each gets what the
+    insert added: the `auto_now`/`auto_now_add` timestamps it did not name and, `with_ids`, its primary key (`id`),
+    so that it holds the row as written."""
+    if not values:
+        return
+    meta = model._meta
+    if not copies():
+        objs = [model(**given) for given in values]
+        model._default_manager.bulk_create(objs, batch_size=BATCH_SIZE)
+        filled = _filled(meta, values[0].keys(), with_ids)
+        for given, obj in zip(values, objs, strict=True):
+            given.update((field.name, getattr(obj, field.attname)) for field in filled)
+        return
+    names = set(values[0])
+    for given in values:
+        if given.keys() != names:
+            raise ValueError(f"{meta.label}: every row must name the same fields ({', '.join(sorted(names))})")
+    now = timezone.now()
+    filled = _filled(meta, names, with_ids)
+    for field in filled:
+        if not field.primary_key:
+            for given in values:
+                given[field.name] = now
+    if with_ids:
+        for given, pk in zip(values, _next_ids(model, len(values)), strict=True):
+            given[meta.pk.name] = pk
+    fields = [field for field in meta.concrete_fields if _key(field, names) or field in filled]
+    rest = [field for field in meta.concrete_fields if field not in fields and not field.primary_key]
+    defaults = [value if convert is None else convert(value) for value, convert in _defaults(rest)]
+    order = [_key(field, names) or field.name for field in fields]
+    if unknown := names - set(order):
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    # Most values go in as they are; only related objects (by their key) and JSON are converted, by position.
+    fixes = [
+        (index, _pk)
+        for index, (field, name) in enumerate(zip(fields, order, strict=True))
+        if isinstance(field, models.ForeignKey) and name == field.name
+    ]
+    fixes += [(index, convert) for index, field in enumerate(fields) if (convert := _converter(field)) is not None]
+
+    values_of = operator.itemgetter(*order)
+
+    def row(given: dict[str, Any]) -> list[Any]:
+        made = [*values_of(given), *defaults] if len(order) > 1 else [values_of(given), *defaults]
+        for index, fix in fixes:
+            made[index] = fix(made[index])
+        return made
+
+    _copy(meta.db_table, _columns(fields + rest), (row(given) for given in values))
+
+
+def _key(field: models.Field, names: Iterable[str]) -> str | None:
+    """How rows name `field`: by its name (`region`: an instance or its key) or its attname (`region_id`)."""
+    return field.name if field.name in names else field.attname if field.attname in names else None
+
+
+def _pk(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _defaults(fields: list[models.Field]) -> list[tuple[Any, Any]]:
+    """(default, converter) of the fields a row leaves out, refusing a field that has none."""
+    made = []
+    for field in fields:
+        if not field.has_default() and not field.null:
+            raise ValueError(f"{field.model._meta.label}.{field.name} has no default: name it in the rows")
+        made.append((field.get_default(), _converter(field)))
+    return made
+
+
+def _filled(meta: Any, names: Iterable[str], with_ids: bool) -> list[models.Field]:
+    """The fields an insert fills in that the rows did not name: the timestamps, and the primary key `with_ids`."""
+    named = set(names)
+    return [
+        field
+        for field in meta.concrete_fields
+        if field.name not in named
+        and (
+            (field.primary_key and with_ids)
+            or getattr(field, "auto_now", False)
+            or getattr(field, "auto_now_add", False)
+        )
+    ]
+
+
+def saved[M: models.Model](objs: list[M]) -> list[M]:
+    """Mark instances made by `instances` from rows already inserted (with their ids) as saved ones."""
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
 
 
 def instances[M: models.Model](model: type[M], values: Iterable[Mapping[str, Any]]) -> list[M]:

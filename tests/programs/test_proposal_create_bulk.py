@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs import services
 from programs.models import Proposal, ProposalFunding, ProposalSummary
+from programs.services import proposals
 from programs.summary import summary_differences
 from programs.xlsx.importer import proposal_import_apply, proposal_import_parse
 from rakornis import bulk
@@ -108,6 +109,37 @@ def test_copy_writes_exactly_what_the_orm_writes(
     rows, numbers = results["copy"]
     assert numbers[:2] == ["USL-2027-63.05-0001", "USL-2027-63.03-0008"]
     assert len(rows["lines"]) == 9 and len(rows["entries"]) == 6
+
+
+@pytest.mark.parametrize("path", ["orm", "copy"])
+def test_a_new_proposals_entry_records_what_a_change_of_it_compares_against(
+    operator_banjar, banjar, tapin, pupr_banjar, pupr_tapin, schemes, monkeypatch, path
+):
+    """The entries of new proposals are made from the values being written, a change's from the saved proposal:
+    both must record the same snapshot, or the history would show changes nobody made."""
+    if path == "copy" and connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    monkeypatch.setattr(bulk, "copies", lambda: path == "copy")
+    items = inputs(banjar, tapin, pupr_banjar, pupr_tapin, schemes)
+    numbers = services.proposal_create_bulk_numbers(user=operator_banjar, inputs=items, action="imported")
+    saved = {proposal.number: proposal for proposal in Proposal.objects.prefetch_related("funding_lines")}
+    codes = proposals._scheme_codes()
+    for number, item in zip(numbers, items, strict=True):
+        proposal = saved[number]
+        entry = AuditEntry.objects.for_object(proposal).get()
+        snapshot = proposals._snapshot(proposals._field_values(proposal), proposals._stored_amounts(proposal), codes)
+        assert entry.changes == proposals._created_changes(snapshot)
+        assert (entry.object_repr, entry.note, entry.user) == (str(proposal), item.note, operator_banjar)
+    # The returned instances hold the rows as written, timestamps and ids included.
+    created = services.proposal_create_bulk(user=operator_banjar, inputs=items[:2])
+    for proposal in created:
+        stored = Proposal.objects.get(pk=proposal.pk)
+        assert (proposal.number, proposal.created_at, proposal.updated_at, proposal.total_amount) == (
+            stored.number,
+            stored.created_at,
+            stored.updated_at,
+            stored.total_amount,
+        )
 
 
 def test_what_the_summary_gains_is_what_a_recount_finds(

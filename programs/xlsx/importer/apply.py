@@ -7,7 +7,13 @@ from typing import Any
 
 from django.db import transaction
 
-from programs.services import BulkRefusal, ProposalInput, ProposalUpdate, proposal_create_bulk, proposal_update_bulk
+from programs.services import (
+    BulkRefusal,
+    ProposalInput,
+    ProposalUpdate,
+    proposal_create_bulk_numbers,
+    proposal_update_bulk,
+)
 from programs.xlsx import columns as cols
 from programs.xlsx.importer.result import ImportIssue, ImportResult, ImportSummary, ProposalImportError
 from rakornis.collector import collector_paused
@@ -48,7 +54,7 @@ def proposal_import_apply(*, result: ImportResult, user: Any) -> ImportSummary:
             [ImportIssue(rows_by_label.get(label), cols.NUMBER.label, message) for label, message in refusal.problems]
         ) from refusal
     summary.updated = [proposal.number for proposal in changed]
-    created = proposal_create_bulk(
+    summary.created = proposal_create_bulk_numbers(
         user=user,
         inputs=[
             ProposalInput(data=row.values, funding=row.funding, note=f"{prefix}, baris {row.row}.")
@@ -56,5 +62,4 @@ def proposal_import_apply(*, result: ImportResult, user: Any) -> ImportSummary:
         ],
         action=AuditEntry.Action.IMPORTED,
     )
-    summary.created = [proposal.number for proposal in created]
     return summary
