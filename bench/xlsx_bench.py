@@ -387,7 +387,7 @@ def import_benchmark(count: int, directory: str, shared_strings: bool = False) -
     parse_s, parse_peak, _ = measured(lambda: app_parse(path))
     line("proposal_import_parse (read + check)", count, parse_s, parse_peak)
     total_s, total_peak, times = measured(lambda: app_parse_and_apply(path))
-    line("parse + proposal_import_apply (rolled back)", count, total_s, total_peak, f"apply {times['apply']:.1f} s")
+    line("parse + proposal_import_apply (rolled back)", count, total_s, total_peak, f"apply {times['apply']:.2f} s")
     print(f"  -> parse / bare read = {parse_s / bare_s:.2f}; with the writes = {total_s / bare_s:.2f}")
 
 
