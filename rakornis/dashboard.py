@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.db.models import Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils.translation import gettext, gettext_noop
 
-from agencies.models import Region
 from indicators.selectors import IndicatorGap, indicator_gaps
 from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
 from programs.xlsx.columns import ordered_schemes
@@ -48,11 +47,19 @@ FUNNEL: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
+class RegionName(NamedTuple):
+    """What the dashboard shows of a kabupaten/kota, read with the summary."""
+
+    pk: int
+    code: str
+    name: str
+
+
 @dataclass
 class RegionRow:
     """One kabupaten/kota of the year: amounts, progress counts and the recap's agreed amounts per scheme."""
 
-    region: Region
+    region: RegionName
     by_status: dict[str, int] = field(default_factory=dict)
     proposed: Decimal = ZERO
     agreed: Decimal = ZERO
@@ -146,8 +153,8 @@ class Dashboard:
 
 
 def dashboard(user: Any, year: int) -> Dashboard:
-    """The dashboard of `year` over what `user` may see. Five queries: the summary grouped by kabupaten/kota x
-    status x scheme, the kabupaten/kota, the schemes, the year's work plans, the indicator gaps."""
+    """The dashboard of `year` over what `user` may see. Four queries: the summary grouped by kabupaten/kota (with
+    their codes and names), the schemes, the year's work plans, the indicator gaps."""
     by_region_status: dict[int, dict[str, int]] = defaultdict(dict)
     proposed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     agreed: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -155,37 +162,50 @@ def dashboard(user: Any, year: int) -> Dashboard:
     scheme_proposed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     scheme_agreed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     recap: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    counted = set(Proposal.PROPOSED_STATUSES)
+    names: dict[int, RegionName] = {}
+    counted = Proposal.PROPOSED_STATUSES
+    # A row per kabupaten/kota x status over all schemes (scheme None) and one per kabupaten/kota x scheme over all
+    # statuses (status ""), the proposed amounts of the counted statuses apart: a few hundred rows rather than one
+    # per kabupaten/kota x status x scheme. A summary row without proposals has no proposed amount and one without
+    # agreed decisions no agreed amount (summary_check holds them so), so a scheme shows when a counted proposal or
+    # an agreed decision draws on it, as when each status was read apart. The kabupaten/kota come by code, with
+    # their names, instead of a query of their own.
     grouped = (
         ProposalSummary.objects.for_user(user)
         .for_year(year)
-        .order_by()
-        .values_list("region_id", "status", "scheme_id")
+        .order_by("region__code")
+        .annotate(total_status=Case(When(scheme__isnull=True, then=F("status")), default=Value("")))
+        .values_list("region_id", "region__code", "region__name", "total_status", "scheme_id")
         .annotate(
             n=Sum("proposal_count"),
-            proposed=Sum("proposed_amount"),
+            n_counted=Sum("proposal_count", filter=Q(status__in=counted)),
+            proposed=Sum("proposed_amount", filter=Q(status__in=counted)),
             n_agreed=Sum("agreed_count"),
             agreed=Sum("agreed_amount"),
         )
     )
-    for region_id, status, scheme_id, count, proposed_amount, n_agreed, agreed_amount in grouped:
+    for region_id, code, name, status, scheme_id, count, n_counted, proposed_amount, n_agreed, agreed_amount in grouped:
+        if region_id not in names:
+            names[region_id] = RegionName(region_id, code, name)
         if scheme_id is None:
-            by_region_status[region_id][status] = by_region_status[region_id].get(status, 0) + count
-            if status in counted:
+            by_region_status[region_id][status] = count
+            if n_counted is not None:
                 proposed[region_id] += proposed_amount
             agreed[region_id] += agreed_amount
             agreed_count[region_id] += n_agreed
             continue
-        if status in counted and count:
+        if n_counted:
             scheme_proposed[scheme_id] += proposed_amount
         if n_agreed:
             scheme_agreed[scheme_id] += agreed_amount
-            recap[region_id][scheme_id] = recap[region_id].get(scheme_id, ZERO) + agreed_amount
+            recap[region_id][scheme_id] = agreed_amount
 
     all_schemes = ordered_schemes(FundingScheme.objects.all())
     recap_schemes = [scheme for scheme in all_schemes if any(scheme.pk in row for row in recap.values())]
     regions = []
-    for region in Region.objects.filter(pk__in=list(by_region_status)).order_by("code"):
+    for region in names.values():
+        if region.pk not in by_region_status:
+            continue
         regions.append(
             RegionRow(
                 region=region,

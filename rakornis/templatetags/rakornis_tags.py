@@ -1,8 +1,11 @@
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
 from django import template
-from django.utils.html import format_html
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.formats import get_format
+from django.utils.html import format_html, format_html_join
 
 from rakornis.formatting import format_rupiah
 from rakornis.numbers import format_number
@@ -23,6 +26,23 @@ def number(value: Decimal | int | None) -> str:
     if value is None or value == "":
         return "—"
     return format_number(value, trim=True)
+
+
+@register.filter
+def count(value: int) -> str:
+    """A count as humanize's `intcomma` writes it in the active language (`1.234` in Indonesian, `1,234` in
+    English), at a third of its cost for a whole number: the dashboard shows about a hundred. Anything else, or a
+    language that does not group by thousands, goes to `intcomma` itself."""
+    if value.__class__ is not int or get_format("NUMBER_GROUPING") != 3:
+        return intcomma(value)
+    return f"{value:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+
+
+@register.simple_tag
+def amount_cells(amounts: Iterable[Decimal]) -> str:
+    """A table cell per amount, in rupiah, empty for zero (the dashboard's recap row): one call per row instead of a
+    loop, a condition and a filter per cell."""
+    return format_html_join("", '<td class="amount">{}</td>', ((format_rupiah(a) if a else "",) for a in amounts))
 
 
 # A proposal status's badge colour (Bootstrap's text-bg-*): the one mapping, for every page that shows a status.
