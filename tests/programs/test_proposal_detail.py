@@ -13,6 +13,7 @@ from tests.factories import (
     ProposalFundingFactory,
     funded_proposal,
     proposal_form_data,
+    village,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,16 @@ def test_detail_shows_fields_funding_and_total(client, operator_banjar, proposal
     assert "Rp 500.000.000" in text
     assert "Rp 2.000.000.000" in text
     assert "2,5 km" in text
+
+
+def test_detail_names_the_kecamatan_and_desa_or_a_dash(client, operator_banjar, proposal):
+    """Read as subqueries of the page's one proposal query (not joins): the names, escaped, and a dash without."""
+    client.force_login(operator_banjar)
+    assert "— / —" in client.get(url(proposal)).text
+    desa = village("63.03.01.2001", "Desa <Sungai> & Tabuk")
+    Proposal.objects.filter(pk=proposal.pk).update(district=desa.parent, village=desa)
+    text = client.get(url(proposal)).text
+    assert "Aluh-Aluh / Desa &lt;Sungai&gt; &amp; Tabuk" in text
 
 
 def test_history_shows_who_changed_what_and_the_status_timeline(client, operator_banjar, verifier, proposal):
