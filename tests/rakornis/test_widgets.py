@@ -28,7 +28,7 @@ def _options(html: str) -> list[str]:
 @pytest.fixture
 def regions(db):
     province()
-    return [regency("63.03", "Kabupaten Banjar"), regency("63.71", "Kota <Banjarmasin> & \"Baru\"")]
+    return [regency("63.03", "Kabupaten Banjar"), regency("63.71", 'Kota <Banjarmasin> & "Baru"')]
 
 
 def test_same_options_as_django_select_escaped_and_selected(regions):
