@@ -47,6 +47,20 @@ def audit_values(values: Mapping[str, Any], names: Iterable[str]) -> dict[str, A
     return made
 
 
+def audit_created(values: Mapping[str, Any], names: Iterable[str]) -> dict[str, list[Any]]:
+    """`{field: [None, value]}` of a new row's `audit_values`, for those that are not empty (0 and False are kept):
+    what its creation entry records, made in one pass (an import makes 10,000 of them)."""
+    made = {}
+    for name in names:
+        value = values[name]
+        if type(value) not in _AS_IS:
+            value = audit_value(value)
+        # A value that is true is never empty: the comparisons only for the others.
+        if value or value not in (None, "", {}, []):
+            made[name] = [None, value]
+    return made
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """`{field: [old, new]}` for the fields whose value changed."""
     return {field: [before.get(field), after.get(field)] for field in after if before.get(field) != after.get(field)}

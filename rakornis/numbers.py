@@ -141,6 +141,8 @@ def _is_float_noise(value: Any, number: Decimal, rounded: Decimal, tolerance: st
 def parse_amount(value: Any, *, digits: int = MAX_AMOUNT_DIGITS) -> Decimal | None:
     """Whole, non-negative rupiah of at most `digits` digits (a total of several amounts may have more). A fraction
     is an error, not rounded away (`,00` and `,-` are whole)."""
+    if type(value) is int and 0 <= value < 10**digits:
+        return Decimal(value)  # a numeric cell of whole rupiah, most of them: what the checks below let through
     number = parse_number(value)
     if number is None:
         return None

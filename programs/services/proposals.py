@@ -19,7 +19,16 @@ from programs import workflow
 from programs.models import FundingScheme, Proposal, ProposalFunding, ProposalNumberCounter
 from programs.summary import summary_apply, summary_of_new, summary_snapshot
 from programs.workflow import Event, TransitionError
-from rakornis.audit import audit_entry, audit_log, audit_log_bulk, audit_log_rows, audit_value, audit_values, diff
+from rakornis.audit import (
+    audit_created,
+    audit_entry,
+    audit_log,
+    audit_log_bulk,
+    audit_log_rows,
+    audit_value,
+    audit_values,
+    diff,
+)
 from rakornis.bulk import bulk_insert_rows, bulk_insert_values, instances, saved
 from rakornis.models import AuditEntry
 from rakornis.types import Actor, person
@@ -114,6 +123,9 @@ def _scheme_codes(fundings: Iterable[Funding] = (), needed: Iterable[int] = ()) 
 
 def _funding_snapshot(amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]) -> dict[str, str]:
     """Funding as the audit records it: `{scheme code: amount}` in scheme order."""
+    if len(amounts) == 1:  # most proposals: nothing to order
+        ((pk, amount),) = amounts.items()
+        return {schemes[pk][1]: audit_value(amount)}
     ordered = sorted(amounts.items(), key=lambda item: schemes[item[0]])
     return {schemes[pk][1]: audit_value(amount) for pk, amount in ordered}
 
@@ -136,11 +148,14 @@ def _stored_amounts(proposal: Proposal) -> dict[int, Decimal]:
     return {line.scheme_id: line.amount for line in proposal.funding_lines.all()}
 
 
-def _created_changes(after: dict[str, Any]) -> dict[str, list[Any]]:
-    # A value that is true is never empty: the comparisons only for the others (0 and False are recorded).
-    changes: dict[str, list[Any]] = {
-        name: [None, value] for name, value in after.items() if value or value not in (None, "", {}, [])
-    }
+def _created_changes(
+    values: Mapping[str, Any], amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]
+) -> dict[str, list[Any]]:
+    """A new draft's entry: its `_snapshot`'s values that are not empty (0 and False are recorded), each as
+    `[None, value]`, made without the snapshot itself."""
+    changes = audit_created(values, PROPOSAL_FIELDS)
+    if amounts:  # else an empty funding snapshot, not recorded
+        changes["funding"] = [None, _funding_snapshot(amounts, schemes)]
     changes["status"] = [None, Proposal.Status.DRAFT.value]
     return changes
 
@@ -256,14 +271,14 @@ def _create(*, user: Actor, inputs: list[ProposalInput], action: str) -> list[di
     the same values, without model instances."""
     workflow.check(Event.CREATE, None)
     created_by = person(user)
-    fields = [field for field in Proposal._meta.concrete_fields if field.name in PROPOSAL_FIELDS]
+    # Each field's default as the field gives it (get_default), for the ones a row leaves out.
+    defaults = [
+        (field.name, field.get_default) for field in Proposal._meta.concrete_fields if field.name in PROPOSAL_FIELDS
+    ]
     amounts = [_amounts(item.funding) for item in inputs]
     rows = [
         {
-            **{
-                field.name: item.data[field.name] if field.name in item.data else field.get_default()
-                for field in fields
-            },
+            **{name: item.data[name] if name in item.data else default() for name, default in defaults},
             **item.extra,
             "status": Proposal.Status.DRAFT,
             "created_by": created_by,
@@ -300,7 +315,7 @@ def _create(*, user: Actor, inputs: list[ProposalInput], action: str) -> list[di
             (
                 row["id"],
                 Proposal.title(row["number"], row["name"]),
-                _created_changes(_snapshot(row, lines, schemes)),
+                _created_changes(row, lines, schemes),
                 item.note,
             )
             for row, lines, item in zip(rows, amounts, inputs, strict=True)

@@ -51,7 +51,9 @@ def clean_line(value: Any) -> str:
     """One-line text: spaces and non-breaking spaces collapsed, ends trimmed."""
     if type(value) is str and value.isprintable() and "_x" not in value:
         # Most cells: nothing to unescape or drop (control characters, line breaks and non-breaking spaces are not
-        # printable), so only the spaces are collapsed, as below.
+        # printable), so only the spaces are collapsed, as below; most have none to collapse.
+        if "  " not in value and value[:1] != " " and value[-1:] != " ":
+            return value
         return " ".join(value.split())
     return " ".join(_raw_text(value).replace("\u00a0", " ").split())
 
