@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import Case, F, OuterRef, Q, StringAgg, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -605,6 +606,22 @@ class Proposal(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("programs:proposal-detail", args=[self.pk])
 
+    @classmethod
+    def as_table_rows(cls, rows: Iterable[Proposal]) -> list[Proposal]:
+        """`rows` for a table of proposals (the list, the home page's tables), each with `url` (its address) and
+        `status_label` (its status translated): one reverse() and the statuses translated once per table, instead of
+        a reverse() (40 µs) and a `get_status_display` (which builds the choices again) per row."""
+        rows = list(rows)
+        if rows:
+            labels = {value: str(label) for value, label in cls.Status.choices}
+            # The detail address is `<int:pk>/`: made once, with each row's id put in.
+            head, tail = cls(pk=0).get_absolute_url().rsplit("/0/", 1)
+            for row in rows:
+                table_row: Any = row  # two attributes for the template, beside the model's own
+                table_row.url = f"{head}/{row.pk}/{tail}"
+                table_row.status_label = labels.get(row.status, row.status)
+        return rows
+
     @staticmethod
     def title(number: str, name: str) -> str:
         """How a proposal is named (its str), also for rows written without an instance (audit entries)."""
@@ -678,6 +695,26 @@ class ProposalSummaryQuerySet(RegionScopedQuerySet):
 
     def per_scheme(self) -> ProposalSummaryQuerySet:
         return self.filter(scheme__isnull=False)
+
+    def by_region(self) -> models.QuerySet[Any]:
+        """What the dashboard and the recap read, grouped, by kabupaten/kota code: a row per kabupaten/kota x status
+        over all schemes (scheme None) and one per kabupaten/kota x scheme over all statuses (status ""), a few
+        hundred rather than one per kabupaten/kota x status x scheme, with the kabupaten/kota's code and name (no
+        query of their own). Each: (region id, code, name, status, scheme id, proposals, proposals of the statuses
+        "pagu usulan" counts, their proposed amount, agreed count, agreed amount)."""
+        counted = Q(status__in=Proposal.PROPOSED_STATUSES)
+        return (
+            self.order_by("region__code")
+            .annotate(total_status=Case(When(scheme__isnull=True, then=F("status")), default=Value("")))
+            .values_list("region_id", "region__code", "region__name", "total_status", "scheme_id")
+            .annotate(
+                n=Sum("proposal_count"),
+                n_counted=Sum("proposal_count", filter=counted),
+                proposed=Sum("proposed_amount", filter=counted),
+                n_agreed=Sum("agreed_count"),
+                agreed=Sum("agreed_amount"),
+            )
+        )
 
 
 class ProposalSummary(models.Model):

@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
 from django.db import IntegrityError
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -111,7 +111,7 @@ class ProposalListView(LoginRequiredMixin, ListView):
         """Page `number` of `queryset` and the first row of the next (so the page knows whether one follows), each
         with its region, agency, sub kegiatan, overlap flag and the names of its schemes."""
         ids = page_ids(queryset, (number - 1) * page_size, page_size + 1)
-        rows = list(
+        rows = Proposal.as_table_rows(
             overlaps.with_overlap_flag(Proposal.objects.filter(pk__in=ids))
             .select_related("region", "agency", "sub_activity")
             .with_scheme_ids()
@@ -119,15 +119,9 @@ class ProposalListView(LoginRequiredMixin, ListView):
         )
         order = {scheme.pk: index for index, scheme in enumerate(self.schemes)}
         names = {scheme.pk: scheme.short_name for scheme in self.schemes}
-        # Each status's label translated once per page: `get_status_display` rebuilds the choices for every call.
-        labels = {value: str(label) for value, label in Proposal.Status.choices}
-        # Each row's address from one reverse() (the pattern is `<int:pk>/`): fifty reverse() calls were 2 ms.
-        head, tail = reverse("programs:proposal-detail", args=[0]).rsplit("/0/", 1)
         for row in rows:
-            row.url = f"{head}/{row.pk}/{tail}"
             drawn = sorted((int(pk) for pk in (row.scheme_ids or "").split(",") if pk), key=order.__getitem__)
             row.scheme_names = ", ".join(names[pk] for pk in drawn)
-            row.status_label = labels.get(row.status, row.status)
         return rows
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
@@ -350,10 +344,13 @@ class ProposalUpdateView(ProposalFormMixin, FormView):
         return context
 
 
-def _return_note(proposal: Proposal) -> AuditEntry | None:
-    """The verifier's last return (note, who, when) of a proposal that is returned now."""
+def _return_note(proposal: Proposal, entries: list[AuditEntry] | None = None) -> AuditEntry | None:
+    """The verifier's last return (note, who, when) of a proposal that is returned now: among its audit `entries`
+    (in time order) when the page has read them all, else read."""
     if proposal.status != Proposal.Status.RETURNED:
         return None
+    if entries is not None:
+        return next((entry for entry in reversed(entries) if entry.action == AuditEntry.Action.RETURNED), None)
     return return_notes([proposal]).get(proposal.pk)
 
 
@@ -381,7 +378,7 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
     def get_object(self, queryset=None) -> Proposal:
         # The same scope as `get_proposal_for_user` (404 outside it), with everything the page shows in one go, and
         # whether it may overlap another proposal and its last readiness check's id (each read only if there is one);
-        # the proposals carried over from it are read with those it may overlap (`_copies_and_overlaps`).
+        # the proposals carried over from it are read with those it may overlap (`overlaps.copies_and_overlapping`).
         # The kecamatan's and desa's names as subqueries, not joins: with them joined the statement had eight tables,
         # and PostgreSQL spent 5 ms planning it (its exhaustive join search stops at join_collapse_limit, 8) for a
         # 0.4 ms execution; with six, 1 ms.
@@ -397,24 +394,6 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             )
         )
         return get_object_or_404(queryset, pk=self.kwargs["pk"])
-
-    @staticmethod
-    def _copies_and_overlaps(proposal: Proposal) -> tuple[list[Proposal], list[Proposal]]:
-        """The proposals carried over from `proposal` (by year and number) and, if its overlap flag says there are
-        some, those it may overlap (the first `overlaps.LIMIT` by number, as `overlap_context` names them): one
-        query for both lists."""
-        wanted = Proposal.objects.filter(carried_over_from=proposal).values("pk")
-        rows = Proposal.objects.select_related("agency").order_by("fiscal_year", "number")
-        if proposal.has_overlap:
-            first = overlaps.overlapping(proposal).values("pk")[: overlaps.LIMIT]
-            # The two sets' ids as a UNION ALL, each read from its own index: `carried_over_from = X OR pk IN (...)`
-            # made PostgreSQL scan every proposal (200 ms at 500,000). The slice stays inside its own IN, which
-            # SQLite allows in a compound statement.
-            wanted = wanted.union(Proposal.objects.filter(pk__in=first).values("pk"), all=True)
-            rows = rows.annotate(overlapping=ExpressionWrapper(Q(pk__in=first), output_field=BooleanField()))
-        rows = list(rows.filter(pk__in=wanted))
-        copies = [row for row in rows if row.carried_over_from_id == proposal.pk]
-        return copies, sorted((row for row in rows if getattr(row, "overlapping", False)), key=lambda row: row.number)
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -441,7 +420,7 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
         # Linked proposals of another kabupaten/kota are named only by number, and not linked: all of them are read
         # already, and the policy tells which the user sees without reading them again.
         linked = [d.merged_into for d in decisions if d.merged_into_id] + [d.proposal for d in merged_from]
-        copies, overlapping = self._copies_and_overlaps(proposal)
+        copies, overlapping = overlaps.copies_and_overlapping(proposal)
         linked += copies
         if proposal.carried_over_from is not None:
             linked.append(proposal.carried_over_from)
@@ -455,9 +434,6 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             warning = funding_level_warning(
                 proposal.sub_activity.government_level, {line.scheme.code for line in lines}
             )
-        return_note = None
-        if proposal.status == Proposal.Status.RETURNED:  # its last return, among the entries read above
-            return_note = next((e for e in reversed(entries) if e.action == AuditEntry.Action.RETURNED), None)
         context.update(
             lines=lines,
             total=sum((line.amount for line in lines), Decimal(0)),
@@ -472,7 +448,7 @@ class ProposalDetailView(LoginRequiredMixin, DetailView):
             return_form=ReturnForm(),
             level_warning=warning,
             check=latest_check(proposal),
-            return_note=return_note,
+            return_note=_return_note(proposal, entries),
             **documents_context(proposal, user),
         )
         context.update(overlap_notice(user, overlapping))

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils.translation import gettext, gettext_noop
 
 from indicators.selectors import IndicatorGap, indicator_gaps
@@ -163,27 +162,10 @@ def dashboard(user: Any, year: int) -> Dashboard:
     scheme_agreed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     recap: dict[int, dict[int, Decimal]] = defaultdict(dict)
     names: dict[int, RegionName] = {}
-    counted = Proposal.PROPOSED_STATUSES
-    # A row per kabupaten/kota x status over all schemes (scheme None) and one per kabupaten/kota x scheme over all
-    # statuses (status ""), the proposed amounts of the counted statuses apart: a few hundred rows rather than one
-    # per kabupaten/kota x status x scheme. A summary row without proposals has no proposed amount and one without
-    # agreed decisions no agreed amount (summary_check holds them so), so a scheme shows when a counted proposal or
-    # an agreed decision draws on it, as when each status was read apart. The kabupaten/kota come by code, with
-    # their names, instead of a query of their own.
-    grouped = (
-        ProposalSummary.objects.for_user(user)
-        .for_year(year)
-        .order_by("region__code")
-        .annotate(total_status=Case(When(scheme__isnull=True, then=F("status")), default=Value("")))
-        .values_list("region_id", "region__code", "region__name", "total_status", "scheme_id")
-        .annotate(
-            n=Sum("proposal_count"),
-            n_counted=Sum("proposal_count", filter=Q(status__in=counted)),
-            proposed=Sum("proposed_amount", filter=Q(status__in=counted)),
-            n_agreed=Sum("agreed_count"),
-            agreed=Sum("agreed_amount"),
-        )
-    )
+    # `by_region`: the proposed amounts of the counted statuses apart. A summary row without proposals has no
+    # proposed amount and one without agreed decisions no agreed amount (summary_check holds them so), so a scheme
+    # shows when a counted proposal or an agreed decision draws on it, as when each status was read apart.
+    grouped = ProposalSummary.objects.for_user(user).for_year(year).by_region()
     for region_id, code, name, status, scheme_id, count, n_counted, proposed_amount, n_agreed, agreed_amount in grouped:
         if region_id not in names:
             names[region_id] = RegionName(region_id, code, name)

@@ -3,10 +3,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -42,20 +41,6 @@ def open_meetings(user: Any) -> MeetingQuerySet:
         .select_related("organiser")
         .order_by("rank", "starts_at", "pk")
     )
-
-
-def _table_rows(proposals: QuerySet[Proposal]) -> list[Proposal]:
-    """A home table's rows, each with its address and status label: one reverse() (the pattern is `<int:pk>/`) and
-    the statuses translated once per table, instead of a reverse() and a get_status_display per row."""
-    rows = list(proposals)
-    if rows:
-        labels = {value: str(label) for value, label in Proposal.Status.choices}
-        head, tail = reverse("programs:proposal-detail", args=[0]).rsplit("/0/", 1)
-        for row in rows:
-            table_row: Any = row  # two attributes for the template, beside the model's own
-            table_row.url = f"{head}/{row.pk}/{tail}"
-            table_row.status_label = labels.get(row.status, row.status)
-    return rows
 
 
 @require_safe
@@ -103,16 +88,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "limit": HOME_LIST_LIMIT,
     }
     if may_anywhere(user, Action.EDIT):
-        context["my_drafts"] = _table_rows(listed.filter(status=Proposal.Status.DRAFT)[:HOME_LIST_LIMIT])
+        context["my_drafts"] = Proposal.as_table_rows(listed.filter(status=Proposal.Status.DRAFT)[:HOME_LIST_LIMIT])
         # Each with the verifier's last note, so the operator sees what to fix without opening it.
         returned = with_last_return_note(listed.filter(status=Proposal.Status.RETURNED))
-        context["my_returned"] = _table_rows(returned[:HOME_LIST_LIMIT])
-        context["my_outcomes"] = _table_rows(
+        context["my_returned"] = Proposal.as_table_rows(returned[:HOME_LIST_LIMIT])
+        context["my_outcomes"] = Proposal.as_table_rows(
             listed.exclude(status__in=[Proposal.Status.DRAFT, Proposal.Status.RETURNED])[:HOME_LIST_LIMIT]
         )
     if may_anywhere(user, Action.VERIFY):
         submitted = listed.filter(status=Proposal.Status.SUBMITTED).order_by("updated_at")
-        context["to_verify"] = _table_rows(submitted[:HOME_LIST_LIMIT])
+        context["to_verify"] = Proposal.as_table_rows(submitted[:HOME_LIST_LIMIT])
     if may_anywhere(user, Action.MANAGE_MEETING, Action.PLAN, Action.READ_MINUTES):
         context["open_meetings"] = open_meetings(user)[:HOME_LIST_LIMIT]
     return render(request, "rakornis/home.html", context)

@@ -16,9 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Q, QuerySet
 
-from programs.models import FundingScheme, Proposal, ProposalSummary, WorkPlan
+from programs.models import FundingScheme, Proposal, ProposalSummaryQuerySet, WorkPlan
 from programs.xlsx import columns as cols
 from programs.xlsx.cells import blank_zero, stamp, text
 from programs.xlsx.render import PAPER_A4, Column, Kind, Row, SheetSpec, Style, render_workbook, write_workbook
@@ -325,28 +325,21 @@ def stakeholder_workbook(work_plan: WorkPlan, proposals: QuerySet[Proposal]) -> 
 # The recap of a fiscal year ------------------------------------------------------------------------------------------
 
 
-def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> list[SheetSpec]:
+def recap_sheets(*, fiscal_year: int, summary: ProposalSummaryQuerySet) -> list[SheetSpec]:
     """Agreed amounts by kabupaten/kota x scheme, and proposal counts by status, over `summary` (the caller's
     scope, e.g. `ProposalSummary.objects.for_user(user)`) of `fiscal_year`: one grouped query over the proposal
     summary (`programs.summary`), which keeps the deciding decisions' agreed amounts and counts.
 
-    The query reads a row per kabupaten/kota x status over all schemes and one per kabupaten/kota x scheme over the
-    statuses with an agreed amount (the summary's scheme rows without agreed decisions are left out, and a scheme
-    row's agreed amount is zero when its count is), with the kabupaten/kota's code and name: a few hundred rows, not
-    one per kabupaten/kota x status x scheme, and no query of its own for the kabupaten/kota."""
+    The query is `by_region` (a row per kabupaten/kota x status and per kabupaten/kota x scheme, with their codes and
+    names) without the scheme rows that hold no agreed decision (a scheme row's agreed amount is zero when its count
+    is)."""
     schemes = cols.ordered_schemes(FundingScheme.objects.all())
     agreed: dict[int, dict[int, Decimal]] = defaultdict(dict)
     agreed_counts: dict[int, int] = defaultdict(int)
     statuses: dict[int, dict[str, int]] = defaultdict(dict)
     names: dict[int, tuple[str, str]] = {}
-    grouped = (
-        summary.filter(Q(scheme__isnull=True) | Q(agreed_count__gt=0), fiscal_year=fiscal_year)
-        .order_by("region__code")
-        .annotate(total_status=Case(When(scheme__isnull=True, then=F("status")), default=Value("")))
-        .values_list("region_id", "region__code", "region__name", "total_status", "scheme_id")
-        .annotate(n=Sum("proposal_count"), n_agreed=Sum("agreed_count"), total=Sum("agreed_amount"))
-    )
-    for region_id, code, name, status, scheme_id, count, agreed_count, total in grouped:
+    grouped = summary.filter(Q(scheme__isnull=True) | Q(agreed_count__gt=0), fiscal_year=fiscal_year).by_region()
+    for region_id, code, name, status, scheme_id, count, _counted, _proposed, agreed_count, total in grouped:
         names[region_id] = (code, name)
         if scheme_id is None:
             statuses[region_id][status] = count
@@ -416,6 +409,6 @@ def recap_sheets(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> lis
     ]
 
 
-def recap_workbook(*, fiscal_year: int, summary: QuerySet[ProposalSummary]) -> bytes:
+def recap_workbook(*, fiscal_year: int, summary: ProposalSummaryQuerySet) -> bytes:
     # A few rows per kabupaten/kota of one province: small enough to build in memory.
     return render_workbook(recap_sheets(fiscal_year=fiscal_year, summary=summary), small=True)
