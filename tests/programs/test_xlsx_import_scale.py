@@ -8,25 +8,18 @@ import pytest
 import xlsxwriter
 
 from programs.xlsx.importer import proposal_import_parse
-from tests.factories import FundingSchemeFactory, district, sub_activity, village
+
+# The import tests' world (autouse there, and here by this import): two kabupaten, a kecamatan and desa, the sub
+# kegiatan SUB and three schemes.
+from tests.programs.test_xlsx_import import SUB, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-SUB = "1.03.10.2.01.0053"
 HEADER = [
     "No", "Tahun Anggaran", "Kode Kabupaten/Kota", "Kabupaten/Kota", "Perangkat Daerah Pengusul", "Kode Sub Kegiatan",
     "Nama Usulan", "Lokasi", "Kode Lokasi", "Volume", "Satuan", "Pagu APBD Kab/Kota", "Total Pagu", "Prioritas",
     "Keterangan",
 ]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def world(banjar, tapin, pupr_banjar, pupr_tapin):
-    for order, code in enumerate(["APBD_PROV", "APBD_KAB", "BKP"], start=1):
-        FundingSchemeFactory(code=code, order=order)
-    sub_activity(SUB, "Peningkatan Jalan")
-    village("63.03.01.2001", "Desa Uji")
-    district("63.05.01", "Binuang")
 
 
 def row(n: int, **overrides) -> list:
