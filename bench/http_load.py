@@ -101,13 +101,16 @@ def ratio(value: float, reference: float) -> float:
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A GitHub markdown table; floats with at most one decimal (three below 0.1, for ratios)."""
+    """A GitHub markdown table; floats with one decimal from 1 up, two below 1 and three below 0.1 (ratios: a 0.26
+    must not print as the 0.3 of a target)."""
 
     def cell(value: object) -> str:
         if isinstance(value, float):
             if math.isnan(value):
                 return "-"
-            return f"{value:.3f}" if abs(value) < 0.1 else f"{value:.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+            if abs(value) < 0.1:
+                return f"{value:.3f}"
+            return f"{value:.2f}" if abs(value) < 1 else f"{value:.1f}" if abs(value) < 1000 else f"{value:,.0f}"
         return str(value).replace("|", "\\|")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -55,12 +55,16 @@ def test_ratio_to_the_minimal_page():
 
 
 def test_markdown_table_formats_numbers_and_escapes_pipes():
-    table = http_load.markdown_table(["page", "req/s", "ratio"], [["a|b", 123.456, 0.0123], ["c", float("nan"), 4]])
+    table = http_load.markdown_table(
+        ["page", "req/s", "ratio"], [["a|b", 123.456, 0.0123], ["c", float("nan"), 4], ["d", 0.5, 0.26]]
+    )
     assert table.splitlines() == [
         "| page | req/s | ratio |",
         "|---|---|---|",
         "| a\\|b | 123.5 | 0.012 |",
         "| c | - | 4 |",
+        # A ratio just under a 0.3 target is not rounded up to it.
+        "| d | 0.50 | 0.26 |",
     ]
 
 
