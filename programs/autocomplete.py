@@ -88,7 +88,9 @@ def program_search(request: HttpRequest) -> JsonResponse:
 def region_search(request: HttpRequest) -> JsonResponse:
     """Kabupaten/kota of the user's scope (`policy.regencies_for`, the list filter's own choices) whose code starts
     with `q` or whose name holds every word of it, at most 20 in code order: the list's kabupaten/kota box for a
-    scope too large for a drop-down (programs.filters.REGION_SELECT_LIMIT). A user without a scope finds nothing."""
+    scope too large for a drop-down (programs.filters.REGION_SELECT_LIMIT). A user without a scope finds nothing.
+    Each names its province (a kabupaten/kota's parent, joined in the same query): Kota Banjar (32.79, Jawa Barat)
+    and Kabupaten Banjar (63.03, Kalimantan Selatan) are otherwise told apart only by their codes."""
     query = _query(request)
     if len(query) > MAX_QUERY_LENGTH:
         message = gettext("Kata kunci paling banyak %(count)d karakter.") % {"count": MAX_QUERY_LENGTH}
@@ -99,8 +101,8 @@ def region_search(request: HttpRequest) -> JsonResponse:
     for word in query.split():
         by_name &= Q(name__icontains=word)
     regencies = policy.regencies_for(request.user).filter(Q(code__startswith=query) | by_name).order_by("code")
-    found = list(regencies.values_list("code", "name")[: MAX_RESULTS + 1])
-    results = [{"code": code, "name": name} for code, name in found[:MAX_RESULTS]]
+    found = list(regencies.values_list("code", "name", "parent__name")[: MAX_RESULTS + 1])
+    results = [{"code": code, "name": name, "province": province} for code, name, province in found[:MAX_RESULTS]]
     return JsonResponse({"results": results, "more": len(found) > MAX_RESULTS})
 
 

@@ -77,6 +77,20 @@
         code.textContent = row.code;
         item.appendChild(code);
         item.appendChild(document.createTextNode(row.name));
+        if (row.province) {
+          // A kabupaten/kota names its province: Kota Banjar (32.79) and Kabupaten Banjar (63.03) differ otherwise
+          // only by their codes. It is a second line under the name (code, name and province fit the box's width on
+          // one line only for short names); a screen reader hears "Kota Banjar — Jawa Barat".
+          item.classList.add("autocomplete-regency");
+          var dash = document.createElement("span");
+          dash.className = "visually-hidden";
+          dash.textContent = " \u2014 ";
+          item.appendChild(dash);
+          var province = document.createElement("span");
+          province.className = "autocomplete-province";
+          province.textContent = row.province;
+          item.appendChild(province);
+        }
         var note = row.retired ? "tidak berlaku" : row.level || "";
         if (row.government_level) note = row.government_level === "1" ? "Provinsi" : "Kab/Kota";
         if (note) {

@@ -36,6 +36,7 @@ def other_province(count: int) -> list[Region]:
 @pytest.fixture
 def country(banjar, tapin):
     """More kabupaten/kota than the drop-down limit, as the reference data's 514 are: Kalsel's and Jawa Barat's."""
+    Region.objects.filter(code="63").update(name="Kalimantan Selatan")
     other_province(filters.REGION_SELECT_LIMIT)
     return {"banjarbaru": regency("63.72", "Kota Banjarbaru")}
 
@@ -189,7 +190,6 @@ def test_the_search_answers_by_code_prefix_or_name_within_the_scope(
 ):
     client.force_login(superuser)
     assert found(client, "banj") == ["32.79", "63.03", "63.72"]
-    assert client.get(SEARCH, {"q": "banj"}).json()["results"][0] == {"code": "32.79", "name": "Kota Banjar"}
     assert found(client, "63.0") == ["63.03", "63.05"]
     assert found(client, "KOTA banjar") == ["32.79", "63.72"]  # every word, in any case
     assert found(client, "uji 07") == ["32.07"]
@@ -200,6 +200,46 @@ def test_the_search_answers_by_code_prefix_or_name_within_the_scope(
     client.force_login(operator_banjar)
     assert found(client, "banj") == ["63.03"]
     assert found(client, "63") == ["63.03"]
+
+
+def test_each_suggestion_names_its_province(client, superuser, verifier, country):
+    """Kota Banjar and Kabupaten Banjar share a name's beginning and lie in different provinces: the suggestion says
+    which."""
+    client.force_login(superuser)
+    assert client.get(SEARCH, {"q": "banj"}).json() == {
+        "results": [
+            {"code": "32.79", "name": "Kota Banjar", "province": "Jawa Barat"},
+            {"code": "63.03", "name": "Kabupaten Banjar", "province": "Kalimantan Selatan"},
+            {"code": "63.72", "name": "Kota Banjarbaru", "province": "Kalimantan Selatan"},
+        ],
+        "more": False,
+    }
+    client.force_login(verifier)
+    assert [row["province"] for row in client.get(SEARCH, {"q": "banj"}).json()["results"]] == [
+        "Kalimantan Selatan",
+        "Kalimantan Selatan",
+    ]
+
+
+@pytest.mark.parametrize("persona", ["superuser", "verifier"])
+def test_the_search_reads_its_suggestions_and_their_provinces_in_one_query(client, request, country, persona):
+    """Three suggestions or twenty, one query of the kabupaten/kota with their province joined, none per suggestion."""
+    client.force_login(request.getfixturevalue(persona))
+    client.get(SEARCH, {"q": "banj"})  # the session's first request may read what later ones keep
+    counts = {}
+    for q in ["banj", "32.", "63.", "zzz"]:
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get(SEARCH, {"q": q}).json()
+        regions = [query["sql"] for query in queries.captured_queries if 'FROM "agencies_region"' in query["sql"]]
+        assert len(regions) == 1, regions
+        assert "JOIN" in regions[0]
+        assert all(row["province"] for row in answer["results"])
+        counts[q] = (len(answer["results"]), len(queries))
+    # The session, the user, the verifier's roles (an administrator's scope needs none), the search: the same count
+    # whatever the number of matches.
+    assert {total for _, total in counts.values()} == {3 if persona == "superuser" else 4}, counts
+    assert counts["zzz"][0] == 0
+    assert counts["32."][0] == (20 if persona == "superuser" else 0)
 
 
 def test_the_search_gives_twenty_at_most_in_code_order(client, superuser, country):
