@@ -233,3 +233,27 @@ def test_shared_strings_of_too_many_characters_are_refused(operator_banjar, sett
     content = workbook_zip(sheet=HEADER, shared="".join(f"<si><t>{n:04d}{'x' * 996}</t></si>" for n in range(20)))
     message = only_error(proposal_import_parse(file=content, user=operator_banjar))
     assert "lebih dari 10.000 karakter" in message
+
+
+def test_the_run_check_finds_the_longest_run_between_tags_across_chunks():
+    """`_run_after` gives what splitting the whole stream at every "<" gives: the run left at the end, or more than
+    the bound once any run is longer than it; whatever the chunks and the run carried into each."""
+    import random
+
+    chance = random.Random(11)
+    most = 12
+    for _ in range(3000):
+        chunks = [
+            bytes(chance.choice(b"<<aaaaaaaaa") for _ in range(chance.randint(0, 40)))
+            for _ in range(chance.randint(1, 4))
+        ]
+        pieces = b"".join(chunks).split(b"<")
+        expected_too_long = max(map(len, pieces)) > most
+        run = 0
+        for chunk in chunks:
+            run = reading._run_after(chunk, run, most)
+            if run > most:
+                break
+        assert (run > most) == expected_too_long, chunks
+        if not expected_too_long:
+            assert run == len(pieces[-1]), chunks
