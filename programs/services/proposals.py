@@ -149,11 +149,14 @@ def _stored_amounts(proposal: Proposal) -> dict[int, Decimal]:
 
 
 def _created_changes(
-    values: Mapping[str, Any], amounts: Mapping[int, Decimal], schemes: Mapping[int, tuple[int, str]]
+    values: Mapping[str, Any],
+    amounts: Mapping[int, Decimal],
+    schemes: Mapping[int, tuple[int, str]],
+    related: dict[int, tuple[Any, str]] | None = None,
 ) -> dict[str, list[Any]]:
     """A new draft's entry: its `_snapshot`'s values that are not empty (0 and False are recorded), each as
-    `[None, value]`, made without the snapshot itself."""
-    changes = audit_created(values, PROPOSAL_FIELDS)
+    `[None, value]`, made without the snapshot itself (`related`: see `audit_created`)."""
+    changes = audit_created(values, PROPOSAL_FIELDS, related)
     if amounts:  # else an empty funding snapshot, not recorded
         changes["funding"] = [None, _funding_snapshot(amounts, schemes)]
     changes["status"] = [None, Proposal.Status.DRAFT.value]
@@ -307,6 +310,7 @@ def _create(*, user: Actor, inputs: list[ProposalInput], action: str) -> list[di
         ),
     )
     schemes = _scheme_codes((item.funding for item in inputs), needed={pk for lines in amounts for pk in lines})
+    related: dict[int, tuple[Any, str]] = {}
     audit_log_rows(
         user=user,
         model=Proposal,
@@ -315,7 +319,7 @@ def _create(*, user: Actor, inputs: list[ProposalInput], action: str) -> list[di
             (
                 row["id"],
                 Proposal.title(row["number"], row["name"]),
-                _created_changes(row, lines, schemes),
+                _created_changes(row, lines, schemes, related),
                 item.note,
             )
             for row, lines, item in zip(rows, amounts, inputs, strict=True)

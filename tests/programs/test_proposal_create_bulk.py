@@ -218,3 +218,30 @@ def test_applying_an_import_takes_as_many_statements_for_300_rows_as_for_5(
     assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORTED).count() == 307
     assert ProposalFunding.objects.count() == 307 + 153
     assert summary_differences() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_entries_made_as_the_copy_takes_them_are_written_or_refused_whole(operator_banjar):
+    """`bulk_insert_values` without ids takes a generator (the audit entries of an import): each mapping is made when
+    the COPY reaches it and gets its timestamp; one that names other fields stops the COPY, and nothing is written."""
+    taken = []
+
+    def entries(count: int, odd_one: int | None = None):
+        for n in range(count):
+            entry = {"content_type_id": 1, "object_id": str(n), "object_repr": f"uji {n}", "action": "imported"}
+            entry |= {"user_id": operator_banjar.pk, "changes": {"n": [None, n]}, "note": "" if n != odd_one else "x"}
+            if n == odd_one:
+                del entry["user_id"]
+            taken.append(entry)
+            yield entry
+
+    bulk.bulk_insert_values(AuditEntry, entries(3), with_ids=False)
+    assert list(AuditEntry.objects.order_by("object_id").values_list("object_id", "changes")) == [
+        ("0", {"n": [None, 0]}),
+        ("1", {"n": [None, 1]}),
+        ("2", {"n": [None, 2]}),
+    ]
+    assert all(entry["at"] == taken[0]["at"] is not None for entry in taken)
+    with pytest.raises(ValueError, match="every row must name the same fields"), transaction.atomic():
+        bulk.bulk_insert_values(AuditEntry, entries(4, odd_one=2), with_ids=False)
+    assert AuditEntry.objects.count() == 3
