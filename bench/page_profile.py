@@ -10,6 +10,10 @@ Reads only (sessions aside): signs the demo accounts in with force_login and GET
 (list variants, home, dashboard, recap) and a proposal's page (one of the operator's kabupaten/kota, which every demo
 role sees, with meeting decisions if one has them). `--queries` prints each statement of the last request with its
 time, the slowest first, to pick the ones to EXPLAIN.
+
+Runs with DEBUG on unless DEBUG is set. For production-like figures (the ones in bench/RESULTS.md), run with
+`DEBUG=false SECRET_KEY=<any 50+ characters>` after `manage.py collectstatic --noinput` in the same environment
+(the pages then need whitenoise's manifest): DEBUG's cursor wrapper and query log add CPU to every statement.
 """
 
 from __future__ import annotations
