@@ -27,7 +27,7 @@ from dataclasses import astuple, dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 
 from meetings.models import Decision, DecisionFunding, Meeting
@@ -478,8 +478,40 @@ def proposal_list_totals(
         counted = proposals.order_by().values("pk")[: FILTERED_TOTALS_BOUND + 1].count()
     if counted > FILTERED_TOTALS_BOUND:
         return ListTotals({}, computed=False, bound=FILTERED_TOTALS_BOUND)
+    return ListTotals(_sum_lines(proposals))
+
+
+# Above the list's bounds the totals are added up when the user asks (`proposal_totals_on_request`), in at most this
+# long: a search for "jalan" (a third of 500,000 proposals) takes about a second on PostgreSQL.
+TOTALS_ON_REQUEST_TIMEOUT_MS = 5_000
+
+
+def proposal_totals_on_request(*, filterset: Any, proposals: QuerySet[Proposal], user: Any) -> ListTotals | None:
+    """The list's totals per scheme and its count, however many proposals the filter selects: what the list leaves
+    out above its bounds, asked for by a click. Bounded in time instead of rows: on PostgreSQL the statements stop
+    after `TOTALS_ON_REQUEST_TIMEOUT_MS`, and then None (nothing to show but a request to narrow the filter)."""
+    from_summary = summary_list_totals(filterset=filterset, user=user)
+    if from_summary is not None and from_summary.count is not None:
+        return from_summary
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # SET LOCAL: for this transaction only, whatever connection the pool hands out next.
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)", [str(TOTALS_ON_REQUEST_TIMEOUT_MS)]
+                    )
+            by_scheme = _sum_lines(proposals)
+            count = proposals.order_by().count()
+    except OperationalError:  # the timeout (QueryCanceled); the transaction is rolled back, the connection usable
+        return None
+    return ListTotals(by_scheme, count=count)
+
+
+def _sum_lines(proposals: QuerySet[Proposal]) -> dict[int, Decimal]:
+    """The amounts of the funding lines of `proposals`, per scheme id: one grouped query."""
     lines = ProposalFunding.objects.filter(proposal__in=proposals.order_by().values("pk")).order_by()
-    return ListTotals(dict(lines.values_list("scheme").annotate(total=Sum("amount"))))
+    return dict(lines.values_list("scheme").annotate(total=Sum("amount")))
 
 
 def summary_list_totals(*, filterset: Any, user: Any) -> ListTotals | None:

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ProposalListView.as_view(), name="proposal-list"),
     path("baru/", views.ProposalCreateView.as_view(), name="proposal-create"),
     path("peta/", map_views.proposal_map, name="proposal-map"),
+    path("total/", views.proposal_totals, name="proposal-totals"),
     path("lanjutkan/", views.proposal_carry_over_bulk, name="proposal-carry-over-bulk"),
     path("massal/", views.proposal_bulk, name="proposal-bulk"),
     path("wilayah/<str:code>/", views.region_children, name="region-children"),

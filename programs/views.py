@@ -39,7 +39,14 @@ from programs.forms import (
 from programs.history import STATUS_ACTIONS, history_rows, history_scheme_names
 from programs.models import FundingScheme, Proposal, ProposalFunding
 from programs.services.readiness import readiness_checklist
-from programs.summary import FILTERED_TOTALS_BOUND, ListTotals, proposal_list_totals, summary_list_totals
+from programs.summary import (
+    FILTERED_TOTALS_BOUND,
+    TOTALS_ON_REQUEST_TIMEOUT_MS,
+    ListTotals,
+    proposal_list_totals,
+    proposal_totals_on_request,
+    summary_list_totals,
+)
 from programs.verification import latest_check, return_notes, with_last_check
 from rakornis import fiscal_year
 from rakornis.extents import outside_region
@@ -175,6 +182,34 @@ class ProposalListView(LoginRequiredMixin, ListView):
             can_bulk=may_anywhere(self.request.user, *BULK_ACTIONS),
         )
         return context
+
+
+@require_GET
+@login_required
+def proposal_totals(request: HttpRequest) -> HttpResponse:
+    """The totals per scheme and the count of what the list's filter selects, asked for from the list when it
+    selects more than the list adds up on each page (a broad search): the same filter and scope as the list
+    (`filter_proposals`), bounded in time instead of rows (`proposal_totals_on_request`)."""
+    query = fiscal_year.query_with_year(request, "fiscal_year")
+    query.pop("page", None)
+    schemes = list(FundingScheme.objects.all())
+    filterset, proposals = filter_proposals(query, user=request.user, schemes=schemes)
+    totals = (
+        proposal_totals_on_request(filterset=filterset, proposals=proposals, user=request.user)
+        if filterset.is_valid()
+        else None
+    )
+    context = {
+        "filter": filterset,
+        "totals": totals,
+        "scheme_totals": [(scheme, totals.by_scheme[scheme.pk]) for scheme in schemes if scheme.pk in totals.by_scheme]
+        if totals is not None
+        else [],
+        "timeout_seconds": TOTALS_ON_REQUEST_TIMEOUT_MS // 1000,
+        "shown_year": fiscal_year.parse_year(query.get("fiscal_year")),
+        "querystring": query.urlencode(),
+    }
+    return render(request, "programs/proposal_totals.html", context)
 
 
 def _with(query: QueryDict, **values: str) -> str:

@@ -353,6 +353,8 @@ RULES: dict[str, list[Rule]] = {
     "programs:proposal-list": [Rule("GET", allowed=EVERYONE)],
     # The list's proposals on a map, in the reader's scope like the list (tests/programs/test_map.py).
     "programs:proposal-map": [Rule("GET", allowed=EVERYONE)],
+    # The totals of the list's filter that a broad search leaves out, added up on request, in the reader's scope.
+    "programs:proposal-totals": [Rule("GET", allowed=EVERYONE)],
     "programs:proposal-create": [
         Rule("GET", allowed=OPERATOR),
         Rule(
