@@ -460,6 +460,10 @@ class ListTotals:
     def total(self) -> Decimal:
         return sum(self.by_scheme.values(), ZERO)
 
+    def per_scheme(self, schemes: Iterable[Any]) -> list[tuple[Any, Decimal]]:
+        """(scheme, amount) of the schemes that have an amount, in the order of `schemes` (the list's table)."""
+        return [(scheme, self.by_scheme[scheme.pk]) for scheme in schemes if scheme.pk in self.by_scheme]
+
 
 def proposal_list_totals(
     *, filterset: Any, proposals: QuerySet[Proposal], user: Any, counted: int | None = None
@@ -491,7 +495,7 @@ def proposal_totals_on_request(*, filterset: Any, proposals: QuerySet[Proposal],
     out above its bounds, asked for by a click. Bounded in time instead of rows: on PostgreSQL the statements stop
     after `TOTALS_ON_REQUEST_TIMEOUT_MS`, and then None (nothing to show but a request to narrow the filter)."""
     from_summary = summary_list_totals(filterset=filterset, user=user)
-    if from_summary is not None and from_summary.count is not None:
+    if from_summary is not None:  # with its count: the summary holds both
         return from_summary
     try:
         with transaction.atomic():

@@ -161,9 +161,7 @@ class ProposalListView(LoginRequiredMixin, ListView):
             shown_year=fiscal_year.parse_year(self.query.get("fiscal_year")),
             proposed_only=self.query.get("status") == PROPOSED,
             proposed_query=_with(query, status=PROPOSED),
-            scheme_totals=[
-                (scheme, totals.by_scheme[scheme.pk]) for scheme in schemes if scheme.pk in totals.by_scheme
-            ],
+            scheme_totals=totals.per_scheme(schemes),
             grand_total=totals.total,
             totals_computed=totals.computed,
             totals_bound=totals.bound,
@@ -202,9 +200,7 @@ def proposal_totals(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "totals": totals,
-        "scheme_totals": [(scheme, totals.by_scheme[scheme.pk]) for scheme in schemes if scheme.pk in totals.by_scheme]
-        if totals is not None
-        else [],
+        "scheme_totals": totals.per_scheme(schemes) if totals is not None else [],
         "timeout_seconds": TOTALS_ON_REQUEST_TIMEOUT_MS // 1000,
         "shown_year": fiscal_year.parse_year(query.get("fiscal_year")),
         "querystring": query.urlencode(),
